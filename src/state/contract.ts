@@ -1,0 +1,199 @@
+/**
+ * The state-store contract: everything gateway replicas must share so that they behave as one. Two
+ * implementations: memory (the embedded default, one process) and Redis (any number of replicas).
+ * Every method either does what it says atomically or throws; a StateUnavailableError means "fail closed".
+ */
+import type { JsonValue } from '../../adapters/contract.ts';
+import { GatewayError } from '../errors.ts';
+
+/** Thrown when the store cannot be reached in bounded time. The gateway answers 503 and releases nothing. */
+export class StateUnavailableError extends GatewayError {
+  constructor(reason: string, cause?: unknown) {
+    super('unavailable', { reason: `state store: ${reason}`, cause });
+    this.name = 'StateUnavailableError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- jobs
+
+export interface JobRecord {
+  jobId: string;
+  tenant: string;
+  executor: string;
+  /** Identity of the coordinator that issued it (may complete it and manage its leases). */
+  coordinator: string;
+  crefs: Record<string, string>;
+  /** Epoch ms. */
+  issuedAt: number;
+  /** Job end, epoch ms: every lease ends by then. */
+  expiresAt: number;
+  /** Set when the job is completed; later resolves and renewals are refused. */
+  completedAt?: number | undefined;
+}
+
+export interface JobStore {
+  /** Stores a new job; it is kept until `expiresAt` (plus the store's retention slack). */
+  create(job: JobRecord): Promise<void>;
+  get(jobId: string): Promise<JobRecord | undefined>;
+  /** Marks the job completed. Returns the record, or undefined if unknown. Idempotent. */
+  complete(jobId: string, at: number): Promise<JobRecord | undefined>;
+}
+
+// -------------------------------------------------------------------------------------------- nonces
+
+export type ReserveOutcome = 'reserved' | 'replayed' | 'job_unknown' | 'job_completed';
+
+export interface NonceStore {
+  /**
+   * Atomically: the job exists and is open, and the nonce was never seen → reserve it for `owner` until
+   * `expiresAt` (epoch ms, the token's `exp`). Exactly one caller across all replicas gets 'reserved'.
+   */
+  reserve(nonceKey: string, jobId: string, owner: string, expiresAt: number): Promise<ReserveOutcome>;
+  /** Marks a reservation held by `owner` as consumed (kept until its expiry). False if not held by owner. */
+  consume(nonceKey: string, owner: string): Promise<boolean>;
+  /** Drops a reservation held by `owner` so the executor may retry the same envelope. */
+  release(nonceKey: string, owner: string): Promise<void>;
+}
+
+// -------------------------------------------------------------------------------------------- leases
+
+export type LeaseState = 'active' | 'revoked' | 'expired';
+
+export interface LeaseRecord {
+  leaseId: string;
+  jobId: string;
+  tenant: string;
+  executor: string;
+  alias: string;
+  cref: string;
+  mount: string;
+  /** Epoch ms. */
+  issuedAt: number;
+  /** Current end of the lease, epoch ms; never after `jobExpiresAt`. */
+  expiresAt: number;
+  jobExpiresAt: number;
+  renewable: boolean;
+  /** Whether the backend can revoke the credential (false for STS sessions; they expire on their own). */
+  revocable: boolean;
+  /** Set for dynamic credentials: what the adapter's renew/revoke need. Never the secret itself. */
+  handle?: JsonValue | undefined;
+  state: LeaseState;
+  renewals: number;
+}
+
+export interface LeaseStore {
+  /** Stores new leases (all or none), indexed by job and by expiry. */
+  put(leases: LeaseRecord[]): Promise<void>;
+  get(leaseId: string): Promise<LeaseRecord | undefined>;
+  listByJob(jobId: string): Promise<LeaseRecord[]>;
+  /**
+   * Atomically extends an active lease to `newExpiresAt` (the caller has capped it at the job end). Returns the
+   * updated record, or undefined if the lease is not active any more.
+   */
+  renew(leaseId: string, newExpiresAt: number): Promise<LeaseRecord | undefined>;
+  /**
+   * Atomically moves an active lease to `revoked`. Returns the record as it was if this call did it, undefined
+   * if it was already revoked/expired/unknown (so exactly one caller enqueues the backend revocation).
+   */
+  revoke(leaseId: string): Promise<LeaseRecord | undefined>;
+  /**
+   * Claims up to `limit` active leases whose `expiresAt` ≤ `now`, moving them to `expired`. Each lease is
+   * claimed by exactly one caller across replicas.
+   */
+  claimExpired(now: number, limit: number): Promise<LeaseRecord[]>;
+  /** Number of active leases (for metrics). */
+  countActive(): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------- revocation queue
+
+export interface RevocationTask {
+  leaseId: string;
+  mount: string;
+  handle: JsonValue;
+  /** Why: `job_completed`, `lease_revoked`, `lease_expired`, `resolve_aborted`. */
+  cause: string;
+  enqueuedAt: number;
+}
+
+export interface ClaimedRevocation {
+  /** Queue entry id, for ack/retry. */
+  id: string;
+  task: RevocationTask;
+  /** How many times it was attempted before this claim (0 on first delivery). */
+  attempts: number;
+}
+
+/**
+ * Durable at-least-once queue for backend revocations. A task is recorded before the revoke is attempted;
+ * it stays until acked; a replica that dies leaves its claims to be taken over by another.
+ */
+export interface RevocationQueue {
+  enqueue(task: RevocationTask): Promise<void>;
+  /**
+   * Returns tasks that are due for `consumer`: new ones, ones whose retry delay has passed, and ones claimed
+   * by a consumer that has not acked or retried them for `staleAfterMs` (it is presumed dead).
+   */
+  claim(consumer: string, max: number, staleAfterMs: number): Promise<ClaimedRevocation[]>;
+  ack(id: string): Promise<void>;
+  /** Keeps the task and makes it due again after `delayMs`. */
+  retry(id: string, delayMs: number): Promise<void>;
+  /** Tasks not yet acked (for metrics and tests). */
+  depth(): Promise<number>;
+}
+
+// -------------------------------------------------------------------------------- executor registry
+
+export interface HmacSecretVersion {
+  /** Envelope `kid`: names the version that signed. */
+  kid: string;
+  secret: Buffer;
+  createdAt: number;
+  /** When a newer version replaced it; it is accepted until `supersededAt + graceMs`. */
+  supersededAt?: number | undefined;
+}
+
+export interface ExecutorRecord {
+  id: string;
+  tenant: string;
+  /** Identities bound to it: SPIFFE URIs and/or `sha256:<hex>` certificate fingerprints. */
+  identities: string[];
+  /** cref patterns it may be issued (glob: `*` one segment, `**` any rest). Empty: nothing. */
+  allowedCrefs: string[];
+  enabled: boolean;
+  createdAt: number;
+  disabledAt?: number | undefined;
+  /** Newest first. At most the current one and the previous one still inside its grace window matter. */
+  secrets: HmacSecretVersion[];
+  /** Grace window for the previous secret after a rotation, ms. */
+  graceMs: number;
+}
+
+export interface ExecutorRegistry {
+  get(id: string): Promise<ExecutorRecord | undefined>;
+  /** Registers a new executor; false if the id exists (nothing changed). */
+  register(record: ExecutorRecord): Promise<boolean>;
+  /** Adds a new current secret version, marking the old current one superseded at `at`. Atomic. */
+  rotate(id: string, version: HmacSecretVersion, at: number): Promise<ExecutorRecord | undefined>;
+  /** Disables immediately, everywhere. Returns the updated record or undefined if unknown. */
+  setEnabled(id: string, enabled: boolean, at: number): Promise<ExecutorRecord | undefined>;
+  list(tenant?: string): Promise<ExecutorRecord[]>;
+}
+
+// ------------------------------------------------------------------------------------------- store
+
+export interface StateHealth {
+  ok: boolean;
+  detail?: string;
+}
+
+export interface StateStore {
+  readonly kind: 'memory' | 'redis';
+  readonly jobs: JobStore;
+  readonly nonces: NonceStore;
+  readonly leases: LeaseStore;
+  readonly revocations: RevocationQueue;
+  readonly executors: ExecutorRegistry;
+  health(): Promise<StateHealth>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,84 @@
+/**
+ * Starts a private `redis-server` on a free loopback port (no persistence) for tests that need their own
+ * instance, e.g. to stop and restart it. Never touches the shared instance on 6379.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export class RedisServer {
+  readonly port: number;
+  private child: ChildProcess | undefined;
+
+  private constructor(port: number) {
+    this.port = port;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts a server on `port` (default: a free one) and waits until it answers PING. */
+  static async start(port?: number): Promise<RedisServer> {
+    const server = new RedisServer(port ?? (await freePort()));
+    await server.restart();
+    return server;
+  }
+
+  /** (Re)starts the process on the same port. */
+  async restart(): Promise<void> {
+    if (this.child !== undefined) return;
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+      { stdio: 'ignore' },
+    );
+    this.child = child;
+    child.once('exit', () => {
+      if (this.child === child) this.child = undefined;
+    });
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (await this.ping()) return;
+      await delay(25);
+    }
+    throw new Error(`redis-server on port ${this.port} did not start`);
+  }
+
+  /** Stops the process (SIGKILL unless `graceful`) and waits for it to exit. */
+  async stop(graceful = false): Promise<void> {
+    const child = this.child;
+    if (child === undefined) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(graceful ? 'SIGTERM' : 'SIGKILL');
+    await exited;
+  }
+
+  private async ping(): Promise<boolean> {
+    return await new Promise((resolve) => {
+      const socket = net.connect(this.port, '127.0.0.1');
+      socket.setTimeout(200);
+      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.once('data', (data) => {
+        socket.destroy();
+        resolve(data.toString().startsWith('+PONG'));
+      });
+      socket.once('error', () => resolve(false));
+      socket.once('timeout', () => {
+        socket.destroy();
+        resolve(false);
+      });
+    });
+  }
+}
