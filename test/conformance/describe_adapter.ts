@@ -1,0 +1,128 @@
+/**
+ * The adapter conformance suite: the same cases against every adapter, each wired to its wire-level emulator
+ * through the official SDK. An adapter's test file calls `describeAdapter('vault kv2', setup)`.
+ * Adapters may add their own cases beside it; they may not skip these.
+ */
+import assert from 'node:assert/strict';
+import { AdapterError, type SecretAdapter, type SecretPayload } from '../../adapters/contract.ts';
+
+export interface ConformanceFixture {
+  adapter: SecretAdapter;
+  /** Stores a static secret in the emulator at the backend path the adapter reads (`read({path})`). */
+  seed(path: string, value: SecretPayload): Promise<void>;
+  /** True if `read` with `field` selects a key of a structured secret. */
+  supportsFields: boolean;
+  /** A path the emulator answers with a permission error. */
+  deniedPath?: string;
+  /** Makes the emulator answer every request with the fault until cleared with null. */
+  setFault?(fault: 'throttled' | 'unavailable' | null): void;
+  /** For adapters with `issue`: a path that mints dynamic credentials. */
+  dynamicPath?: string;
+  /** For revocable dynamic credentials: asks the emulator whether the credential behind `handle` is revoked. */
+  isRevoked?(handle: unknown): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const signal = (): AbortSignal => AbortSignal.timeout(5000);
+
+async function rejectsWith(promise: Promise<unknown>, kind: AdapterError['kind']): Promise<AdapterError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof AdapterError, `expected AdapterError(${kind}), got ${String(err)}`);
+    assert.equal(err.kind, kind);
+    assert.equal(err.step, 'backend');
+    return err;
+  }
+  assert.fail(`expected AdapterError(${kind}), but it resolved`);
+}
+
+/** Registers the shared cases for one adapter. `setup` runs before each case; the fixture is closed after. */
+export function describeAdapter(name: string, setup: () => Promise<ConformanceFixture>): void {
+  describe(`adapter conformance: ${name}`, function () {
+    let fx: ConformanceFixture;
+    beforeEach(async () => {
+      fx = await setup();
+    });
+    afterEach(async () => {
+      await fx?.close();
+    });
+
+    it('reads a seeded string secret', async () => {
+      await fx.seed('conformance/plain', 's3cr3t-plain-value');
+      const secret = await fx.adapter.read({ path: 'conformance/plain', signal: signal() });
+      assert.equal(secret.value, 's3cr3t-plain-value');
+    });
+
+    it('reports an unknown path as not_found', async () => {
+      await rejectsWith(fx.adapter.read({ path: 'conformance/absent', signal: signal() }), 'not_found');
+    });
+
+    it('selects a field of a structured secret, and a missing field is not_found', async function () {
+      if (!fx.supportsFields) this.skip();
+      await fx.seed('conformance/structured', { username: 'app', password: 'pw-value-1' });
+      const secret = await fx.adapter.read({ path: 'conformance/structured', field: 'password', signal: signal() });
+      assert.equal(secret.value, 'pw-value-1');
+      await rejectsWith(fx.adapter.read({ path: 'conformance/structured', field: 'nope', signal: signal() }), 'not_found');
+    });
+
+    it('maps a backend permission error to permission_denied, never to not_found', async function () {
+      if (fx.deniedPath === undefined) this.skip();
+      await rejectsWith(fx.adapter.read({ path: fx.deniedPath, signal: signal() }), 'permission_denied');
+    });
+
+    it('maps throttling and outages to retryable errors', async function () {
+      if (fx.setFault === undefined) this.skip();
+      await fx.seed('conformance/faulty', 'value-behind-fault');
+      fx.setFault('throttled');
+      const throttled = await rejectsWith(fx.adapter.read({ path: 'conformance/faulty', signal: signal() }), 'throttled');
+      assert.equal(throttled.retryable, true);
+      fx.setFault('unavailable');
+      const down = await rejectsWith(fx.adapter.read({ path: 'conformance/faulty', signal: signal() }), 'unavailable');
+      assert.equal(down.retryable, true);
+      fx.setFault(null);
+      assert.equal((await fx.adapter.read({ path: 'conformance/faulty', signal: signal() })).value, 'value-behind-fault');
+    });
+
+    it('keeps secret values and backend text out of error messages', async () => {
+      await fx.seed('conformance/leak', 'value-that-must-not-leak');
+      const err = await rejectsWith(fx.adapter.read({ path: 'conformance/leak', field: 'x', signal: signal() }), 'not_found').catch(
+        async () => rejectsWith(fx.adapter.read({ path: 'conformance/leak-absent', signal: signal() }), 'not_found'),
+      );
+      for (const text of [err.message, err.reason, err.publicMessage]) assert.ok(!text.includes('value-that-must-not-leak'));
+      assert.equal(err.message, err.publicMessage, 'the client-facing message is the coarse public one');
+    });
+
+    it('rejects promptly when the signal is already aborted', async () => {
+      await fx.seed('conformance/abort', 'v');
+      const controller = new AbortController();
+      controller.abort();
+      await assert.rejects(fx.adapter.read({ path: 'conformance/abort', signal: controller.signal }));
+    });
+
+    it('reports health', async () => {
+      const health = await fx.adapter.health(signal());
+      assert.equal(health.ok, true);
+    });
+
+    it('issues dynamic credentials with a JSON handle that holds no secret, and revokes idempotently', async function () {
+      if (fx.dynamicPath === undefined || fx.adapter.issue === undefined) this.skip();
+      const job = { jobId: 'job-conf', tenant: 'tenant_abc', executor: 'exec-01', expiresAt: Date.now() + 3_600_000 };
+      const cred = await fx.adapter.issue({ path: fx.dynamicPath, maxTtlSeconds: 1800, job, signal: signal() });
+      assert.ok(cred.leaseDuration > 0);
+      const handleText = JSON.stringify(cred.handle);
+      assert.deepEqual(JSON.parse(handleText), cred.handle, 'handle survives JSON');
+      const values = typeof cred.value === 'string' ? [cred.value] : Object.values(cred.value);
+      for (const v of values) if (v.length >= 8) assert.ok(!handleText.includes(v), 'handle must not hold the secret');
+      if (cred.revocable && fx.adapter.revoke !== undefined) {
+        await fx.adapter.revoke({ handle: cred.handle, signal: signal() });
+        await fx.adapter.revoke({ handle: cred.handle, signal: signal() });
+        if (fx.isRevoked !== undefined) assert.equal(await fx.isRevoked(cred.handle), true);
+      }
+    });
+
+    it('closes', async () => {
+      await fx.adapter.close();
+    });
+  });
+}
