@@ -1,0 +1,25 @@
+/** What the resolve chain carries from step to step. Each step reads what earlier steps established. */
+import type { Cref } from '../envelope/cref.ts';
+import type { Envelope, RequestTokenClaims } from '../envelope/schema.ts';
+import type { Identity } from '../identity/identity.ts';
+import type { ResolvedRoute } from '../routing/router.ts';
+import type { ExecutorRecord } from '../state/contract.ts';
+
+export interface ResolveState {
+  requestId: string;
+  /** Request time, epoch ms (one clock reading for the whole chain). */
+  now: number;
+  identity: Identity;
+  rawBody: string;
+  envelope?: Envelope;
+  /** RFC 8785 text of the payload, exactly as received (shape checked it is canonical). */
+  canonicalPayload?: string;
+  executor?: ExecutorRecord;
+  claims?: RequestTokenClaims;
+  crefs?: Array<{ alias: string; cref: Cref; route: ResolvedRoute }>;
+  /** Set once step 8 reserved the nonce: the owner token used to consume or release it. */
+  reservation?: { nonceKey: string; owner: string };
+}
+
+/** The parts of a ResolveState that are guaranteed after the whole chain ran. */
+export type CheckedResolve = Required<Omit<ResolveState, 'reservation'>> & Pick<ResolveState, 'reservation'>;
