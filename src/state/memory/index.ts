@@ -1,0 +1,35 @@
+/**
+ * The in-memory state store: the embedded default for a single gateway process. Every method runs to
+ * completion without awaiting anything, so each is atomic by construction on Node's single thread.
+ */
+import type { StateStore } from '../contract.ts';
+import { createMemoryExecutors } from './executors.ts';
+import { MemoryJobsAndNonces } from './jobs.ts';
+import { createMemoryLeases } from './leases.ts';
+import { createMemoryRevocations } from './revocations.ts';
+
+export interface MemoryStateOptions {
+  /** Clock, epoch ms (tests freeze it). */
+  now?: () => number;
+}
+
+/** Creates an in-memory StateStore. */
+export function createMemoryStateStore(options: MemoryStateOptions = {}): StateStore {
+  const now = options.now ?? Date.now;
+  const jobsAndNonces = new MemoryJobsAndNonces(now);
+  let closed = false;
+  return {
+    kind: 'memory',
+    jobs: jobsAndNonces.jobs,
+    nonces: jobsAndNonces.nonces,
+    leases: createMemoryLeases(now),
+    revocations: createMemoryRevocations(now),
+    executors: createMemoryExecutors(),
+    async health() {
+      return closed ? { ok: false, detail: 'closed' } : { ok: true };
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}

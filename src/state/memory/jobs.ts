@@ -1,0 +1,109 @@
+/** In-memory jobs and nonces. Single-threaded JavaScript makes every method atomic by construction. */
+import { GatewayError } from '../../errors.ts';
+import type { JobRecord, JobStore, NonceStore, ReserveOutcome } from '../contract.ts';
+import { JOB_RETENTION_SLACK_MS, nonceTtlMs } from '../retention.ts';
+
+interface NonceEntry {
+  owner: string;
+  consumed: boolean;
+  /** Epoch ms after which the nonce is forgotten. */
+  keepUntil: number;
+}
+
+/** How often (store clock) the maps are swept of forgotten entries; reads also check expiry themselves. */
+const SWEEP_EVERY_MS = 60_000;
+
+/** Jobs and the nonces burned against them, kept in two maps with lazy expiry. */
+export class MemoryJobsAndNonces {
+  readonly jobs: JobStore;
+  readonly nonces: NonceStore;
+  private readonly jobMap = new Map<string, JobRecord>();
+  private readonly nonceMap = new Map<string, NonceEntry>();
+  private readonly now: () => number;
+  private nextSweepAt = 0;
+
+  constructor(now: () => number) {
+    this.now = now;
+    this.jobs = {
+      create: async (job) => this.createJob(job),
+      get: async (jobId) => this.copyOf(this.liveJob(jobId)),
+      complete: async (jobId, at) => this.completeJob(jobId, at),
+    };
+    this.nonces = {
+      reserve: async (nonceKey, jobId, owner, expiresAt) => this.reserve(nonceKey, jobId, owner, expiresAt),
+      consume: async (nonceKey, owner) => this.consume(nonceKey, owner),
+      release: async (nonceKey, owner) => this.release(nonceKey, owner),
+    };
+  }
+
+  private createJob(job: JobRecord): void {
+    this.sweepIfDue();
+    // Overwriting would reopen a completed job, so a second create with the same id is a conflict.
+    if (this.liveJob(job.jobId) !== undefined) {
+      throw new GatewayError('conflict', { reason: `job ${job.jobId} already exists` });
+    }
+    this.jobMap.set(job.jobId, { ...job, crefs: { ...job.crefs } });
+  }
+
+  private completeJob(jobId: string, at: number): JobRecord | undefined {
+    const job = this.liveJob(jobId);
+    if (job === undefined) return undefined;
+    job.completedAt ??= at;
+    return this.copyOf(job);
+  }
+
+  private reserve(nonceKey: string, jobId: string, owner: string, expiresAt: number): ReserveOutcome {
+    this.sweepIfDue();
+    const job = this.liveJob(jobId);
+    if (job === undefined) return 'job_unknown';
+    if (job.completedAt !== undefined) return 'job_completed';
+    if (this.liveNonce(nonceKey) !== undefined) return 'replayed';
+    const now = this.now();
+    this.nonceMap.set(nonceKey, { owner, consumed: false, keepUntil: now + nonceTtlMs(expiresAt, now) });
+    return 'reserved';
+  }
+
+  private consume(nonceKey: string, owner: string): boolean {
+    const entry = this.liveNonce(nonceKey);
+    if (entry === undefined || entry.owner !== owner) return false;
+    entry.consumed = true;
+    return true;
+  }
+
+  private release(nonceKey: string, owner: string): void {
+    const entry = this.liveNonce(nonceKey);
+    // A consumed nonce is never released: that would turn a committed envelope into a replayable one.
+    if (entry !== undefined && entry.owner === owner && !entry.consumed) this.nonceMap.delete(nonceKey);
+  }
+
+  private liveJob(jobId: string): JobRecord | undefined {
+    const job = this.jobMap.get(jobId);
+    if (job !== undefined && job.expiresAt + JOB_RETENTION_SLACK_MS <= this.now()) {
+      this.jobMap.delete(jobId);
+      return undefined;
+    }
+    return job;
+  }
+
+  private liveNonce(nonceKey: string): NonceEntry | undefined {
+    const entry = this.nonceMap.get(nonceKey);
+    if (entry !== undefined && entry.keepUntil <= this.now()) {
+      this.nonceMap.delete(nonceKey);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private copyOf(job: JobRecord | undefined): JobRecord | undefined {
+    return job === undefined ? undefined : { ...job, crefs: { ...job.crefs } };
+  }
+
+  /** Drops forgotten entries now and then so that a long-running process does not grow without bound. */
+  private sweepIfDue(): void {
+    const now = this.now();
+    if (now < this.nextSweepAt) return;
+    this.nextSweepAt = now + SWEEP_EVERY_MS;
+    for (const id of this.jobMap.keys()) this.liveJob(id);
+    for (const key of this.nonceMap.keys()) this.liveNonce(key);
+  }
+}
