@@ -1,0 +1,129 @@
+/**
+ * Checks the hash chain of a sequence of audit lines and names what is wrong: a line that no longer hashes to
+ * its successor's `prev` was modified; a second line with an existing seq was inserted; a gap in seq means
+ * deleted lines; a seq that goes backwards means reordered lines; a last line without newline is a torn tail.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../envelope/canonical.ts';
+import { GENESIS_PREV } from './event_line.ts';
+import type { Finding } from './findings.ts';
+import type { LogLine } from './log_files.ts';
+
+export interface ChainEntry {
+  seq: number;
+  prev: string;
+  hash: string;
+  origin: string;
+  time: string;
+  where: string;
+  text: string;
+  event: Record<string, unknown>;
+}
+
+export interface ChainResult {
+  entries: ChainEntry[];
+  findings: Finding[];
+}
+
+/** Parses and chain-checks lines; `expectFirstSeq` (0 for a whole log) makes a missing head count as deleted. */
+export function checkChain(lines: Iterable<LogLine>, expectFirstSeq?: number): ChainResult {
+  const findings: Finding[] = [];
+  const entries: ChainEntry[] = [];
+  for (const line of lines) {
+    const where = `${line.file}:${line.lineNo}`;
+    if (!line.complete) {
+      findings.push({ kind: 'torn_tail', where, message: 'last line has no newline (torn write)' });
+      continue;
+    }
+    const entry = parseEntry(line.text, where);
+    if (typeof entry === 'string') findings.push({ kind: 'malformed', where, message: entry });
+    else {
+      if (entry.text !== canonicalOf(entry.event)) {
+        findings.push({ kind: 'modified', where, seq: entry.seq, message: 'line is not in RFC 8785 canonical form' });
+      }
+      entries.push(entry);
+    }
+  }
+
+  const bySeq = new Map<number, ChainEntry[]>();
+  for (const entry of entries) bySeq.set(entry.seq, [...(bySeq.get(entry.seq) ?? []), entry]);
+  const inserted = new Set<ChainEntry>();
+  for (const [seq, group] of bySeq) {
+    if (group.length < 2) continue;
+    const next = bySeq.get(seq + 1)?.[0];
+    const before = bySeq.get(seq - 1)?.[0];
+    const genuine = group.find((e) => next?.prev === e.hash) ?? group.find((e) => before?.hash === e.prev) ?? group[0]!;
+    for (const e of group) {
+      if (e === genuine) continue;
+      inserted.add(e);
+      findings.push({ kind: 'inserted', where: e.where, seq, message: `a second line claims seq ${seq} (the chain holds ${genuine.where})` });
+    }
+  }
+  const kept = entries.filter((e) => !inserted.has(e));
+
+  let maxSeen = -1;
+  for (const entry of kept) {
+    if (entry.seq < maxSeen) {
+      findings.push({ kind: 'reordered', where: entry.where, seq: entry.seq, message: `seq ${entry.seq} appears after seq ${maxSeen}` });
+    }
+    maxSeen = Math.max(maxSeen, entry.seq);
+  }
+
+  const seqs = [...new Set(kept.map((e) => e.seq))].sort((a, b) => a - b);
+  const firstSeq = seqs[0];
+  if (expectFirstSeq !== undefined && firstSeq !== undefined && firstSeq > expectFirstSeq) {
+    findings.push({ kind: 'deleted', where: kept[0]!.where, seq: expectFirstSeq, message: `seq ${expectFirstSeq}..${firstSeq - 1} missing at the start` });
+  }
+  for (let i = 1; i < seqs.length; i++) {
+    const [a, b] = [seqs[i - 1]!, seqs[i]!];
+    if (b > a + 1) {
+      findings.push({ kind: 'deleted', where: bySeq.get(b)![0]!.where, seq: a + 1, message: `seq ${a + 1}..${b - 1} missing` });
+    }
+  }
+
+  const chainBySeq = new Map(kept.map((e) => [e.seq, e]));
+  for (const entry of kept) {
+    if (entry.seq === 0 && entry.prev !== GENESIS_PREV) {
+      findings.push({ kind: 'modified', where: entry.where, seq: 0, message: 'first event does not start from the genesis prev' });
+    }
+    const before = chainBySeq.get(entry.seq - 1);
+    if (before !== undefined && before.hash !== entry.prev) {
+      findings.push({
+        kind: 'modified',
+        where: before.where,
+        seq: before.seq,
+        message: `seq ${before.seq} does not hash to the prev recorded by seq ${entry.seq}`,
+      });
+    }
+  }
+  const origin = kept[0]?.origin;
+  const stray = kept.find((e) => e.origin !== origin);
+  if (stray !== undefined) {
+    findings.push({ kind: 'origin_mismatch', where: stray.where, seq: stray.seq, message: `origin ${stray.origin} in a log of ${origin}` });
+  }
+  return { entries, findings };
+}
+
+function parseEntry(text: string, where: string): ChainEntry | string {
+  let event: Record<string, unknown>;
+  try {
+    event = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return 'not JSON';
+  }
+  const { seq, prev, origin, time } = event;
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return 'not a JSON object';
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return 'no valid seq';
+  if (typeof prev !== 'string' || !/^[0-9a-f]{64}$/.test(prev)) return 'no valid prev';
+  if (typeof origin !== 'string' || typeof time !== 'string') return 'no origin or time';
+  const hash = createHash('sha256').update(text, 'utf8').digest('hex');
+  return { seq, prev, hash, origin, time, where, text, event };
+}
+
+function canonicalOf(event: Record<string, unknown>): string | undefined {
+  try {
+    return canonicalJson(event);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { registerAuditCommands } from '../../src/cli/audit_commands.ts';
+import { createAuditTrail } from '../../src/audit/index.ts';
+import { auditFixture, resolveEvent } from './helpers.ts';
+
+/** Runs `crefgate audit …` in-process and captures what it prints and its exit code. */
+async function run(args: string[]): Promise<{ out: string; code: number }> {
+  const program = new Command().exitOverride();
+  registerAuditCommands(program);
+  const out: string[] = [];
+  const original = console.log;
+  console.log = (...parts: unknown[]) => out.push(parts.join(' '));
+  process.exitCode = 0;
+  try {
+    await program.parseAsync(['node', 'crefgate', ...args]);
+  } finally {
+    console.log = original;
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { out: out.join('\n'), code };
+}
+
+describe('audit CLI', () => {
+  it('audit hash prints the same HMAC the trail writes', async () => {
+    const fx = auditFixture();
+    const trail = await createAuditTrail(fx.config, { configDir: fx.dir });
+    const expected = trail.hash('tenant_abc', 'some-token');
+    await trail.close();
+    const { out } = await run(['audit', 'hash', '--tenant', 'tenant_abc', '--key-file', fx.keyFile, 'some-token']);
+    assert.equal(out.trim(), expected);
+  });
+
+  it('audit verify exits 0 on a good log and 1 naming the modified line', async () => {
+    const fx = auditFixture();
+    const trail = await createAuditTrail(fx.config, { configDir: fx.dir });
+    for (let n = 0; n < 5; n++) await trail.record(resolveEvent(n));
+    await trail.close();
+    assert.equal((await run(['audit', 'verify', fx.logPath])).code, 0);
+    assert.equal((await run(['audit', 'verify', `${fx.dir}/logs`])).code, 0);
+    const lines = readFileSync(fx.logPath, 'utf8').split('\n');
+    lines[2] = lines[2]!.replace('"outcome":"granted"', '"outcome":"denied"');
+    writeFileSync(fx.logPath, lines.join('\n'));
+    const { out, code } = await run(['audit', 'verify', fx.logPath]);
+    assert.equal(code, 1);
+    assert.match(out, /MODIFIED .*audit\.log:3: seq 2 does not hash/);
+  });
+});
