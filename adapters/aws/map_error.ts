@@ -74,10 +74,13 @@ export function mapAwsError(err: unknown, what: string, signal: AbortSignal): Ad
   if (signal.aborted) return new AdapterError('timeout', `${what}: aborted (mount timeout or cancellation)`, { cause: err });
   const e = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorLike;
   const name = safeCode(e.name);
-  if (name === 'TimeoutError' || name === 'AbortError') return new AdapterError('timeout', `${what}: timed out`, { cause: err });
   const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
-  if (status === undefined && typeof e.code === 'string' && e.code.startsWith('E')) {
-    return new AdapterError('unavailable', `${what}: endpoint unreachable (${safeCode(e.code)})`, { cause: err });
+  // The SDK names a reset keep-alive socket "TimeoutError" too: the errno code says what really happened.
+  if (status === undefined && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && e.code !== 'ETIMEDOUT') {
+    return new AdapterError('unavailable', `${what}: endpoint unreachable (${e.code})`, { cause: err });
+  }
+  if (name === 'TimeoutError' || name === 'AbortError' || e.code === 'ETIMEDOUT') {
+    return new AdapterError('timeout', `${what}: timed out`, { cause: err });
   }
   const [kind, reason] = classify(name, status, e.$fault);
   return new AdapterError(kind, `${what}: ${reason}`, { cause: err });
