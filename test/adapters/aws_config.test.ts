@@ -104,7 +104,8 @@ describe('aws emulators: unsigned requests', () => {
       body: JSON.stringify({ SecretId: 'x' }),
     });
     assert.equal(res.status, 400);
-    assert.equal((await res.json() as { __type: string }).__type, 'MissingAuthenticationTokenException');
+    // `__type` is the wire name of the JSON 1.1 error code.
+    assert.equal(((await res.json()) as Record<string, unknown>)['__type'], 'MissingAuthenticationTokenException');
     await emulator.close();
   });
 
