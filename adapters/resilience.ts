@@ -7,6 +7,7 @@
  * idempotent and may be retried.
  */
 import { AdapterError, type SecretAdapter } from './contract.ts';
+import { raceAbort } from './abortable.ts';
 import { CircuitBreaker, type BreakerState } from './circuit_breaker.ts';
 
 export type { BreakerState } from './circuit_breaker.ts';
@@ -118,17 +119,4 @@ export function withResilience(adapter: SecretAdapter, policy: ResiliencePolicy,
     wrapped.revoke = (request) => call('revoke', request.signal, true, (signal) => revoke.call(adapter, { ...request, signal }));
   }
   return wrapped;
-}
-
-/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
