@@ -48,6 +48,8 @@ export function createStsAdapter(options: StsOptions, context: AdapterContext, d
     const { signal } = request;
     try {
       signal.throwIfAborted();
+      // Handing out one key of a credential set would be useless and silently ignoring `field` ambiguous.
+      if (request.field !== undefined) throw new AdapterError('invalid_reference', 'sts credentials have no fields');
       const params = assumeRoleParams(request, options);
       const out = await client.send(new AssumeRoleCommand(params), { abortSignal: signal });
       const creds = out.Credentials;

@@ -130,6 +130,12 @@ describe('aws sts adapter', () => {
     await external.close();
   });
 
+  it('refuses a field and an already aborted signal without calling STS', async () => {
+    await rejectsKind(adapter.issue!(issueRequest({ field: 'access_key_id' })), 'invalid_reference');
+    await rejectsKind(adapter.issue!(issueRequest({ signal: AbortSignal.abort() })), 'timeout');
+    assert.equal(emulator.assumeRoleCalls.length, 0);
+  });
+
   it('has no static read', async () => {
     const err = await rejectsKind(adapter.read({ path: ROLE, signal: signal() }), 'invalid_reference');
     assert.match(err.reason, /sts mounts issue only/);
