@@ -3,7 +3,8 @@
  * `invalid_reference` instead of reaching AWS:
  * - path: a secret name (`prod/db/main`) or a full secret ARN in the mount's region;
  * - version: `stage:<label>` pins a staging label (`stage:AWSPREVIOUS`), anything else is a VersionId;
- * - field: a top-level key of a JSON-object SecretString (see `selectField`).
+ * - field: a top-level key of a JSON-object SecretString, by the rule all string backends share
+ *   (adapters/select_json_field.ts).
  */
 import { AdapterError } from '../contract.ts';
 
@@ -39,27 +40,4 @@ export function secretLookup(path: string, version: string | undefined, region: 
     throw new AdapterError('invalid_reference', 'version is neither stage:<label> nor a VersionId (32-64 chars)');
   }
   return lookup;
-}
-
-/**
- * Selects a top-level key of a JSON-object secret. Strings come back as they are, numbers and booleans as
- * their text. A missing key, a null/object/array member, or a secret that is not a JSON object is `not_found`:
- * the route asked for something this secret does not hold (same rule as the GCP and Azure adapters).
- */
-export function selectField(secretString: string, field: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(secretString);
-  } catch {
-    // No cause on purpose: V8's SyntaxError quotes the start of its input, which is the secret.
-    throw new AdapterError('not_found', 'field requested but the secret is not a JSON object');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new AdapterError('not_found', 'field requested but the secret is not a JSON object');
-  }
-  if (!Object.hasOwn(parsed, field)) throw new AdapterError('not_found', 'field not present in the secret');
-  const member: unknown = (parsed as Record<string, unknown>)[field];
-  if (typeof member === 'string') return member;
-  if (typeof member === 'number' || typeof member === 'boolean') return String(member);
-  throw new AdapterError('not_found', 'field is not a string, number or boolean');
 }

@@ -14,7 +14,8 @@ import {
 import { awsClientConfig, type AwsClientConfig } from './client_config.ts';
 import { mapAwsError } from './map_error.ts';
 import type { SecretsManagerOptions } from './options.ts';
-import { secretLookup, selectField } from './secret_reference.ts';
+import { selectJsonField } from '../select_json_field.ts';
+import { secretLookup } from './secret_reference.ts';
 
 /** The one SDK call this adapter makes, so a test double needs nothing more. */
 export interface SecretsManagerLike {
@@ -47,7 +48,7 @@ export function createSecretsManagerAdapter(
       const lookup = secretLookup(request.path, request.version, options.region);
       const out = await client.send(new GetSecretValueCommand(lookup), { abortSignal: signal });
       if (out.SecretString !== undefined) {
-        const value = request.field === undefined ? out.SecretString : selectField(out.SecretString, request.field);
+        const value = request.field === undefined ? out.SecretString : selectJsonField(out.SecretString, request.field);
         return { value, encoding: 'utf8', version: out.VersionId };
       }
       if (out.SecretBinary !== undefined) {
