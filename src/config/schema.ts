@@ -120,8 +120,11 @@ export const configSchema = z.strictObject({
   routes: z.array(route).default([]),
   plugins: z.array(plugin).default([]),
   leases: z
-    .strictObject({ sweep_interval_ms: z.number().int().min(50).max(60_000).default(1000) })
-    .default({ sweep_interval_ms: 1000 }),
+    .strictObject({
+      sweep_interval_ms: z.number().int().min(50).max(60_000).default(1000),
+      static_lease_seconds: z.number().int().min(1).max(7 * 24 * 3600).default(900).describe('lease length of a static secret before renewal (capped at the job end)'),
+    })
+    .default({ sweep_interval_ms: 1000, static_lease_seconds: 900 }),
 });
 
 export type Config = z.infer<typeof configSchema>;

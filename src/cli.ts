@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/** The `crefgate` command line. Each area registers its own commands. */
+import { Command } from 'commander';
+import { registerAuditCommands } from './cli/audit_commands.ts';
+import { registerClientCommands } from './cli/client_commands.ts';
+import { registerSecretsCommands } from './cli/secrets_commands.ts';
+import { registerServeCommands } from './cli/serve.ts';
+import { ConfigError } from './config/load.ts';
+import { CrefgateError } from './client/index.ts';
+
+const program = new Command('crefgate').description('zero-trust credential gateway').showHelpAfterError();
+registerServeCommands(program);
+registerClientCommands(program);
+registerSecretsCommands(program);
+registerAuditCommands(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // Users see a one-line reason; a stack trace only helps us, and may carry paths or values they did not ask for.
+  if (err instanceof ConfigError || err instanceof CrefgateError) process.stderr.write(`crefgate: ${err.message}\n`);
+  else process.stderr.write(`crefgate: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(err instanceof CrefgateError ? 2 : 1);
+});

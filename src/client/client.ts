@@ -1,0 +1,116 @@
+/**
+ * The typed crefgate client for coordinators, executors, admins and auditors. It never retries a resolve
+ * (an envelope is single-use; a blind replay is exactly what the gateway refuses), and it sends the envelope
+ * byte-exact with its payload in RFC 8785 form.
+ */
+import type { JSONWebKeySet } from 'jose';
+import { canonicalJson } from '../envelope/canonical.ts';
+import type { Envelope } from '../envelope/schema.ts';
+import { Transport, type TransportOptions } from './http.ts';
+import { verifyEnvelope } from './verify_envelope.ts';
+
+export interface IssueJobInput {
+  tenant: string;
+  executor: string;
+  crefs: Record<string, string>;
+  ttl: number;
+}
+
+export interface ResolvedSecret {
+  value: string | Record<string, string>;
+  encoding?: 'base64';
+  lease_id: string;
+  lease_duration: number;
+  renewable: boolean;
+  expires_at: number;
+}
+
+export interface ResolveResult {
+  job_id: string;
+  secrets: Record<string, ResolvedSecret>;
+}
+
+export interface LeaseInfo {
+  lease_id: string;
+  lease_duration: number;
+  renewable: boolean;
+  expires_at: number;
+}
+
+/** The exact bytes an envelope is presented as. */
+export function envelopeBody(envelope: Envelope): string {
+  return `{"payload":${canonicalJson(envelope.payload)},"kid":${JSON.stringify(envelope.kid)},"sig":${JSON.stringify(envelope.sig)},"token":${JSON.stringify(envelope.token)}}`;
+}
+
+export class CrefgateClient {
+  private readonly transport: Transport;
+  private jwksCache: JSONWebKeySet | undefined;
+
+  constructor(options: TransportOptions) {
+    this.transport = new Transport(options);
+  }
+
+  /** Coordinator: issue a job envelope. */
+  async issueJob(input: IssueJobInput): Promise<Envelope> {
+    return await this.transport.request<Envelope>('POST', '/v1/jobs', input);
+  }
+
+  /** The gateway's token verification keys. */
+  async jwks(refresh = false): Promise<JSONWebKeySet> {
+    if (refresh || this.jwksCache === undefined) this.jwksCache = await this.transport.request<JSONWebKeySet>('GET', '/v1/jwks');
+    return this.jwksCache;
+  }
+
+  /**
+   * Executor: present an envelope. With `hmacSecrets`, the envelope is verified locally first (HMAC, token
+   * signature and binding); pass `verify: false` only to test the gateway's own checks.
+   */
+  async resolve(envelope: Envelope, options: { hmacSecrets?: Map<string, Buffer>; verify?: boolean } = {}): Promise<ResolveResult> {
+    if (options.verify !== false && options.hmacSecrets !== undefined) {
+      await verifyEnvelope(envelope, { hmacSecrets: options.hmacSecrets, jwks: await this.jwks() });
+    }
+    return await this.transport.request<ResolveResult>('POST', '/v1/resolve', undefined, envelopeBody(envelope));
+  }
+
+  /** Sends an arbitrary body to /v1/resolve (tests of the gateway's refusals). */
+  async resolveRaw(body: string): Promise<ResolveResult> {
+    return await this.transport.request<ResolveResult>('POST', '/v1/resolve', undefined, body);
+  }
+
+  async renewLease(leaseId: string, increment: number): Promise<LeaseInfo> {
+    return await this.transport.request<LeaseInfo>('POST', '/v1/leases/renew', { lease_id: leaseId, increment });
+  }
+
+  async revokeLease(leaseId: string): Promise<{ lease_id: string; revoked: boolean }> {
+    return await this.transport.request('POST', '/v1/leases/revoke', { lease_id: leaseId });
+  }
+
+  async completeJob(jobId: string): Promise<{ job_id: string; completed: boolean; revoked_leases: number }> {
+    return await this.transport.request('POST', `/v1/jobs/${encodeURIComponent(jobId)}/complete`, {});
+  }
+
+  /** Admin: register an executor; the returned secret is shown only this once. */
+  async registerExecutor(input: { id: string; tenant: string; identities: string[]; allowed_crefs?: string[]; grace_seconds?: number }) {
+    return await this.transport.request<{ id: string; tenant: string; kid: string; secret: string }>('POST', '/v1/executors', input);
+  }
+
+  async rotateExecutorSecret(id: string) {
+    return await this.transport.request<{ id: string; kid: string; secret: string; previous_accepted_until: number }>('POST', `/v1/executors/${encodeURIComponent(id)}/rotate`, {});
+  }
+
+  async setExecutorEnabled(id: string, enabled: boolean) {
+    return await this.transport.request<{ id: string; enabled: boolean }>('POST', `/v1/executors/${encodeURIComponent(id)}/${enabled ? 'enable' : 'disable'}`, {});
+  }
+
+  async listExecutors(tenant?: string) {
+    return await this.transport.request<{ executors: unknown[] }>('GET', `/v1/executors${tenant === undefined ? '' : `?tenant=${encodeURIComponent(tenant)}`}`);
+  }
+
+  async get<T>(path: string): Promise<T> {
+    return await this.transport.request<T>('GET', path);
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The Koa application: error mapping, request context (request id, TLS identity), denial auditing, then the
+ * routes. Read top to bottom it is the order every request goes through.
+ */
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import type { IdentityMapper } from '../identity/identity.ts';
+import { executorRoutes } from '../routes/executors.ts';
+import { jobRoutes } from '../routes/jobs.ts';
+import { leaseRoutes } from '../routes/leases.ts';
+import { resolveRoutes } from '../routes/resolve.ts';
+import { sysRoutes } from '../routes/sys.ts';
+import type { GatewayServices } from '../services.ts';
+import { auditDenials } from './audit_denials.ts';
+import type { KoaState } from './context.ts';
+import { errorMiddleware } from './error_middleware.ts';
+import { requestContext } from './request_context.ts';
+
+export function createApp(services: GatewayServices, identities: IdentityMapper, logger: Logger, extraRoutes: Array<(router: Router<KoaState>) => void> = []): Koa<KoaState> {
+  const app = new Koa<KoaState>({ proxy: false });
+  app.silent = true; // errors are logged by errorMiddleware, never printed by Koa with a stack
+  const router = new Router<KoaState>();
+  jobRoutes(router, services);
+  resolveRoutes(router, services);
+  leaseRoutes(router, services);
+  executorRoutes(router, services);
+  sysRoutes(router, services);
+  for (const add of extraRoutes) add(router);
+
+  app.use(errorMiddleware(logger));
+  app.use(auditDenials(services.audit));
+  app.use(requestContext(identities));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,27 @@
+/**
+ * The one place where errors become HTTP responses. A GatewayError answers with its status and
+ * `{error: {code, message, request_id}}`; anything else is an internal error whose details go to the log only.
+ * No stack trace, backend text or secret ever reaches the client.
+ */
+import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
+import { GatewayError, asGatewayError } from '../errors.ts';
+import type { KoaState } from './context.ts';
+
+export function errorMiddleware(logger: Logger): Middleware<KoaState> {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new GatewayError('not_found', { reason: 'no such route' });
+      if (ctx.status === 405 && ctx.body === undefined) throw new GatewayError('malformed', { reason: 'method not allowed', detail: 'method not allowed' });
+    } catch (thrown) {
+      const err = asGatewayError(thrown);
+      if (err.code === 'internal' || err.status >= 500) {
+        logger.error({ request_id: ctx.state.requestId, code: err.code, step: err.step, reason: err.reason, err: err.cause ?? thrown }, 'request failed');
+      }
+      ctx.status = err.status;
+      if (err.retryAfter !== undefined) ctx.set('retry-after', String(Math.ceil(err.retryAfter)));
+      ctx.body = { error: { code: err.code, message: err.publicMessage, request_id: ctx.state.requestId } };
+    }
+  };
+}

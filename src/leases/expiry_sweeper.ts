@@ -1,0 +1,28 @@
+/**
+ * Ends leases whose time is up. Runs on every replica; the store's `claimExpired` hands each lease to exactly
+ * one of them, which audits the expiry and queues the backend revocation.
+ */
+import type { GatewayServices } from '../services.ts';
+import { queueBackendRevocation } from './revoke_lease.ts';
+
+const BATCH = 100;
+
+/** One sweep; returns how many leases it ended. */
+export async function sweepExpiredLeases(services: GatewayServices): Promise<number> {
+  const expired = await services.state.leases.claimExpired(services.now(), BATCH);
+  for (const lease of expired) {
+    const queued = await queueBackendRevocation(services, lease, 'lease_expired');
+    await services.audit.record({
+      action: 'lease.expire',
+      outcome: 'ok',
+      actor: { type: 'system', id: services.replica, auth: 'system' },
+      tenant: lease.tenant,
+      job_id: lease.jobId,
+      executor: lease.executor,
+      crefs: [lease.cref],
+      lease_ids: [lease.leaseId],
+      detail: { backend_revocation: queued },
+    });
+  }
+  return expired.length;
+}

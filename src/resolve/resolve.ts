@@ -1,0 +1,78 @@
+/**
+ * A whole resolve: the eight-step chain, then the backends, the leases, the durable audit event, and only then
+ * the commit of the nonce. If anything after the reservation fails, what was done is undone (leases revoked,
+ * dynamic credentials queued for revocation, the reservation released) and the error goes up to be audited.
+ */
+import { runChain } from '../chain/run_chain.ts';
+import type { CheckedResolve, ResolveState } from '../chain/context.ts';
+import { GatewayError } from '../errors.ts';
+import type { GatewayServices } from '../services.ts';
+import type { LeaseRecord } from '../state/contract.ts';
+import { buildLeases } from './build_leases.ts';
+import { abandonDynamic, fetchSecrets, type Fetched } from './fetch_secrets.ts';
+
+export interface ResolvedSecret {
+  value: string | Record<string, string>;
+  encoding?: 'base64';
+  lease_id: string;
+  lease_duration: number;
+  renewable: boolean;
+  expires_at: number;
+}
+
+export interface ResolveResponse {
+  job_id: string;
+  secrets: Record<string, ResolvedSecret>;
+}
+
+async function rollback(services: GatewayServices, checked: CheckedResolve, fetched: Fetched[], leases: LeaseRecord[]): Promise<void> {
+  await Promise.allSettled(leases.map((l) => services.state.leases.revoke(l.leaseId)));
+  await abandonDynamic(services, fetched, new Map(leases.map((l) => [l.alias, l.leaseId])), 'resolve_aborted');
+  if (checked.reservation !== undefined) {
+    await services.state.nonces.release(checked.reservation.nonceKey, checked.reservation.owner).catch(() => undefined);
+  }
+}
+
+/** Runs the resolve; on success the response may be sent (its audit event is durable, its nonce consumed). */
+export async function resolveEnvelope(services: GatewayServices, state: ResolveState, signal: AbortSignal): Promise<ResolveResponse> {
+  const checked = await runChain(state, services);
+  let fetched: Fetched[] = [];
+  let leases: LeaseRecord[] = [];
+  try {
+    fetched = await fetchSecrets(services, checked, signal);
+    leases = buildLeases(checked, fetched, services.limits.staticLeaseSeconds);
+    await services.state.leases.put(leases);
+    const payload = checked.envelope.payload;
+    await services.audit.record({
+      action: 'resolve',
+      outcome: 'granted',
+      actor: { type: 'executor', id: checked.identity.id, auth: checked.identity.auth, fingerprint: checked.identity.fingerprint },
+      tenant: payload.tenant,
+      job_id: payload.job_id,
+      executor: payload.executor,
+      crefs: fetched.map((f) => f.cref),
+      lease_ids: leases.map((l) => l.leaseId),
+      request_id: state.requestId,
+      sensitive: { nonce: payload.nonce, token: checked.envelope.token },
+      detail: { hmac_kid: checked.envelope.kid, mounts: [...new Set(fetched.map((f) => f.mount))] },
+    });
+    const consumed = await services.state.nonces.consume(checked.reservation!.nonceKey, checked.reservation!.owner);
+    if (!consumed) throw new GatewayError('unavailable', { step: 'commit', reason: 'nonce reservation lost before commit' });
+  } catch (err) {
+    await rollback(services, checked, fetched, leases);
+    throw err;
+  }
+  const secrets: Record<string, ResolvedSecret> = {};
+  fetched.forEach((f, i) => {
+    const lease = leases[i]!;
+    secrets[f.alias] = {
+      value: f.secret.value,
+      ...('encoding' in f.secret && f.secret.encoding === 'base64' ? { encoding: 'base64' as const } : {}),
+      lease_id: lease.leaseId,
+      lease_duration: Math.max(0, Math.floor((lease.expiresAt - checked.now) / 1000)),
+      renewable: lease.renewable,
+      expires_at: Math.floor(lease.expiresAt / 1000),
+    };
+  });
+  return { job_id: checked.envelope.payload.job_id, secrets };
+}

@@ -1,0 +1,35 @@
+/** `POST /v1/resolve`: the executor presents its envelope; see src/resolve/resolve.ts for the whole flow. */
+import type Router from '@koa/router';
+import type { ResolveState } from '../chain/context.ts';
+import type { KoaState } from '../http/context.ts';
+import { readBodyText } from '../http/read_body.ts';
+import { resolveEnvelope } from '../resolve/resolve.ts';
+import type { GatewayServices } from '../services.ts';
+
+export function resolveRoutes(router: Router<KoaState>, services: GatewayServices): void {
+  router.post('/v1/resolve', async (ctx) => {
+    ctx.state.audit.action = 'resolve';
+    const state: ResolveState = {
+      requestId: ctx.state.requestId,
+      now: services.now(),
+      identity: ctx.state.identity!,
+      rawBody: '',
+    };
+    try {
+      state.rawBody = await readBodyText(ctx, services.limits.bodyBytes);
+      ctx.body = await resolveEnvelope(services, state, AbortSignal.timeout(60_000));
+    } finally {
+      // Whatever the chain learnt before stopping goes into the denial's audit line.
+      const payload = state.envelope?.payload;
+      if (payload !== undefined) {
+        Object.assign(ctx.state.audit, {
+          tenant: payload.tenant,
+          job_id: payload.job_id,
+          executor: payload.executor,
+          crefs: Object.values(payload.crefs),
+          sensitive: { nonce: payload.nonce, token: state.envelope!.token },
+        });
+      }
+    }
+  });
+}

@@ -1,0 +1,30 @@
+/** The gateway's parts, built once at start-up from validated config and handed to every route. */
+import type { AuditTrail } from './audit/contract.ts';
+import type { Mounts } from './backends/mounts.ts';
+import type { Policy } from './policy/policy.ts';
+import type { CrefRouter } from './routing/router.ts';
+import type { StateStore } from './state/contract.ts';
+import type { TokenKeyring } from './tokens/keyring.ts';
+import type { TokenPolicy } from './tokens/request_token.ts';
+
+export interface GatewayServices {
+  state: StateStore;
+  audit: AuditTrail;
+  keyring: TokenKeyring;
+  tokenPolicy: TokenPolicy;
+  policy: Policy;
+  router: CrefRouter;
+  mounts: Mounts;
+  /** Epoch ms; injectable so tests can freeze or move time. */
+  now: () => number;
+  limits: {
+    bodyBytes: number;
+    tokenTtlSeconds: number;
+    /** Lease length for static secrets before renewal, seconds (always capped at the job end). */
+    staticLeaseSeconds: number;
+    /** Grace window for a rotated executor secret, ms (default for newly registered executors). */
+    defaultGraceMs: number;
+  };
+  /** Identity of this replica (audit origin, revocation consumer name). */
+  replica: string;
+}
