@@ -34,12 +34,13 @@ export function describeExecutorCases(fx: FixtureRef): void {
     it('rotates: the new version first, the previous one superseded at the rotation time', async () => {
       const { store, now, peer } = fx();
       const other = await peer();
+      const t = now();
       const record = sampleExecutor(now());
       await store.executors.register(record);
-      const next = { kid: 'k2', secret: randomBytes(32), createdAt: now() + 10 };
-      const rotated = await other.executors.rotate(record.id, next, now() + 10);
+      const next = { kid: 'k2', secret: randomBytes(32), createdAt: t + 10 };
+      const rotated = await other.executors.rotate(record.id, next, t + 10);
       assert.deepEqual(rotated?.secrets.map((v) => v.kid), ['k2', 'k1']);
-      assert.equal(rotated?.secrets[1]?.supersededAt, now() + 10);
+      assert.equal(rotated?.secrets[1]?.supersededAt, t + 10);
       assert.equal(rotated?.secrets[0]?.supersededAt, undefined);
       const seen = await store.executors.get(record.id);
       assert.deepEqual(seen?.secrets[0]?.secret, next.secret, 'visible on the other replica at once');
@@ -71,9 +72,10 @@ export function describeExecutorCases(fx: FixtureRef): void {
       const other = await peer();
       const record = sampleExecutor(now());
       await store.executors.register(record);
-      const disabled = await store.executors.setEnabled(record.id, false, now() + 7);
+      const at = now() + 7;
+      const disabled = await store.executors.setEnabled(record.id, false, at);
       assert.equal(disabled?.enabled, false);
-      assert.equal(disabled?.disabledAt, now() + 7);
+      assert.equal(disabled?.disabledAt, at);
       assert.equal((await other.executors.get(record.id))?.enabled, false);
       const enabled = await other.executors.setEnabled(record.id, true, now() + 9);
       assert.equal(enabled?.enabled, true);

@@ -14,7 +14,8 @@ export function describeLeaseCases(fx: FixtureRef): void {
       const { store, now } = fx();
       const job = sampleJob(now());
       const other = sampleJob(now());
-      const leases = [sampleLease(job, now()), sampleLease(job, now(), 30_000, { handle: undefined, revocable: false })];
+      const { handle: _static, ...withoutHandle } = sampleLease(job, now(), 30_000, { revocable: false });
+      const leases = [sampleLease(job, now()), withoutHandle];
       await store.leases.put(leases);
       await store.leases.put([sampleLease(other, now())]);
       assert.deepEqual(await store.leases.get(leases[0]!.leaseId), leases[0]);
@@ -41,11 +42,12 @@ export function describeLeaseCases(fx: FixtureRef): void {
       const lease = sampleLease(job, now(), 60_000);
       const short = sampleLease(job, now(), 100);
       await store.leases.put([lease, short]);
-      const renewed = await store.leases.renew(lease.leaseId, now() + 120_000);
-      assert.equal(renewed?.expiresAt, now() + 120_000);
+      const newEnd = now() + 120_000;
+      const renewed = await store.leases.renew(lease.leaseId, newEnd);
+      assert.equal(renewed?.expiresAt, newEnd);
       assert.equal(renewed?.renewals, 1);
       assert.equal(renewed?.state, 'active');
-      assert.equal((await store.leases.get(lease.leaseId))?.expiresAt, now() + 120_000);
+      assert.equal((await store.leases.get(lease.leaseId))?.expiresAt, newEnd);
       await store.leases.revoke(lease.leaseId);
       assert.equal(await store.leases.renew(lease.leaseId, now() + 200_000), undefined);
       assert.equal(await store.leases.renew('lease-unknown', now() + 1), undefined);

@@ -9,14 +9,15 @@ export function describeJobAndNonceCases(fx: FixtureRef): void {
   describe('jobs', () => {
     it('stores, reads and completes a job (complete is idempotent)', async () => {
       const { store, now } = fx();
-      const job = sampleJob(now());
+      const t = now();
+      const job = sampleJob(t);
       await store.jobs.create(job);
       assert.deepEqual(await store.jobs.get(job.jobId), job);
-      const done = await store.jobs.complete(job.jobId, now() + 5);
-      assert.equal(done?.completedAt, now() + 5);
-      const again = await store.jobs.complete(job.jobId, now() + 99);
-      assert.equal(again?.completedAt, now() + 5, 'the first completion time stays');
-      assert.equal((await store.jobs.get(job.jobId))?.completedAt, now() + 5);
+      const done = await store.jobs.complete(job.jobId, t + 5);
+      assert.equal(done?.completedAt, t + 5);
+      const again = await store.jobs.complete(job.jobId, t + 99);
+      assert.equal(again?.completedAt, t + 5, 'the first completion time stays');
+      assert.equal((await store.jobs.get(job.jobId))?.completedAt, t + 5);
     });
 
     it('answers undefined for an unknown job', async () => {

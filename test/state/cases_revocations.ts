@@ -18,12 +18,13 @@ export function describeRevocationCases(fx: FixtureRef): void {
   describe('revocation queue', () => {
     it('delivers an enqueued task once, and forgets it on ack', async () => {
       const { store, now } = fx();
-      await store.revocations.enqueue(task('l1', now()));
-      await store.revocations.enqueue(task('l2', now()));
+      const t = now();
+      await store.revocations.enqueue(task('l1', t));
+      await store.revocations.enqueue(task('l2', t));
       assert.equal(await store.revocations.depth(), 2);
       const first = await store.revocations.claim('replica-a', 1, LONG);
       assert.equal(first.length, 1);
-      assert.deepEqual(first[0]!.task, task('l1', now()));
+      assert.deepEqual(first[0]!.task, task('l1', t));
       assert.equal(first[0]!.attempts, 0);
       const second = await store.revocations.claim('replica-b', 10, LONG);
       assert.deepEqual(second.map((c) => c.task.leaseId), ['l2'], 'a live claim is not handed out again');

@@ -1,0 +1,116 @@
+/**
+ * The executor registry in Redis, under the `{executors}` hash tag. Secrets are sealed (secret_box.ts) before
+ * they leave the process. Nothing is cached: every `get` reads Redis, so a rotation or disable on one replica
+ * is seen by the next request on every replica.
+ *
+ * Rotation is a compare-and-set loop: read the sealed version list, compute the new one, and let a Lua script
+ * write it only if the list is still what was read. Versions carry kid and times in clear, so no decryption is
+ * needed, and the script never decodes JSON.
+ */
+import type { ExecutorRecord, ExecutorRegistry } from '../contract.ts';
+import { StateUnavailableError } from '../contract.ts';
+import { rotateVersions } from '../retention.ts';
+import type { Guard } from './jobs.ts';
+import { encodeId, type RedisKeys } from './keys.ts';
+import { lua, runScript, type RedisCaller } from './script.ts';
+import type { SealedSecret, SecretBox } from './secret_box.ts';
+
+interface SealedVersion {
+  kid: string;
+  createdAt: number;
+  supersededAt?: number;
+  box: SealedSecret;
+}
+
+type Meta = Omit<ExecutorRecord, 'enabled' | 'disabledAt' | 'secrets'>;
+type Fields = [string | null, string | null, string | null, string | null];
+
+const FIELDS = `'meta', 'enabled', 'disabledAt', 'secrets'`;
+const MAX_ROTATE_ATTEMPTS = 20;
+
+const REGISTER = lua(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'meta', ARGV[1], 'enabled', ARGV[2], 'secrets', ARGV[3])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'disabledAt', ARGV[4]) end
+redis.call('SADD', KEYS[2], ARGV[5])
+return 1`);
+
+const SET_SECRETS_IF = lua(`
+if redis.call('HGET', KEYS[1], 'secrets') ~= ARGV[1] then return false end
+redis.call('HSET', KEYS[1], 'secrets', ARGV[2])
+return redis.call('HMGET', KEYS[1], ${FIELDS})`);
+
+// disabledAt keeps the first disable time; enabling clears it.
+const SET_ENABLED = lua(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSET', KEYS[1], 'enabled', ARGV[1])
+if ARGV[1] == '1' then redis.call('HDEL', KEYS[1], 'disabledAt') else redis.call('HSETNX', KEYS[1], 'disabledAt', ARGV[2]) end
+return redis.call('HMGET', KEYS[1], ${FIELDS})`);
+
+const LIST = lua(`
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local f = redis.call('HMGET', ARGV[1] .. id, ${FIELDS})
+  if f[1] then table.insert(out, f) end
+end
+return out`);
+
+/** Creates the Redis executor registry. */
+export function createRedisExecutors(client: RedisCaller, keys: RedisKeys, guard: Guard, box: SecretBox): ExecutorRegistry {
+  const decode = (fields: Fields): ExecutorRecord => {
+    const [meta, enabled, disabledAt, secrets] = fields;
+    const m = JSON.parse(meta ?? '{}') as Meta;
+    const versions = JSON.parse(secrets ?? '[]') as SealedVersion[];
+    return {
+      ...m,
+      enabled: enabled === '1',
+      ...(disabledAt === null ? {} : { disabledAt: Number(disabledAt) }),
+      secrets: versions.map(({ box: sealed, ...v }) => ({ ...v, secret: box.open(sealed, m.id, v.kid) })),
+    };
+  };
+
+  const read = async (id: string): Promise<Fields> =>
+    (await client.call('HMGET', keys.executor(id), 'meta', 'enabled', 'disabledAt', 'secrets')) as Fields;
+
+  return {
+    get: (id) =>
+      guard('executors.get', async () => {
+        const fields = await read(id);
+        return fields[0] === null ? undefined : decode(fields);
+      }),
+    register: (record) =>
+      guard('executors.register', async () => {
+        const { enabled, disabledAt, secrets, ...meta } = record;
+        const sealed: SealedVersion[] = secrets.map(({ secret, ...v }) => ({ ...v, box: box.seal(secret, record.id, v.kid) }));
+        const args = [JSON.stringify(meta), enabled ? '1' : '0', JSON.stringify(sealed), disabledAt === undefined ? '' : String(disabledAt), encodeId(record.id)];
+        return (await runScript(client, REGISTER, [keys.executor(record.id), keys.executorIds], args)) === 1;
+      }),
+    rotate: (id, version, at) =>
+      guard('executors.rotate', async () => {
+        const { secret, ...clear } = version;
+        const sealed: SealedVersion = { ...clear, box: box.seal(secret, id, version.kid) };
+        for (let attempt = 0; attempt < MAX_ROTATE_ATTEMPTS; attempt += 1) {
+          const [meta, , , current] = await read(id);
+          if (meta === null || current === null) return undefined;
+          const { graceMs } = JSON.parse(meta) as Meta;
+          const next = JSON.stringify(rotateVersions(JSON.parse(current) as SealedVersion[], sealed, at, graceMs));
+          const written = (await runScript(client, SET_SECRETS_IF, [keys.executor(id)], [current, next])) as Fields | null;
+          if (written !== null) return decode(written);
+        }
+        throw new StateUnavailableError(`executors.rotate: ${id} kept changing under concurrent rotations`);
+      }),
+    setEnabled: (id, enabled, at) =>
+      guard('executors.setEnabled', async () => {
+        const reply = (await runScript(client, SET_ENABLED, [keys.executor(id)], [enabled ? '1' : '0', at])) as Fields | null;
+        return reply === null ? undefined : decode(reply);
+      }),
+    list: (tenant) =>
+      guard('executors.list', async () => {
+        const rows = (await runScript(client, LIST, [keys.executorIds], [keys.executorRecordPrefix])) as Fields[];
+        return rows
+          .map(decode)
+          .filter((r) => tenant === undefined || r.tenant === tenant)
+          .sort((a, b) => a.id.localeCompare(b.id));
+      }),
+  };
+}

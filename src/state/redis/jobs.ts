@@ -1,0 +1,114 @@
+/**
+ * Jobs and nonces in Redis. A job and every nonce burned against it share the hash tag `{job:<id>}`, so the
+ * reservation is ONE Lua script: job exists, job open, nonce absent → SET NX PX until the token's exp.
+ */
+import { GatewayError } from '../../errors.ts';
+import type { JobRecord, JobStore, NonceStore, ReserveOutcome } from '../contract.ts';
+import { jobTtlMs, nonceTtlMs } from '../retention.ts';
+import type { RedisKeys } from './keys.ts';
+import { lua, runScript, type RedisCaller } from './script.ts';
+
+const CREATE = lua(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'rec', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`);
+
+// Keeps the first completion time; returns the record and completion time, or nil for an unknown job.
+const COMPLETE = lua(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSETNX', KEYS[1], 'completedAt', ARGV[1])
+return redis.call('HMGET', KEYS[1], 'rec', 'completedAt')`);
+
+const RESERVE = lua(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'job_unknown' end
+if redis.call('HEXISTS', KEYS[1], 'completedAt') == 1 then return 'job_completed' end
+if redis.call('SET', KEYS[2], 'r|' .. ARGV[1], 'NX', 'PX', ARGV[2]) then return 'reserved' end
+return 'replayed'`);
+
+// KEEPTTL: a consumed nonce is kept exactly as long as its reservation would have been.
+const CONSUME = lua(`
+local v = redis.call('GET', KEYS[1])
+if v == 'r|' .. ARGV[1] then
+  redis.call('SET', KEYS[1], 'c|' .. ARGV[1], 'KEEPTTL')
+  return 1
+end
+if v == 'c|' .. ARGV[1] then return 1 end
+return 0`);
+
+// Only an unconsumed reservation of this owner is dropped: a consumed nonce never becomes replayable.
+const RELEASE = lua(`
+if redis.call('GET', KEYS[1]) == 'r|' .. ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`);
+
+export type Guard = <T>(op: string, work: () => Promise<T>) => Promise<T>;
+
+interface Reservation {
+  jobId: string;
+  keepUntil: number;
+}
+
+function decodeJob(rec: unknown, completedAt: unknown): JobRecord {
+  const job = JSON.parse(String(rec)) as JobRecord;
+  return completedAt === null || completedAt === undefined ? job : { ...job, completedAt: Number(completedAt) };
+}
+
+/** Creates the Redis job store. */
+export function createRedisJobs(client: RedisCaller, keys: RedisKeys, guard: Guard, now: () => number): JobStore {
+  return {
+    create: (job) =>
+      guard('jobs.create', async () => {
+        const { completedAt: _ignored, ...open } = job;
+        const created = await runScript(client, CREATE, [keys.job(job.jobId)], [JSON.stringify(open), jobTtlMs(job.expiresAt, now())]);
+        if (created !== 1) throw new GatewayError('conflict', { reason: `job ${job.jobId} already exists` });
+      }),
+    get: (jobId) =>
+      guard('jobs.get', async () => {
+        const [rec, completedAt] = (await client.call('HMGET', keys.job(jobId), 'rec', 'completedAt')) as [unknown, unknown];
+        return rec === null ? undefined : decodeJob(rec, completedAt);
+      }),
+    complete: (jobId, at) =>
+      guard('jobs.complete', async () => {
+        const reply = (await runScript(client, COMPLETE, [keys.job(jobId)], [at])) as [unknown, unknown] | null;
+        return reply === null || reply[0] === null ? undefined : decodeJob(reply[0], reply[1]);
+      }),
+  };
+}
+
+/**
+ * Creates the Redis nonce store. consume/release take no job id, yet the nonce key lives in its job's slot;
+ * `reserve` remembers nonce → job for the reservations it made. The owner of a reservation is a request of this
+ * process, so only this process can legitimately consume or release it; any other caller is answered exactly
+ * as a non-owner is (false / no-op), and the nonce stays burned until its expiry.
+ */
+export function createRedisNonces(client: RedisCaller, keys: RedisKeys, guard: Guard, now: () => number): NonceStore {
+  const reservations = new Map<string, Reservation>();
+  const forgetExpired = (): void => {
+    const t = now();
+    for (const [nonceKey, r] of reservations) if (r.keepUntil <= t) reservations.delete(nonceKey);
+  };
+  return {
+    reserve: (nonceKey, jobId, owner, expiresAt) =>
+      guard('nonces.reserve', async () => {
+        if (reservations.size > 10_000) forgetExpired();
+        const t = now();
+        const ttl = nonceTtlMs(expiresAt, t);
+        const outcome = (await runScript(client, RESERVE, [keys.job(jobId), keys.nonce(jobId, nonceKey)], [owner, ttl])) as ReserveOutcome;
+        if (outcome === 'reserved') reservations.set(nonceKey, { jobId, keepUntil: t + ttl });
+        return outcome;
+      }),
+    consume: (nonceKey, owner) =>
+      guard('nonces.consume', async () => {
+        const r = reservations.get(nonceKey);
+        if (r === undefined) return false;
+        // The entry stays until its expiry so that a repeated consume by the owner answers true again.
+        return (await runScript(client, CONSUME, [keys.nonce(r.jobId, nonceKey)], [owner])) === 1;
+      }),
+    release: (nonceKey, owner) =>
+      guard('nonces.release', async () => {
+        const r = reservations.get(nonceKey);
+        if (r === undefined) return;
+        if ((await runScript(client, RELEASE, [keys.nonce(r.jobId, nonceKey)], [owner])) === 1) reservations.delete(nonceKey);
+      }),
+  };
+}
