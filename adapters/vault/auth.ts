@@ -15,6 +15,8 @@ export interface ObtainedToken {
   token: string;
   ttlSeconds: number;
   renewable: boolean;
+  /** What to ask for at each renewal; defaults to `ttlSeconds` (a login's fresh TTL). */
+  incrementSeconds?: number;
 }
 
 export interface AuthPlan {
@@ -53,8 +55,13 @@ export function authPlan(auth: VaultAuthOptions, configDir: string, env: NodeJS.
         canLogin: false,
         obtain: async (client) => {
           client.token = await readToken();
-          const looked = (await call(() => client.tokenLookupSelf(), 'token lookup-self')) as { data?: { ttl?: unknown; renewable?: unknown } };
-          return { token: client.token, ttlSeconds: toSeconds(looked.data?.ttl), renewable: looked.data?.renewable === true };
+          const looked = (await call(() => client.tokenLookupSelf(), 'token lookup-self')) as {
+            data?: { ttl?: unknown; creation_ttl?: unknown; renewable?: unknown };
+          };
+          const ttlSeconds = toSeconds(looked.data?.ttl);
+          // `ttl` is what is left; renewals ask for the TTL the token was created with.
+          const incrementSeconds = toSeconds(looked.data?.creation_ttl) || ttlSeconds;
+          return { token: client.token, ttlSeconds, incrementSeconds, renewable: looked.data?.renewable === true };
         },
       };
     }

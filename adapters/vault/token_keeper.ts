@@ -76,7 +76,7 @@ export class TokenKeeper {
     if (held === undefined || this.#plan.canLogin) {
       try {
         const obtained = await this.#obtain();
-        this.#hold({ incrementSeconds: obtained.ttlSeconds, renewable: obtained.renewable }, obtained.ttlSeconds);
+        this.#hold({ incrementSeconds: obtained.incrementSeconds ?? obtained.ttlSeconds, renewable: obtained.renewable }, obtained.ttlSeconds);
       } catch (err) {
         this.#keepOrThrow(held, err);
       }
