@@ -23,11 +23,11 @@ interface Started {
   close(): Promise<void>;
 }
 
-async function start(extra: Record<string, unknown> = {}): Promise<Started> {
+async function start(extra: Record<string, unknown> = {}, token?: string): Promise<Started> {
   const emulator = await AzureKeyVaultEmulator.start();
   const configDir = await mkdtemp(join(tmpdir(), 'crefgate-azure-'));
   await writeFile(join(configDir, 'ca.pem'), emulator.caPem);
-  process.env[TOKEN_ENV] = emulator.token;
+  process.env[TOKEN_ENV] = token ?? emulator.token;
   const options = azureKeyVaultAdapter.optionsSchema.parse({
     vault_url: emulator.url,
     ca_file: 'ca.pem',
@@ -142,6 +142,16 @@ describe('azure key vault adapter', () => {
     }
     await rejectsWith(adapter.read({ path: 'ok', version: '../x', signal: signal() }), 'invalid_reference');
     assert.equal(emulator.requests.length, 0, 'nothing refused reached the vault');
+  });
+
+  it('maps a token the vault refuses to permission_denied', async () => {
+    const refused = await start({}, 'not-the-token');
+    try {
+      refused.emulator.setSecret('x', 'v');
+      await rejectsWith(refused.adapter.read({ path: 'x', signal: signal() }), 'permission_denied');
+    } finally {
+      await refused.close();
+    }
   });
 
   it('reports an unreachable vault as unavailable', async () => {
