@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { AdapterError, type SecretAdapter } from '../../adapters/contract.ts';
-import { gcpSecretManagerAdapter } from '../../adapters/gcp/index.ts';
+import { createGcpSecretManagerAdapter, crc32c, gcpSecretManagerAdapter, type AccessResponse } from '../../adapters/gcp/index.ts';
 import { describeAdapter } from '../conformance/describe_adapter.ts';
 import { GcpSecretManagerEmulator, type GcpFault } from '../emulators/gcp/server.ts';
 
@@ -193,5 +193,31 @@ describe('gcp secret manager adapter', () => {
   it('reports health as not ok while the service is unavailable', async () => {
     emulator.fault = 'UNAVAILABLE';
     assert.equal((await adapter.health(signal())).ok, false);
+  });
+});
+
+describe('gcp secret manager adapter with an injected client', () => {
+  const options = gcpSecretManagerAdapter.optionsSchema.parse({ project: PROJECT });
+  const withAnswer = (answer: AccessResponse) =>
+    createGcpSecretManagerAdapter(options, context, {
+      createClient: () => ({ access: async () => answer, close: async () => undefined }),
+    });
+
+  it('accepts the checksum as a number, a decimal string or a Long-like object', async () => {
+    const data = Buffer.from('hello');
+    const sum = crc32c(data);
+    // protobufjs Long objects print as decimal digits; only toString matters to the adapter.
+    const longLike = { toString: () => String(sum) } as unknown as number;
+    for (const dataCrc32c of [sum, String(sum), longLike]) {
+      const adapter = await withAnswer({ name: `${secretOf('x')}/versions/4`, payload: { data, dataCrc32c } });
+      assert.deepEqual(await adapter.read({ path: 'x', signal: signal() }), { value: 'hello', encoding: 'utf8', version: '4' });
+    }
+  });
+
+  it('refuses a checksum that is not a 32-bit value', async () => {
+    for (const dataCrc32c of ['-1', '4294967296', 'abc']) {
+      const adapter = await withAnswer({ name: `${secretOf('x')}/versions/1`, payload: { data: Buffer.from('v'), dataCrc32c } });
+      await rejectsWith(adapter.read({ path: 'x', signal: signal() }), 'integrity');
+    }
   });
 });
