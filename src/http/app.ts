@@ -5,6 +5,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import { GatewayError } from '../errors.ts';
 import type { IdentityMapper } from '../identity/identity.ts';
 import { executorRoutes } from '../routes/executors.ts';
 import { jobRoutes } from '../routes/jobs.ts';
@@ -32,6 +33,11 @@ export function createApp(services: GatewayServices, identities: IdentityMapper,
   app.use(auditDenials(services.audit));
   app.use(requestContext(identities));
   app.use(router.routes());
-  app.use(router.allowedMethods());
+  // Reached only when no route handled the request: refused here, inside the denial auditor, so it is audited.
+  app.use((ctx) => {
+    const pathMatched = ((ctx as unknown as { matched?: unknown[] }).matched ?? []).length > 0;
+    if (pathMatched) throw new GatewayError('malformed', { reason: `method ${ctx.method} not allowed`, detail: 'method not allowed' });
+    throw new GatewayError('not_found', { reason: 'no such route' });
+  });
   return app;
 }

@@ -5,15 +5,13 @@
  */
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { GatewayError, asGatewayError } from '../errors.ts';
+import { asGatewayError } from '../errors.ts';
 import type { KoaState } from './context.ts';
 
 export function errorMiddleware(logger: Logger): Middleware<KoaState> {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new GatewayError('not_found', { reason: 'no such route' });
-      if (ctx.status === 405 && ctx.body === undefined) throw new GatewayError('malformed', { reason: 'method not allowed', detail: 'method not allowed' });
     } catch (thrown) {
       const err = asGatewayError(thrown);
       if (err.code === 'internal' || err.status >= 500) {

@@ -60,3 +60,12 @@ export async function hs256WithPublicKey(dir: string, claims: Record<string, unk
 export function tokenKid(token: string): string {
   return (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
 }
+
+/** RS256 over an arbitrary header, signed with node:crypto directly (jose refuses to create some of these). */
+export async function signRaw(dir: string, header: Record<string, unknown>, claims: Record<string, unknown>): Promise<string> {
+  const { sign } = await import('node:crypto');
+  const key = createPrivateKey(readFileSync(path.join(dir, 'keys', 'token-signing.pem')));
+  const kid = await calculateJwkThumbprint(await exportJWK(createPublicKey(key)), 'sha256');
+  const input = `${b64({ alg: 'RS256', kid, typ: TOKEN_TYPE, ...header })}.${b64(claims)}`;
+  return `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`;
+}
