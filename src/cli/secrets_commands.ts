@@ -12,13 +12,12 @@ export function registerSecretsCommands(program: Command): void {
     .description('seal a secret read from stdin (or --value) at a backend path, e.g. tenants/tenant_abc/api_key')
     .option('--dir <dir>', 'state folder', process.env.CREFGATE_DIR ?? '.crefgate')
     .option('--value <value>', 'the value (prefer stdin: values on the command line land in shell history)')
-    .action((secretPath: string, o: { dir: string; value?: string }) => {
+    .action(async (secretPath: string, o: { dir: string; value?: string }) => {
       const dir = path.resolve(o.dir);
       const keyFile = path.join(dir, 'keys', 'local-store.key');
       const key = decodeKey(readFileSync(keyFile, 'utf8'), keyFile);
       const value = o.value ?? readFileSync(0, 'utf8').replace(/\n$/, '');
-      return putSecret(path.join(dir, 'local-secrets.json'), key, 'local-1', secretPath, value).then((version) => {
-        process.stdout.write(`${JSON.stringify({ path: secretPath, version })}\n`);
-      });
+      const version = await putSecret(path.join(dir, 'local-secrets.json'), key, 'local-1', secretPath, value);
+      process.stdout.write(`${JSON.stringify({ path: secretPath, version })}\n`);
     });
 }

@@ -11,7 +11,7 @@ export function canonicalJson(value: unknown): string {
   try {
     text = canonicalize(value);
   } catch (err) {
-    throw new TypeError(`value has no RFC 8785 canonical form: ${(err as Error).message}`);
+    throw new TypeError(`value has no RFC 8785 canonical form: ${(err as Error).message}`, { cause: err });
   }
   if (text === undefined) throw new TypeError('value has no RFC 8785 canonical form');
   return text;

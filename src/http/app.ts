@@ -2,7 +2,7 @@
  * The Koa application: error mapping, request context (request id, TLS identity), denial auditing, then the
  * routes. Read top to bottom it is the order every request goes through.
  */
-import Router from '@koa/router';
+import { Router } from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors.ts';
