@@ -1,0 +1,91 @@
+/**
+ * The conformance suite through the ioredis Cluster client, against a one-node Redis Cluster that owns all
+ * 16384 slots. Cluster mode makes Redis refuse any command or script whose declared keys span slots
+ * (CROSSSLOT), so this checks the hash-tag layout of every operation.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import type { StateStore } from '../../src/state/contract.ts';
+import { createRedisStateStore } from '../../src/state/redis/index.ts';
+import { freePort } from '../helpers/redis_server.ts';
+import { describeStateStore } from './describe_state_store.ts';
+import { newMasterKey, testConfig } from './redis_fixture.ts';
+
+let node: ChildProcess | undefined;
+let port = 0;
+let dir = '';
+
+/** Connects once the freshly spawned server accepts connections. */
+async function connectWhenUp(p: number): Promise<Redis> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const admin = new Redis(p, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
+    admin.on('error', () => undefined);
+    try {
+      await admin.connect();
+      return admin;
+    } catch (err) {
+      admin.disconnect();
+      if (Date.now() > deadline) throw err;
+      await delay(25);
+    }
+  }
+}
+
+async function startClusterNode(): Promise<void> {
+  port = await freePort();
+  dir = mkdtempSync(path.join(tmpdir(), 'crefgate-cluster-'));
+  node = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'),
+      '--dir', dir, '--save', '', '--appendonly', 'no', '--cluster-announce-ip', '127.0.0.1'],
+    { stdio: 'ignore' },
+  );
+  const admin = await connectWhenUp(port);
+  try {
+    await admin.call('CLUSTER', 'ADDSLOTSRANGE', 0, 16383);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (String(await admin.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) return;
+      await delay(50);
+    }
+    throw new Error('one-node cluster did not reach cluster_state:ok');
+  } finally {
+    admin.disconnect();
+  }
+}
+
+describe('redis cluster (one node, all slots)', function () {
+  this.timeout(30_000);
+  before(startClusterNode);
+  after(async () => {
+    const child = node;
+    if (child !== undefined) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describeStateStore('redis cluster', async () => {
+    const config = testConfig({ url: undefined, cluster: { nodes: [{ host: '127.0.0.1', port }] } });
+    const env = { CG_MK1: newMasterKey() };
+    const stores: StateStore[] = [await createRedisStateStore(config, { env })];
+    return {
+      store: stores[0]!,
+      now: Date.now,
+      advance: async (ms) => void (await delay(ms)),
+      peer: async () => {
+        const other = await createRedisStateStore(config, { env });
+        stores.push(other);
+        return other;
+      },
+      close: async () => void (await Promise.all(stores.map((s) => s.close()))),
+    };
+  });
+});
