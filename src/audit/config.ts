@@ -6,6 +6,8 @@ const fileSink = z.strictObject({
   name: z.string().default('file'),
   required: z.boolean().default(true),
   path: z.string().describe('append-only log file'),
+  rotate_bytes: z.number().int().min(4096).optional().describe('rotate the file once it reaches this size'),
+  rotate_seconds: z.number().int().min(1).optional().describe('rotate the file once its first event is this old'),
 });
 
 const stdoutSink = z.strictObject({
@@ -14,12 +16,42 @@ const stdoutSink = z.strictObject({
   required: z.boolean().default(false),
 });
 
-export const auditSinkSchema = z.discriminatedUnion('type', [fileSink, stdoutSink]);
+const httpSink = z.strictObject({
+  type: z.literal('http'),
+  name: z.string().default('http'),
+  required: z.boolean().default(false).describe('required means durable in the local spool, not yet delivered'),
+  url: z.url().describe('collector endpoint, e.g. https://splunk:8088/services/collector/event'),
+  format: z.enum(['hec', 'ndjson']).default('hec').describe('hec: Splunk HEC event envelopes; ndjson: the raw lines'),
+  token_file: z.string().optional().describe('file holding the bearer / Splunk HEC token'),
+  spool_dir: z.string().describe('disk spool that keeps every line until the collector acknowledged it'),
+  max_batch_events: z.number().int().min(1).max(10_000).default(500),
+  timeout_ms: z.number().int().min(100).default(5000),
+  max_backoff_ms: z.number().int().min(100).default(30_000),
+});
+
+const redisSink = z.strictObject({
+  type: z.literal('redis'),
+  name: z.string().default('redis'),
+  required: z.boolean().default(false),
+  url: z.string().optional().describe('redis:// URL; default: the client passed in by the gateway'),
+  stream: z.string().optional().describe('stream key; default crefgate:audit:<origin>'),
+});
+
+export const auditSinkSchema = z.discriminatedUnion('type', [fileSink, stdoutSink, httpSink, redisSink]);
+
+const isoTime = z.iso.datetime({ offset: true });
+
+const checkpointKey = z.strictObject({
+  file: z.string().describe('Ed25519 private key (PKCS#8 PEM)'),
+  not_before: isoTime.optional().describe('first instant the key may sign'),
+  not_after: isoTime.optional().describe('last instant the key may sign; its public key stays published after'),
+});
 
 export const auditConfigSchema = z.strictObject({
   origin: z.string().regex(/^[A-Za-z0-9._:/-]{1,128}$/).optional().describe('log name, one per replica; default crefgate/<hostname>'),
   hmac_key_file: z.string().describe('secret from which per-tenant audit HMAC keys are derived'),
   signing_key_file: z.string().optional().describe('Ed25519 private key (PEM) for checkpoints'),
+  signing_keys: z.array(checkpointKey).default([]).describe('checkpoint keys with validity windows, for rotation'),
   sinks: z
     .array(auditSinkSchema)
     .min(1)
@@ -27,6 +59,9 @@ export const auditConfigSchema = z.strictObject({
     .refine((sinks) => new Set(sinks.map((s) => s.name)).size === sinks.length, 'sink names must be unique'),
   batch_ms: z.number().int().min(1).max(50).default(5).describe('group-commit window'),
   sink_timeout_ms: z.number().int().min(10).max(60_000).default(2000),
+  checkpoint_interval_ms: z.number().int().min(1000).default(1000).describe('at most one checkpoint per interval under load'),
+  checkpoint_heartbeat_s: z.number().int().min(1).max(3600).default(30).describe('checkpoint this often when idle'),
 });
 
 export type AuditConfig = z.infer<typeof auditConfigSchema>;
+export type AuditSinkConfig = z.infer<typeof auditSinkSchema>;

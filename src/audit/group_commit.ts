@@ -140,6 +140,7 @@ export class GroupCommit {
     }
     this.head = { nextSeq: batch.firstSeq + lines.length, prev };
     for (const [i, item] of items.entries()) item.resolve({ seq: batch.firstSeq + i, event_id: item.event.event_id });
+    for (const sink of this.required) sink.committed?.(batch);
     for (const sink of this.bestEffort) {
       sink.write(batch).then(
         () => this.sinkErrors.delete(sink.name),

@@ -1,66 +1,115 @@
 /**
- * The audit trail behind src/audit/contract.ts. `createAuditTrail` opens the sinks, continues the chain from the
- * last durable line, and returns the `AuditTrail` the gateway records into. Nothing else in the gateway formats,
- * hashes or writes audit lines.
+ * The audit trail behind src/audit/contract.ts. `createAuditTrail` opens the sinks, continues the chain (and the
+ * Merkle tree) from the last durable line, starts the checkpointer and returns the `AuditTrail` the gateway
+ * records into. Nothing else in the gateway formats, hashes or writes audit lines.
  */
 import os from 'node:os';
 import path from 'node:path';
 import type { AuditConfig } from './config.ts';
 import type { AuditEventInput, AuditReceipt, AuditSinkHealth, AuditTrail } from './contract.ts';
+import { Checkpointer } from './checkpointer.ts';
 import { GENESIS_PREV, lineHash, prepareEvent } from './event_line.ts';
-import { openFileSink } from './file_sink.ts';
 import { GroupCommit, type ChainHead } from './group_commit.ts';
 import { AuditHasher, readAuditKey } from './hmac_keys.ts';
+import { KeyRing, publishKeys } from './key_ring.ts';
+import { LiveFeed, type LineListener } from './live_feed.ts';
+import { checkpointsPath, logSegments, publicKeysPath, readLines } from './log_files.ts';
+import { CompactRange, leafHash } from './merkle.ts';
+import { openSinks } from './open_sinks.ts';
 import type { AuditSink } from './sink.ts';
-import { stdoutSink } from './stdout_sink.ts';
 
 export type { AuditTrail } from './contract.ts';
+export type { AuditConfig } from './config.ts';
 export { verifyAuditFile } from './verify_file.ts';
+
+/** The trail plus what the audit stream route needs. */
+export interface StreamingAuditTrail extends AuditTrail {
+  /** The origin (log name) of this replica. */
+  readonly origin: string;
+  /** Delivers committed lines from `fromSeq` on, then live ones; resolves to an unsubscribe function. */
+  subscribe(fromSeq: number, onLine: LineListener): Promise<() => void>;
+}
 
 export interface AuditDeps {
   /** Relative paths in the config are resolved against this folder. */
   configDir: string;
   now?: () => number;
-  /** An ioredis client for Redis Streams sinks (otherwise one is created from the sink's `url`). */
+  /** An ioredis client for Redis Streams sinks without their own `url`. */
   redis?: unknown;
-  /** Operator notices (torn tail repaired, sink recovered…); default: dropped. */
+  /** Operator notices (torn tail repaired, checkpoint skipped…); default: dropped. */
   notice?: (message: string) => void;
 }
 
 /** Opens the sinks, recovers the chain head and returns a ready audit trail. */
-export async function createAuditTrail(config: AuditConfig, deps: AuditDeps): Promise<AuditTrail> {
+export async function createAuditTrail(config: AuditConfig, deps: AuditDeps): Promise<StreamingAuditTrail> {
   const now = deps.now ?? Date.now;
   const notice = deps.notice ?? (() => undefined);
   const resolve = (file: string): string => path.resolve(deps.configDir, file);
   const origin = config.origin ?? defaultOrigin();
   const hasher = new AuditHasher(readAuditKey(resolve(config.hmac_key_file)));
+  const ring = KeyRing.fromFiles(origin, [
+    ...(config.signing_key_file === undefined ? [] : [{ file: resolve(config.signing_key_file) }]),
+    ...config.signing_keys.map((k) => ({ ...k, file: resolve(k.file) })),
+  ]);
 
-  const sinks: AuditSink[] = [];
+  const { sinks, filePaths } = await openSinks(config, { origin, resolve, now, notice, redis: deps.redis });
+  let checkpointer: Checkpointer | undefined;
+  let commit: GroupCommit;
   try {
-    for (const sink of config.sinks) {
-      if (sink.type === 'file') {
-        sinks.push(await openFileSink({ name: sink.name, required: sink.required, path: resolve(sink.path), now, notice }));
-      } else {
-        sinks.push(stdoutSink({ name: sink.name, required: sink.required }));
-      }
+    const head = await recoverHead(sinks, origin);
+    for (const sink of sinks) await sink.resume?.(head.nextSeq);
+    const primary = filePaths[0];
+    if (!ring.empty && primary !== undefined) {
+      for (const file of filePaths) await publishKeys(publicKeysPath(file), ring);
+      checkpointer = new Checkpointer({
+        origin,
+        ring,
+        files: filePaths.map(checkpointsPath),
+        range: await rebuildRange(primary, head.nextSeq),
+        intervalMs: config.checkpoint_interval_ms,
+        heartbeatMs: config.checkpoint_heartbeat_s * 1000,
+        now,
+        notice,
+      });
+      await checkpointer.start();
+    } else if (!ring.empty) {
+      notice('checkpoints need a file sink: none configured, so no checkpoints are signed');
     }
+    const feed = new LiveFeed(
+      (from, to) => readCommitted(primary, from, to),
+      () => commit.committedHead.nextSeq,
+    );
+    commit = new GroupCommit({
+      origin,
+      head,
+      sinks,
+      batchMs: config.batch_ms,
+      timeoutMs: config.sink_timeout_ms,
+      onCommit: (batch) => {
+        checkpointer?.onCommit(batch);
+        feed.publish(batch);
+      },
+      notice,
+    });
+    return trailOver(commit, hasher, sinks, now, origin, feed, checkpointer);
   } catch (err) {
+    await checkpointer?.close();
     await Promise.allSettled(sinks.map((s) => s.close()));
     throw err;
   }
+}
 
-  const head = await recoverHead(sinks, origin);
-  const commit = new GroupCommit({
-    origin,
-    head,
-    sinks,
-    batchMs: config.batch_ms,
-    timeoutMs: config.sink_timeout_ms,
-    onCommit: () => undefined,
-    notice,
-  });
-
+function trailOver(
+  commit: GroupCommit,
+  hasher: AuditHasher,
+  sinks: AuditSink[],
+  now: () => number,
+  origin: string,
+  feed: LiveFeed,
+  checkpointer: Checkpointer | undefined,
+): StreamingAuditTrail {
   return {
+    origin,
     record(event: AuditEventInput): Promise<AuditReceipt> {
       let prepared;
       try {
@@ -71,26 +120,29 @@ export async function createAuditTrail(config: AuditConfig, deps: AuditDeps): Pr
       return commit.enqueue(prepared);
     },
     hash: (tenant, value) => hasher.hash(tenant, value),
+    subscribe: (fromSeq, onLine) => feed.subscribe(fromSeq, onLine),
     async health(): Promise<AuditSinkHealth[]> {
       const refusal = commit.refusal;
       return await Promise.all(
         sinks.map(async (sink) => {
           const own = await sink.health();
-          const error = commit.lastError(sink.name) ?? own.detail ?? (sink.required ? refusal : undefined);
-          return { name: sink.name, required: sink.required, ok: own.ok && error === undefined, detail: error };
+          const error = commit.lastError(sink.name) ?? (sink.required ? refusal : undefined) ?? (own.ok ? undefined : own.detail);
+          return { name: sink.name, required: sink.required, ok: own.ok && error === undefined, detail: error ?? own.detail };
         }),
       );
     },
     async close(): Promise<void> {
       await commit.close();
+      await checkpointer?.close();
       await Promise.allSettled(sinks.map((s) => s.close()));
     },
   };
 }
 
-/** The chain continues from the last line of the first sink that can read back (the primary file). */
+/** The chain continues from the last line of the primary log: a file sink if any, else the first that reads back. */
 async function recoverHead(sinks: AuditSink[], origin: string): Promise<ChainHead> {
-  const primary = sinks.find((s) => s.lastLine !== undefined);
+  const readable = sinks.filter((s) => s.lastLine !== undefined);
+  const primary = readable.find((s) => 'path' in s) ?? readable[0];
   const last = await primary?.lastLine?.();
   if (last === undefined) return { nextSeq: 0, prev: GENESIS_PREV };
   const parsed = JSON.parse(last) as { seq: number; origin: string };
@@ -98,6 +150,24 @@ async function recoverHead(sinks: AuditSink[], origin: string): Promise<ChainHea
     throw new Error(`audit log ${primary!.name} belongs to origin ${parsed.origin}, not ${origin}: each replica needs its own log`);
   }
   return { nextSeq: parsed.seq + 1, prev: lineHash(last) };
+}
+
+/** Recomputes the Merkle frontier from the primary log (one pass at start-up). */
+async function rebuildRange(primary: string, expectedSize: number): Promise<CompactRange> {
+  const range = new CompactRange();
+  for await (const line of readLines(await logSegments(primary))) if (line.complete) range.append(leafHash(line.text));
+  if (range.size !== expectedSize) throw new Error(`audit log ${primary} holds ${range.size} lines but ends at seq ${expectedSize - 1}`);
+  return range;
+}
+
+async function* readCommitted(primary: string | undefined, fromSeq: number, toSeq: number): AsyncGenerator<{ line: string; seq: number }> {
+  if (primary === undefined) throw new Error('replaying the audit stream needs a file sink');
+  for await (const line of readLines(await logSegments(primary))) {
+    if (!line.complete) continue;
+    const seq = (JSON.parse(line.text) as { seq: number }).seq;
+    if (seq >= toSeq) return;
+    if (seq >= fromSeq) yield { line: line.text, seq };
+  }
 }
 
 function defaultOrigin(): string {

@@ -73,7 +73,7 @@ export class MerkleTree {
 
   /** Root of the tree of the first `size` leaves. */
   root(size = this.size): Buffer {
-    return size === 0 ? EMPTY_ROOT : this.hashRange(0, size);
+    return size === 0 ? EMPTY_ROOT : this.rangeHash(0, size);
   }
 
   /** Audit path of leaf `index` in the tree of the first `size` leaves (RFC 6962 PATH). */
@@ -85,10 +85,10 @@ export class MerkleTree {
       const k = splitPoint(n);
       if (m < k) {
         walk(m, from, k);
-        path.push(this.hashRange(from + k, from + n));
+        path.push(this.rangeHash(from + k, from + n));
       } else {
         walk(m - k, from + k, n - k);
-        path.push(this.hashRange(from, from + k));
+        path.push(this.rangeHash(from, from + k));
       }
     };
     walk(index, 0, size);
@@ -102,16 +102,16 @@ export class MerkleTree {
     const proof: Buffer[] = [];
     const sub = (mm: number, from: number, nn: number, complete: boolean): void => {
       if (mm === nn) {
-        if (!complete) proof.push(this.hashRange(from, from + nn));
+        if (!complete) proof.push(this.rangeHash(from, from + nn));
         return;
       }
       const k = splitPoint(nn);
       if (mm <= k) {
         sub(mm, from, k, complete);
-        proof.push(this.hashRange(from + k, from + nn));
+        proof.push(this.rangeHash(from + k, from + nn));
       } else {
         sub(mm - k, from + k, nn - k, false);
-        proof.push(this.hashRange(from, from + k));
+        proof.push(this.rangeHash(from, from + k));
       }
     };
     sub(m, 0, n, true);
@@ -119,7 +119,7 @@ export class MerkleTree {
   }
 
   /** MTH of leaves [from, to), where `from` is aligned to the largest power of two that fits. */
-  private hashRange(from: number, to: number): Buffer {
+  rangeHash(from: number, to: number): Buffer {
     const n = to - from;
     if ((n & (n - 1)) === 0 && n <= 2 ** 30) {
       const level = Math.log2(n);
@@ -127,7 +127,7 @@ export class MerkleTree {
       if (node !== undefined) return node;
     }
     const k = splitPoint(n);
-    return nodeHash(this.hashRange(from, from + k), this.hashRange(from + k, to));
+    return nodeHash(this.rangeHash(from, from + k), this.rangeHash(from + k, to));
   }
 }
 

@@ -1,8 +1,12 @@
-/** The `crefgate audit …` commands: verify a log or bundle, compute an audit HMAC for a value. */
+/** The `crefgate audit …` commands: verify a log or bundle, export a bundle, compute an audit HMAC for a value. */
+import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { AuditHasher, readAuditKey } from '../audit/hmac_keys.ts';
-import { verifyAuditPath } from '../audit/verify_path.ts';
+import { exportBundle } from '../audit/export_bundle.ts';
 import type { Finding } from '../audit/findings.ts';
+import { AuditHasher, readAuditKey } from '../audit/hmac_keys.ts';
+import { signerFromPem } from '../audit/note.ts';
+import type { TrustedKey } from '../audit/verify_evidence.ts';
+import { findLogs, verifyAuditPath, type VerifyReport } from '../audit/verify_path.ts';
 
 /** Adds the `audit` command group to the CLI. */
 export function registerAuditCommands(program: Command): void {
@@ -10,24 +14,47 @@ export function registerAuditCommands(program: Command): void {
 
   audit
     .command('verify')
-    .description('verify an audit log (file or folder of logs) or an exported bundle; exit 1 on any finding')
-    .argument('<path>', 'audit log file, folder of logs, or export bundle')
+    .description('verify an export bundle, a folder of logs or one log; exit 1 on any finding')
+    .argument('<path>', 'export bundle folder, folder of audit logs, or one audit log file')
+    .option('--keys <file>', 'pinned public keys: a keys.json, or one verifier key (name+id+key) per line')
+    .option('--trusted-checkpoint <file>', 'a checkpoint note you already trust; the data must be consistent with it')
     .option('--json', 'print the report as JSON')
-    .action(async (target: string, options: { json?: boolean }) => {
-      const reports = await verifyAuditPath(target);
-      const ok = reports.length > 0 && reports.every((r) => r.ok);
-      if (options.json === true) {
-        const logs = reports.map((r) => ({ ok: r.ok, files: r.files, events: r.events, findings: r.findings }));
-        console.log(JSON.stringify({ ok, logs }, null, 2));
-      } else {
-        for (const report of reports) {
-          printFindings(report.findings);
-          const name = report.files[report.files.length - 1] ?? target;
-          console.log(`${report.ok ? 'OK' : 'FAILED'} ${name}: ${report.events} events in ${report.files.length} file(s), ${report.findings.length} finding(s)`);
-        }
-        if (reports.length === 0) console.log(`FAILED: no audit log in ${target}`);
-      }
-      if (!ok) process.exitCode = 1;
+    .action(async (target: string, options: { keys?: string; trustedCheckpoint?: string; json?: boolean }) => {
+      const report = await verifyAuditPath(target, {
+        keys: options.keys === undefined ? undefined : readPinnedKeys(options.keys),
+        trustedCheckpoint: options.trustedCheckpoint === undefined ? undefined : readFileSync(options.trustedCheckpoint, 'utf8'),
+      });
+      if (options.json === true) console.log(JSON.stringify(report, null, 2));
+      else printReport(report);
+      if (!report.ok) process.exitCode = 1;
+    });
+
+  audit
+    .command('export')
+    .description('write a verifiable bundle: events, checkpoints, proofs, public keys and a signed manifest')
+    .requiredOption('--logs <path...>', 'audit log files or folders of logs (one log per replica)')
+    .requiredOption('--out <dir>', 'bundle folder to write')
+    .requiredOption('--signing-key <file>', 'Ed25519 PKCS#8 PEM key that signs the manifest')
+    .option('--signer-name <name>', 'key name of the manifest signature', 'crefgate/export')
+    .option('--since <time>', 'RFC 3339 start (inclusive)')
+    .option('--until <time>', 'RFC 3339 end (exclusive)')
+    .option('--tenant <tenant>', 'only this tenant (each event then carries an inclusion proof)')
+    .option('--format <format>', 'ndjson, or ocsf to add an OCSF-mapped copy', 'ndjson')
+    .action(async (options: { logs: string[]; out: string; signingKey: string; signerName: string; since?: string; until?: string; tenant?: string; format: string }) => {
+      if (options.format !== 'ndjson' && options.format !== 'ocsf') throw new Error('--format must be ndjson or ocsf');
+      const logs: string[] = [];
+      for (const p of options.logs) logs.push(...(statSync(p).isDirectory() ? await findLogs(p) : [p]));
+      const manifest = await exportBundle({
+        logs,
+        out: options.out,
+        since: options.since,
+        until: options.until,
+        tenant: options.tenant,
+        format: options.format,
+        signer: signerFromPem(options.signerName, readFileSync(options.signingKey)),
+      });
+      for (const log of manifest.logs) console.log(`${log.origin}: ${log.events} events (seq ${log.first_seq}..${log.end_seq - 1}), ${log.checkpoints} checkpoints`);
+      console.log(`bundle written to ${options.out}`);
     });
 
   audit
@@ -35,15 +62,37 @@ export function registerAuditCommands(program: Command): void {
     .description("print the audit HMAC of a value under a tenant's key, to search the log for it")
     .requiredOption('--key-file <file>', 'the audit hmac_key_file')
     .option('--tenant <tenant>', 'tenant whose key to use (omit for events outside any tenant)')
-    .argument('<value>', 'the value to hash (prefer "-" to read it from stdin, keeping it out of shell history)')
+    .argument('<value>', 'the value to hash ("-" reads it from stdin, keeping it out of shell history)')
     .action(async (value: string, options: { keyFile: string; tenant?: string }) => {
       const clear = value === '-' ? (await readStdin()).replace(/\r?\n$/, '') : value;
       console.log(new AuditHasher(readAuditKey(options.keyFile)).hash(options.tenant, clear));
     });
 }
 
-function printFindings(findings: Finding[]): void {
-  for (const finding of findings) console.log(`${finding.kind.toUpperCase()} ${finding.where}: ${finding.message}`);
+function readPinnedKeys(file: string): TrustedKey[] {
+  const text = readFileSync(file, 'utf8');
+  if (text.trimStart().startsWith('{')) return (JSON.parse(text) as { keys: TrustedKey[] }).keys;
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((vkey) => ({ vkey }));
+}
+
+function printReport(report: VerifyReport): void {
+  for (const finding of report.findings) printFinding(finding);
+  for (const log of report.logs) {
+    for (const finding of log.findings) printFinding(finding);
+    for (const note of log.notes) console.log(`note ${log.origin ?? log.source}: ${note}`);
+    const status = log.findings.length === 0 ? 'OK' : 'FAILED';
+    console.log(`${status} ${log.origin ?? log.source}: ${log.events} events, ${log.attested} attested by checkpoints, ${log.findings.length} finding(s)`);
+  }
+  for (const note of report.notes) console.log(`note: ${note}`);
+  console.log(report.ok ? 'verification passed' : 'verification FAILED');
+}
+
+function printFinding(finding: Finding): void {
+  console.log(`${finding.kind.toUpperCase()} ${finding.where}: ${finding.message}`);
 }
 
 async function readStdin(): Promise<string> {
