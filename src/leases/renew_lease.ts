@@ -30,6 +30,7 @@ export async function renewLease(services: GatewayServices, identity: Identity, 
   if (job.completedAt !== undefined) throw deny('expired', 'lease', 'the job was completed');
   if (lease.state !== 'active' || lease.expiresAt <= now) throw deny('expired', 'lease', `lease is ${lease.state === 'active' ? 'expired' : lease.state}`);
   if (!lease.renewable) throw deny('forbidden', 'lease', 'lease is not renewable');
+  if (lease.expiresAt >= lease.jobExpiresAt) throw deny('forbidden', 'lease', 'lease already ends with the job');
   const capped = Math.min(now + increment * 1000, lease.jobExpiresAt);
   let newExpiresAt = capped;
   if (lease.handle !== undefined) {
