@@ -11,6 +11,7 @@ import { lua, runScript, type RedisCaller } from './script.ts';
 const CREATE = lua(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'rec', ARGV[1])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'completedAt', ARGV[3]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`);
 
@@ -58,8 +59,9 @@ export function createRedisJobs(client: RedisCaller, keys: RedisKeys, guard: Gua
   return {
     create: (job) =>
       guard('jobs.create', async () => {
-        const { completedAt: _ignored, ...open } = job;
-        const created = await runScript(client, CREATE, [keys.job(job.jobId)], [JSON.stringify(open), jobTtlMs(job.expiresAt, now())]);
+        const { completedAt, ...open } = job;
+        const args = [JSON.stringify(open), jobTtlMs(job.expiresAt, now()), completedAt === undefined ? '' : completedAt];
+        const created = await runScript(client, CREATE, [keys.job(job.jobId)], args);
         if (created !== 1) throw new GatewayError('conflict', { reason: `job ${job.jobId} already exists` });
       }),
     get: (jobId) =>
