@@ -1,8 +1,6 @@
 /**
  * Retention rules shared by both state stores, so that memory and Redis forget things at the same moments.
  */
-import { GatewayError } from '../errors.ts';
-import type { ExecutorRecord, HmacSecretVersion, LeaseRecord } from './contract.ts';
 
 /** Job records (and their leases) outlive the job by this much, so late renewals and audits still find them. */
 export const JOB_RETENTION_SLACK_MS = 60 * 60 * 1000;
@@ -21,44 +19,4 @@ export function nonceTtlMs(expiresAt: number, now: number): number {
 /** Milliseconds a job record created at `now` must be kept. */
 export function jobTtlMs(jobExpiresAt: number, now: number): number {
   return Math.max(jobExpiresAt + JOB_RETENTION_SLACK_MS - now, NONCE_MIN_TTL_MS);
-}
-
-/** Copies a secret version so that neither the caller nor the store can mutate the other's buffer. */
-export function copyVersion(version: HmacSecretVersion): HmacSecretVersion {
-  return { ...version, secret: Buffer.from(version.secret) };
-}
-
-/** Deep copy of an executor record (buffers included). */
-export function copyExecutor(record: ExecutorRecord): ExecutorRecord {
-  return {
-    ...record,
-    identities: [...record.identities],
-    allowedCrefs: [...record.allowedCrefs],
-    secrets: record.secrets.map(copyVersion),
-  };
-}
-
-/** Deep copy of a lease record (its handle is plain JSON). */
-export function copyLease(lease: LeaseRecord): LeaseRecord {
-  return structuredClone(lease);
-}
-
-/**
- * The secret list after a rotation at `at`: the new version first, the old current one marked superseded.
- * Versions whose grace window has ended are dropped, except that the newest two are always kept (the contract
- * only needs current + previous; keeping one spent version does no harm and keeps kids recognisable).
- */
-export function rotateVersions<V extends { kid: string; supersededAt?: number | undefined }>(
-  secrets: V[],
-  version: V,
-  at: number,
-  graceMs: number,
-): V[] {
-  // A reused kid would make an envelope's `kid` ambiguous between two secrets.
-  if (secrets.some((v) => v.kid === version.kid)) {
-    throw new GatewayError('conflict', { reason: `executor secret kid ${version.kid} already used` });
-  }
-  const marked = secrets.map((v, i) => (i === 0 && v.supersededAt === undefined ? { ...v, supersededAt: at } : v));
-  const next = [version, ...marked];
-  return next.filter((v, i) => i < 2 || v.supersededAt === undefined || v.supersededAt + graceMs > at);
 }

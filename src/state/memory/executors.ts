@@ -1,6 +1,6 @@
 /** In-memory executor registry. Buffers are copied in and out so that no caller can alter a stored secret. */
 import type { ExecutorRecord, ExecutorRegistry } from '../contract.ts';
-import { copyExecutor, copyVersion, rotateVersions } from '../retention.ts';
+import { copyExecutor, copyVersion, rotateVersions } from '../records.ts';
 
 /** Creates the memory executor registry. */
 export function createMemoryExecutors(): ExecutorRegistry {

@@ -1,7 +1,8 @@
 /** In-memory lease store: records indexed by job; the expiry "index" is a scan, fine for one process. */
 import { GatewayError } from '../../errors.ts';
 import type { LeaseRecord, LeaseStore } from '../contract.ts';
-import { JOB_RETENTION_SLACK_MS, copyLease } from '../retention.ts';
+import { copyLease } from '../records.ts';
+import { JOB_RETENTION_SLACK_MS } from '../retention.ts';
 
 const SWEEP_EVERY_MS = 60_000;
 

@@ -9,7 +9,7 @@
  */
 import type { ExecutorRecord, ExecutorRegistry } from '../contract.ts';
 import { StateUnavailableError } from '../contract.ts';
-import { rotateVersions } from '../retention.ts';
+import { rotateVersions } from '../records.ts';
 import type { Guard } from './jobs.ts';
 import { encodeId, type RedisKeys } from './keys.ts';
 import { lua, runScript, type RedisCaller } from './script.ts';
