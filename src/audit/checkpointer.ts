@@ -85,17 +85,19 @@ export class Checkpointer {
       return;
     }
     const line = `${canonicalJson({ note: signCheckpoint(checkpoint, signers) })}\n`;
-    this.chain = this.chain.then(async () => {
-      try {
-        await Promise.all(
-          this.handles.map(async (h) => {
-            await h.write(line);
-            await h.datasync();
-          }),
-        );
-      } catch (err) {
-        this.options.notice(`checkpoint write failed: ${(err as Error).message}`);
-      }
-    });
+    this.chain = this.chain.then(() => this.append(line));
+  }
+
+  private async append(line: string): Promise<void> {
+    try {
+      await Promise.all(
+        this.handles.map(async (h) => {
+          await h.write(line);
+          await h.datasync();
+        }),
+      );
+    } catch (err) {
+      this.options.notice(`checkpoint write failed: ${(err as Error).message}`);
+    }
   }
 }

@@ -26,6 +26,8 @@ export { verifyAuditFile } from './verify_file.ts';
 export interface StreamingAuditTrail extends AuditTrail {
   /** The origin (log name) of this replica. */
   readonly origin: string;
+  /** Seq the next committed event will get (the size of the committed log). */
+  readonly nextSeq: number;
   /** Delivers committed lines from `fromSeq` on, then live ones; resolves to an unsubscribe function. */
   subscribe(fromSeq: number, onLine: LineListener): Promise<() => void>;
 }
@@ -57,7 +59,10 @@ export async function createAuditTrail(config: AuditConfig, deps: AuditDeps): Pr
   let commit: GroupCommit;
   try {
     const head = await recoverHead(sinks, origin);
-    for (const sink of sinks) await sink.resume?.(head.nextSeq);
+    for (const sink of sinks) {
+      // An unreachable sink must not keep the gateway from starting: its batches fail (closed) until it is back.
+      await sink.resume?.(head.nextSeq).catch((err: Error) => notice(`audit sink ${sink.name}: could not resume: ${err.message}`));
+    }
     const primary = filePaths[0];
     if (!ring.empty && primary !== undefined) {
       for (const file of filePaths) await publishKeys(publicKeysPath(file), ring);
@@ -110,6 +115,9 @@ function trailOver(
 ): StreamingAuditTrail {
   return {
     origin,
+    get nextSeq() {
+      return commit.committedHead.nextSeq;
+    },
     record(event: AuditEventInput): Promise<AuditReceipt> {
       let prepared;
       try {

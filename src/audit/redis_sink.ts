@@ -21,6 +21,8 @@ export function redisSink(options: RedisSinkOptions): AuditSink {
   const client = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', { lazyConnect: false, maxRetriesPerRequest: 1 });
   const added = new Map<number, string[]>();
   let lastError: string | undefined;
+  // ioredis reports connection trouble as 'error' events; a failed write reports it to the trail anyway.
+  if (owned) client.on('error', (err: Error) => (lastError = err.message));
   // A rollback must wait for a write that outlived the trail's timeout, or it would miss that write's entries.
   let pending: Promise<unknown> = Promise.resolve();
 

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { createAuditTrail } from '../../src/audit/index.ts';
+import { auditFixture, resolveEvent, SECRET_NONCE, SECRET_TOKEN, writeSigningKey } from './helpers.ts';
+
+/** A loopback collector that fails the first `failFirst` posts with 503 and records the bodies it accepted. */
+async function collector(failFirst: number) {
+  const bodies: { auth: string | undefined; body: string }[] = [];
+  let calls = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      calls++;
+      if (calls <= failFirst) {
+        res.writeHead(503).end();
+        return;
+      }
+      bodies.push({ auth: req.headers.authorization, body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"text":"Success","code":0}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/collector/event`, bodies, close: () => server.close() };
+}
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('audit sinks: HTTP spool, Redis Streams, and no secret anywhere', function () {
+  this.timeout(20_000);
+
+  it('spools through a SIEM outage without dropping, writes Redis entries, and leaks no secret value', async () => {
+    const siem = await collector(3);
+    const fx = auditFixture();
+    writeFileSync(path.join(fx.dir, 'hec.token'), 'hec-token-123\n');
+    const stream = `crefgate:audit:test:${Date.now()}`;
+    const config = {
+      ...fx.config,
+      signing_key_file: writeSigningKey(fx.dir),
+      sinks: [
+        ...fx.config.sinks,
+        { type: 'http' as const, name: 'siem', required: true, url: siem.url, format: 'hec' as const, token_file: 'hec.token', spool_dir: 'spool', max_batch_events: 7, timeout_ms: 2000, max_backoff_ms: 200 },
+        { type: 'redis' as const, name: 'redis', required: true, url: process.env.REDIS_URL, stream },
+      ],
+    };
+    const trail = await createAuditTrail(config, { configDir: fx.dir });
+    await Promise.all(Array.from({ length: 40 }, (_, n) => trail.record(resolveEvent(n))));
+    assert.deepEqual((await trail.health()).map((h) => h.name), ['file', 'siem', 'redis']);
+    await until(() => siem.bodies.reduce((sum, b) => sum + b.body.split('\n').length, 0) >= 40);
+    await trail.close();
+    siem.close();
+
+    const delivered = siem.bodies.flatMap((b) => b.body.split('\n').map((l) => (JSON.parse(l) as { event: { seq: number } }).event.seq));
+    assert.deepEqual(delivered, Array.from({ length: 40 }, (_, i) => i), 'every event delivered once, in order, after the outage');
+    assert.equal(siem.bodies[0]!.auth, 'Splunk hec-token-123');
+
+    const redis = new Redis(process.env.REDIS_URL!);
+    const entries = await redis.xrange(stream, '-', '+');
+    const redisText = entries.map(([, fields]) => fields.join(' ')).join('\n');
+    redis.disconnect();
+    assert.equal(entries.length, 40);
+
+    // Everything any sink holds: log, checkpoints, keys, spool, collector bodies, Redis entries.
+    const dump = [
+      ...readdirSync(path.dirname(fx.logPath)).map((f) => readFileSync(path.join(path.dirname(fx.logPath), f), 'utf8')),
+      ...readdirSync(path.join(fx.dir, 'spool')).map((f) => readFileSync(path.join(fx.dir, 'spool', f), 'utf8')),
+      ...siem.bodies.map((b) => b.body),
+      redisText,
+    ].join('\n');
+    for (const secret of [SECRET_TOKEN, SECRET_NONCE, 'super-secret-token-value']) assert.ok(!dump.includes(secret), `secret ${secret} leaked`);
+    assert.ok(dump.includes(trail.hash('tenant_abc', `${SECRET_TOKEN}-3`)), 'the HMAC of the token is what is written');
+  });
+
+  it('fails closed when the only required sink is unreachable Redis, within the sink timeout', async () => {
+    const fx = auditFixture({ sink_timeout_ms: 300 });
+    const config = {
+      ...fx.config,
+      sinks: [
+        { ...fx.config.sinks[0]!, required: false },
+        { type: 'redis' as const, name: 'redis', required: true, url: 'redis://127.0.0.1:1', stream: 'x' },
+      ],
+    };
+    const trail = await createAuditTrail(config, { configDir: fx.dir });
+    const started = Date.now();
+    await assert.rejects(trail.record(resolveEvent(1)), (err: Error & { code?: string }) => err.code === 'unavailable');
+    assert.ok(Date.now() - started < 3000);
+    await trail.close();
+    assert.equal(readFileSync(fx.logPath, 'utf8'), '', 'a best-effort sink never sees an event that failed');
+  });
+});
