@@ -64,12 +64,15 @@ export function registerClientCommands(program: Command): void {
     .requiredOption('--tenant <tenant>')
     .requiredOption('--identity <uri|sha256:fp>', 'bound identity, repeatable', collect, [])
     .option('--allow <pattern>', 'allowed cref pattern, repeatable', collect, [])
-    .action((id: string, o: ConnectionOptions & { tenant: string; identity: string[]; allow: string[] }) =>
-      withClient(o, (c) => c.registerExecutor({ id, tenant: o.tenant, identities: o.identity, allowed_crefs: o.allow })));
+    .option('--grace <seconds>', 'how long the previous HMAC secret is accepted after a rotation (default 300)', (v) => Number(v))
+    .action((id: string, o: ConnectionOptions & { tenant: string; identity: string[]; allow: string[]; grace?: number }) =>
+      withClient(o, (c) => c.registerExecutor({ id, tenant: o.tenant, identities: o.identity, allowed_crefs: o.allow, ...(o.grace === undefined ? {} : { grace_seconds: o.grace }) })));
   withConnection(executor.command('rotate <id>').description('new HMAC secret; the previous one stays valid for the grace window'), 'admin')
     .action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.rotateExecutorSecret(id)));
   withConnection(executor.command('disable <id>'), 'admin').action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.setExecutorEnabled(id, false)));
   withConnection(executor.command('enable <id>'), 'admin').action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.setExecutorEnabled(id, true)));
+  withConnection(executor.command('describe <id>').description('one executor: identities, status, secret versions (never a secret)'), 'admin')
+    .action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.describeExecutor(id)));
   withConnection(executor.command('list'), 'admin')
     .option('--tenant <tenant>')
     .action((o: ConnectionOptions & { tenant?: string }) => withClient(o, (c) => c.listExecutors(o.tenant)));

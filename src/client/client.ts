@@ -102,6 +102,11 @@ export class CrefgateClient {
     return await this.transport.request<{ id: string; enabled: boolean }>('POST', `/v1/executors/${encodeURIComponent(id)}/${enabled ? 'enable' : 'disable'}`, {});
   }
 
+  /** Admin/auditor: one executor's public record (never its secret). */
+  async describeExecutor(id: string) {
+    return await this.transport.request<Record<string, unknown>>('GET', `/v1/executors/${encodeURIComponent(id)}`);
+  }
+
   async listExecutors(tenant?: string) {
     return await this.transport.request<{ executors: unknown[] }>('GET', `/v1/executors${tenant === undefined ? '' : `?tenant=${encodeURIComponent(tenant)}`}`);
   }

@@ -1,5 +1,6 @@
 /** Lease routes: renew (capped at the job end) and revoke, by the job's executor or coordinator. */
 import type Router from '@koa/router';
+import { assertExecutorActive } from '../executors/active.ts';
 import type { KoaState } from '../http/context.ts';
 import { readJson } from '../http/read_body.ts';
 import { requireRole, validate } from '../http/validate.ts';
@@ -13,6 +14,7 @@ export function leaseRoutes(router: Router<KoaState>, services: GatewayServices)
     const identity = requireRole(ctx.state.identity, 'executor', 'coordinator');
     const request = validate(renewLeaseSchema, await readJson(ctx, services.limits.bodyBytes));
     ctx.state.audit.lease_ids = [request.lease_id];
+    await assertExecutorActive(services.state, identity, 'lease');
     const lease = await renewLease(services, identity, request.lease_id, request.increment);
     const now = services.now();
     await services.audit.record({
