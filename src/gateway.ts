@@ -132,7 +132,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     ? []
     : [
         every(config.leases.sweep_interval_ms, () => sweepExpiredLeases(services), onWorkerError),
-        every(1000, () => runRevocations(services, replica), onWorkerError),
+        every(1000, () => runRevocations(services, replica, config.leases.revocation_stale_after_ms), onWorkerError),
       ];
 
   let closing: Promise<void> | undefined;

@@ -123,8 +123,9 @@ export const configSchema = z.strictObject({
     .strictObject({
       sweep_interval_ms: z.number().int().min(50).max(60_000).default(1000),
       static_lease_seconds: z.number().int().min(1).max(7 * 24 * 3600).default(900).describe('lease length of a static secret before renewal (capped at the job end)'),
+      revocation_stale_after_ms: z.number().int().min(100).max(3_600_000).default(30_000).describe('a backend revocation claimed but not finished for this long is taken over by another replica'),
     })
-    .default({ sweep_interval_ms: 1000, static_lease_seconds: 900 }),
+    .default({ sweep_interval_ms: 1000, static_lease_seconds: 900, revocation_stale_after_ms: 30_000 }),
 });
 
 export type Config = z.infer<typeof configSchema>;
