@@ -46,7 +46,11 @@ export function checkChain(lines: Iterable<LogLine>, expectFirstSeq?: number): C
   }
 
   const bySeq = new Map<number, ChainEntry[]>();
-  for (const entry of entries) bySeq.set(entry.seq, [...(bySeq.get(entry.seq) ?? []), entry]);
+  for (const entry of entries) {
+    const group = bySeq.get(entry.seq);
+    if (group === undefined) bySeq.set(entry.seq, [entry]);
+    else group.push(entry);
+  }
   const inserted = new Set<ChainEntry>();
   for (const [seq, group] of bySeq) {
     if (group.length < 2) continue;

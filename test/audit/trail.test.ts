@@ -107,3 +107,24 @@ describe('audit trail: file sink, chain and HMAC', () => {
     await assert.rejects(trail.record(resolveEvent(0)), (err: unknown) => err instanceof GatewayError && err.code === 'unavailable' && err.step === 'audit');
   });
 });
+
+describe('audit trail: rotation', () => {
+  it('rotates by size and keeps one chain (and one Merkle tree) across the files', async () => {
+    const { writeSigningKey } = await import('./helpers.ts');
+    const { verifyAuditPath } = await import('../../src/audit/verify_path.ts');
+    const fx = auditFixture();
+    const config = { ...fx.config, signing_key_file: writeSigningKey(fx.dir), sinks: [{ ...fx.config.sinks[0]!, rotate_bytes: 4096 }] };
+    let trail = await createAuditTrail(config, { configDir: fx.dir });
+    for (let n = 0; n < 40; n++) await trail.record(resolveEvent(n));
+    await trail.close();
+    trail = await createAuditTrail(config, { configDir: fx.dir });
+    assert.equal((await trail.record(resolveEvent(40))).seq, 40);
+    await trail.close();
+    const files = readdirSync(path.dirname(fx.logPath)).filter((n) => /^audit\.log(\.\d{12})?$/.test(n));
+    assert.ok(files.length > 3, `rotated into ${files.length} files`);
+    const report = await verifyAuditPath(path.dirname(fx.logPath));
+    assert.equal(report.ok, true, JSON.stringify(report.logs[0]?.findings));
+    assert.equal(report.logs[0]!.events, 41);
+    assert.equal(report.logs[0]!.attested, 41);
+  });
+});
