@@ -24,6 +24,7 @@ import { runRevocations, every } from './leases/revocation_worker.ts';
 import { sweepExpiredLeases } from './leases/expiry_sweeper.ts';
 import { createLogger } from './log.ts';
 import { Policy } from './policy/policy.ts';
+import { policyFromConfig } from './policy/policy_config.ts';
 import { CrefRouter } from './routing/router.ts';
 import type { GatewayServices } from './services.ts';
 import type { StateStore } from './state/contract.ts';
@@ -90,7 +91,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
       clockSkewSeconds: config.gateway.clock_skew_seconds,
       maxLifetimeSeconds: config.gateway.token_ttl_seconds,
     },
-    policy: new Policy(new Map(Object.entries(config.tenants).map(([t, p]) => [t, { maxTtlSeconds: p.max_ttl_seconds }]))),
+    policy: new Policy(policyFromConfig(config.tenants, config.identities.filter((i) => i.role === 'coordinator').map((i) => i.id))),
     router,
     mounts,
     now,

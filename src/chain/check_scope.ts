@@ -9,12 +9,14 @@ import type { ResolveState } from './context.ts';
 
 export function checkScope(state: ResolveState, policy: Policy, router: CrefRouter): void {
   const payload = state.envelope!.payload;
+  state.policyRules = [];
   for (const entry of state.crefs!) {
     if (entry.cref.tenant !== payload.tenant) {
       throw deny('forbidden', 'scope', `cref ${entry.cref.raw} is outside tenant ${payload.tenant}`);
     }
-    const decision = policy.mayRead(state.executor!, entry.cref);
+    const decision = policy.mayRead(state.executor!, entry.cref, state.identity);
     if (!decision.allowed) throw deny('forbidden', 'scope', `policy denies ${entry.cref.raw}: ${decision.rule}`);
+    state.policyRules.push(decision.rule);
     const route = router.route(entry.cref);
     if (route === undefined) throw deny('forbidden', 'scope', `no route for ${entry.cref.raw}`);
     entry.route = route;

@@ -17,9 +17,11 @@ export interface ResolveState {
   executor?: ExecutorRecord;
   claims?: RequestTokenClaims;
   crefs?: Array<{ alias: string; cref: Cref; route: ResolvedRoute }>;
+  /** Step 7: the policy rule that allowed each cref, in order (for the audit line). */
+  policyRules?: string[];
   /** Set once step 8 reserved the nonce: the owner token used to consume or release it. */
   reservation?: { nonceKey: string; owner: string };
 }
 
 /** The parts of a ResolveState that are guaranteed after the whole chain ran. */
-export type CheckedResolve = Required<Omit<ResolveState, 'reservation'>> & Pick<ResolveState, 'reservation'>;
+export type CheckedResolve = Required<Omit<ResolveState, 'reservation' | 'policyRules'>> & Pick<ResolveState, 'reservation' | 'policyRules'>;

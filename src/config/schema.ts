@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { auditConfigSchema } from '../audit/config.ts';
 import { stateConfigSchema } from '../state/config.ts';
 import { isCrefPattern } from '../envelope/cref.ts';
+import { tenantPolicySchema } from '../policy/policy_config.ts';
 
 export const tenantId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'tenant id: [a-z0-9][a-z0-9_-]{0,62}');
 export const executorId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'executor id: [a-z0-9][a-z0-9_-]{0,62}');
@@ -60,9 +61,7 @@ const identity = z
   })
   .refine((i) => i.uri !== undefined || i.fingerprint !== undefined, { message: 'needs uri or fingerprint' });
 
-const tenant = z.strictObject({
-  max_ttl_seconds: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
-});
+const tenant = tenantPolicySchema;
 
 const executor = z.strictObject({
   id: executorId,

@@ -21,7 +21,10 @@ export interface Identity {
   /** The SPIFFE URI or fingerprint that matched: what the executor registry binds. */
   binding: string;
   fingerprint: string;
-  auth: 'mtls';
+  /** How the identity was proven: a client certificate, or a workload OIDC token (src/identity/oidc/). */
+  auth: 'mtls' | 'oidc';
+  /** OIDC only: the token's string-valued claims (iss, sub, repository, ref, sha…), for policy. */
+  claims?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface IdentityRule {

@@ -35,11 +35,13 @@ export async function issueJob(services: GatewayServices, identity: Identity, re
   if (executor === undefined || !executor.enabled || executor.tenant !== request.tenant) {
     throw deny('forbidden', 'policy', `executor ${request.executor} is unknown, disabled or not in ${request.tenant}`, 'executor is unknown, disabled or in another tenant');
   }
+  const crefRules: string[] = [];
   for (const [alias, raw] of Object.entries(request.crefs)) {
     const cref = parseCref(raw)!;
     if (cref.tenant !== request.tenant) throw deny('forbidden', 'policy', `cref ${raw} is outside tenant ${request.tenant}`, `crefs.${alias} is outside the tenant`);
     const rule = services.policy.mayRead(executor, cref);
     if (!rule.allowed) throw deny('forbidden', 'policy', `policy denies ${raw}: ${rule.rule}`, `crefs.${alias} is not allowed for this executor`);
+    crefRules.push(rule.rule);
     if (services.router.route(cref) === undefined) throw deny('forbidden', 'policy', `no route for ${raw}`, `crefs.${alias} has no route`);
   }
   const secret = executor.secrets.find((s) => s.supersededAt === undefined);
@@ -89,7 +91,7 @@ export async function issueJob(services: GatewayServices, identity: Identity, re
     crefs: Object.values(payload.crefs),
     request_id: requestId,
     sensitive: { nonce: payload.nonce },
-    detail: { ttl: request.ttl, hmac_kid: secret.kid, token_kid: services.keyring.current.kid, rule: tenantRule.rule },
+    detail: { ttl: request.ttl, hmac_kid: secret.kid, token_kid: services.keyring.current.kid, rule: tenantRule.rule, cref_rules: crefRules },
   });
   // Returned in canonical member order, so an envelope saved as JSON can be presented exactly as issued.
   return { payload: JSON.parse(canonical) as JobPayload, kid: secret.kid, sig: hmacTag(secret.secret, canonical), token };

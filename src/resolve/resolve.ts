@@ -54,7 +54,7 @@ export async function resolveEnvelope(services: GatewayServices, state: ResolveS
       lease_ids: leases.map((l) => l.leaseId),
       request_id: state.requestId,
       sensitive: { nonce: payload.nonce, token: checked.envelope.token },
-      detail: { hmac_kid: checked.envelope.kid, mounts: [...new Set(fetched.map((f) => f.mount))] },
+      detail: { hmac_kid: checked.envelope.kid, mounts: [...new Set(fetched.map((f) => f.mount))], rules: checked.policyRules ?? [] },
     });
     const consumed = await services.state.nonces.consume(checked.reservation!.nonceKey, checked.reservation!.owner);
     if (!consumed) throw new GatewayError('unavailable', { step: 'commit', reason: 'nonce reservation lost before commit' });
