@@ -29,6 +29,23 @@ export interface ChainHead {
   prev: string;
 }
 
+/** One sink write of one batch, for metrics. */
+export interface SinkWrite {
+  sink: string;
+  required: boolean;
+  firstSeq: number;
+  count: number;
+  seconds: number;
+  ok: boolean;
+}
+
+/** Optional observer of commits (metrics); its methods must not throw. */
+export interface CommitObserver {
+  sinkWrite(write: SinkWrite): void;
+  /** The committed head moved: every seq below `nextSeq` is durable in the required sinks. */
+  committed(nextSeq: number): void;
+}
+
 export interface GroupCommitOptions {
   origin: string;
   head: ChainHead;
@@ -38,6 +55,7 @@ export interface GroupCommitOptions {
   /** Called after each committed batch (checkpointer, live stream); must not throw. */
   onCommit: (batch: CommitBatch) => void;
   notice: (message: string) => void;
+  observer?: CommitObserver | undefined;
 }
 
 export class GroupCommit {
@@ -142,12 +160,25 @@ export class GroupCommit {
     for (const [i, item] of items.entries()) item.resolve({ seq: batch.firstSeq + i, event_id: item.event.event_id });
     for (const sink of this.required) sink.committed?.(batch);
     for (const sink of this.bestEffort) {
+      const started = performance.now();
       sink.write(batch).then(
-        () => this.sinkErrors.delete(sink.name),
-        (err: unknown) => this.sinkErrors.set(sink.name, errorText(err)),
+        () => {
+          this.sinkErrors.delete(sink.name);
+          this.observeWrite(sink, batch, started, true);
+        },
+        (err: unknown) => {
+          this.sinkErrors.set(sink.name, errorText(err));
+          this.observeWrite(sink, batch, started, false);
+        },
       );
     }
+    this.options.observer?.committed(this.head.nextSeq);
     this.options.onCommit(batch);
+  }
+
+  private observeWrite(sink: AuditSink, batch: CommitBatch, started: number, ok: boolean): void {
+    const seconds = (performance.now() - started) / 1000;
+    this.options.observer?.sinkWrite({ sink: sink.name, required: sink.required, firstSeq: batch.firstSeq, count: batch.lines.length, seconds, ok });
   }
 
   private async writeWithTimeout(sink: AuditSink, batch: CommitBatch): Promise<void> {
@@ -155,11 +186,14 @@ export class GroupCommit {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`timed out after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
     });
+    const started = performance.now();
     try {
       await Promise.race([sink.write(batch), timeout]);
       this.sinkErrors.delete(sink.name);
+      this.observeWrite(sink, batch, started, true);
     } catch (err) {
       this.sinkErrors.set(sink.name, errorText(err));
+      this.observeWrite(sink, batch, started, false);
       throw err;
     } finally {
       clearTimeout(timer);

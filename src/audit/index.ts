@@ -9,7 +9,7 @@ import type { AuditConfig } from './config.ts';
 import type { AuditEventInput, AuditReceipt, AuditSinkHealth, AuditTrail } from './contract.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { GENESIS_PREV, lineHash, prepareEvent } from './event_line.ts';
-import { GroupCommit, type ChainHead } from './group_commit.ts';
+import { GroupCommit, type ChainHead, type CommitObserver } from './group_commit.ts';
 import { AuditHasher, readAuditKey } from './hmac_keys.ts';
 import { KeyRing, publishKeys } from './key_ring.ts';
 import { LiveFeed, type LineListener } from './live_feed.ts';
@@ -40,6 +40,8 @@ export interface AuditDeps {
   redis?: unknown;
   /** Operator notices (torn tail repaired, checkpoint skipped…); default: dropped. */
   notice?: (message: string) => void;
+  /** Sink write latencies and the committed head, for metrics (src/ops/); default: none. */
+  observer?: CommitObserver;
 }
 
 /** Opens the sinks, recovers the chain head and returns a ready audit trail. */
@@ -95,6 +97,7 @@ export async function createAuditTrail(config: AuditConfig, deps: AuditDeps): Pr
         feed.publish(batch);
       },
       notice,
+      observer: deps.observer,
     });
     return trailOver(commit, hasher, sinks, now, origin, feed, checkpointer);
   } catch (err) {
