@@ -180,6 +180,28 @@ export interface ExecutorRegistry {
   list(tenant?: string): Promise<ExecutorRecord[]>;
 }
 
+// ------------------------------------------------------------------------------------- join tokens
+
+/** A one-time bootstrap credential for one executor's first certificate. Only its SHA-256 is stored. */
+export interface JoinTokenRecord {
+  /** hex SHA-256 of the token. */
+  tokenHash: string;
+  executor: string;
+  tenant: string;
+  /** Admin identity that created it. */
+  createdBy: string;
+  createdAt: number;
+  /** Epoch ms; the store forgets it then. */
+  expiresAt: number;
+}
+
+export interface JoinTokenStore {
+  /** Stores a new token (kept until its expiry); false if that hash exists already. */
+  put(record: JoinTokenRecord): Promise<boolean>;
+  /** Atomically removes and returns the token if it is still valid at `now`: exactly one caller ever gets it. */
+  consume(tokenHash: string, now: number): Promise<JoinTokenRecord | undefined>;
+}
+
 // ------------------------------------------------------------------------------------------- store
 
 export interface StateHealth {
@@ -194,6 +216,7 @@ export interface StateStore {
   readonly leases: LeaseStore;
   readonly revocations: RevocationQueue;
   readonly executors: ExecutorRegistry;
+  readonly joinTokens: JoinTokenStore;
   health(): Promise<StateHealth>;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@
  */
 import type { StateStore } from '../../src/state/contract.ts';
 import { describeExecutorCases } from './cases_executors.ts';
+import { describeJoinTokenCases } from './cases_join_tokens.ts';
 import { describeJobAndNonceCases } from './cases_nonces.ts';
 import { describeLeaseCases } from './cases_leases.ts';
 import { describeRevocationCases } from './cases_revocations.ts';
@@ -43,5 +44,6 @@ export function describeStateStore(name: string, setup: () => Promise<StateFixtu
     describeLeaseCases(ref);
     describeRevocationCases(ref);
     describeExecutorCases(ref);
+    describeJoinTokenCases(ref);
   });
 }

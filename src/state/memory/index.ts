@@ -5,6 +5,7 @@
 import type { StateStore } from '../contract.ts';
 import { createMemoryExecutors } from './executors.ts';
 import { MemoryJobsAndNonces } from './jobs.ts';
+import { createMemoryJoinTokens } from './join_tokens.ts';
 import { createMemoryLeases } from './leases.ts';
 import { createMemoryRevocations } from './revocations.ts';
 
@@ -25,6 +26,7 @@ export function createMemoryStateStore(options: MemoryStateOptions = {}): StateS
     leases: createMemoryLeases(now),
     revocations: createMemoryRevocations(now),
     executors: createMemoryExecutors(),
+    joinTokens: createMemoryJoinTokens(now),
     async health() {
       return closed ? { ok: false, detail: 'closed' } : { ok: true };
     },

@@ -8,6 +8,7 @@ import { StateUnavailableError, type StateStore } from '../contract.ts';
 import { connectClient, createClient, type RedisClient } from './connect.ts';
 import { createRedisExecutors } from './executors.ts';
 import { guarded } from './guard.ts';
+import { createRedisJoinTokens } from './join_tokens.ts';
 import { createRedisJobs, createRedisNonces, type Guard } from './jobs.ts';
 import { RedisKeys } from './keys.ts';
 import { createRedisLeases } from './leases.ts';
@@ -66,6 +67,7 @@ export async function createRedisStateStore(config: RedisConfig, options: RedisS
     leases: createRedisLeases(caller, keys, guard, now),
     revocations: createRedisRevocations(caller, keys, guard, now),
     executors: createRedisExecutors(caller, keys, guard, box),
+    joinTokens: createRedisJoinTokens(caller, keys, guard),
     async health() {
       try {
         await guarded('health', config.command_timeout_ms, () => caller.call('PING'));

@@ -10,6 +10,7 @@
  *   {rq}:stream, {rq}:delayed     revocation stream (consumer group) and retries waiting for their time
  *   {executors}:rec:<id>          hash: meta, enabled, disabledAt, secrets (sealed versions JSON)
  *   {executors}:ids               set of executor ids
+ *   {join}:<sha256>               string: JoinTokenRecord JSON, PX until the token expires
  *
  * Ids are percent-encoded, so an id can neither end a hash tag early (`}`) nor forge another key (`:`).
  */
@@ -67,6 +68,10 @@ export class RedisKeys {
 
   get executorIds(): string {
     return `${this.prefix}{executors}:ids`;
+  }
+
+  joinToken(tokenHash: string): string {
+    return `${this.prefix}{join}:${enc(tokenHash)}`;
   }
 }
 
