@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type Router from '@koa/router';
+import type { TracerProvider } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { builtinRegistry } from '../adapters/builtin.ts';
 import { loadPluginFactory, type AdapterRegistry } from '../adapters/registry.ts';
@@ -23,6 +24,7 @@ import { IdentityMapper, type PinnedExecutor } from './identity/identity.ts';
 import { runRevocations, every } from './leases/revocation_worker.ts';
 import { sweepExpiredLeases } from './leases/expiry_sweeper.ts';
 import { createLogger } from './log.ts';
+import { GatewayOps } from './ops/index.ts';
 import { Policy } from './policy/policy.ts';
 import { policyFromConfig } from './policy/policy_config.ts';
 import { CrefRouter } from './routing/router.ts';
@@ -47,11 +49,15 @@ export interface GatewayOptions {
   workers?: boolean;
   /** Extra routes mounted after the built-in ones (audit stream, metrics…). */
   extraRoutes?: Array<(router: Router<KoaState>, services: GatewayServices) => void>;
+  /** Tracer provider for spans (tests: an InMemorySpanExporter); default: built from `tracing` config, or none. */
+  tracerProvider?: TracerProvider;
 }
 
 export interface Gateway {
   readonly services: GatewayServices;
   readonly server: https.Server;
+  /** Metrics, tracing and the ops listener (its address once listening). */
+  readonly ops: GatewayOps;
   listen(): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -62,6 +68,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   const baseDir = path.resolve(options.configDir, config.state_dir);
   const file = (p: string) => path.resolve(baseDir, p);
   const replica = options.replica ?? `${os.hostname()}-${process.pid}`;
+  const ops = new GatewayOps({ ops: config.ops, tracing: config.tracing, logger, tracerProvider: options.tracerProvider });
 
   const registry = options.registry ?? builtinRegistry();
   for (const plugin of config.plugins) registry.register(await loadPluginFactory(file(plugin.module), plugin.sha256));
@@ -76,9 +83,11 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     ca: readFileSync(file(config.gateway.tls.client_ca_file)),
   };
 
-  const state = options.state ?? (await createStateStore(config.state, { now, configDir: baseDir }));
-  const audit = options.audit ?? (await createAuditTrail(config.audit, { configDir: baseDir, now, notice: (m) => logger.warn(m) }));
-  const mounts = await Mounts.build(config.mounts, registry, { stateDir: baseDir, configDir: baseDir });
+  const state = ops.wrapState(options.state ?? (await createStateStore(config.state, { now, configDir: baseDir })));
+  const audit = ops.wrapAudit(
+    options.audit ?? (await createAuditTrail(config.audit, { configDir: baseDir, now, notice: (m) => logger.warn(m), observer: ops.auditObserver })),
+  );
+  const mounts = await Mounts.build(config.mounts, registry, { stateDir: baseDir, configDir: baseDir }, ops.wrapMount);
   await seedExecutors(config.executors, state, baseDir, now(), (m) => logger.warn(m));
 
   const services: GatewayServices = {
@@ -102,6 +111,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
       defaultGraceMs: 300_000,
     },
     replica,
+    tracer: ops.tracing.enabled ? ops.tracing.tracer : undefined,
   };
 
   const pinned = new Map<string, PinnedExecutor>();
@@ -109,7 +119,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     for (const id of e.identities) if (id.startsWith('sha256:')) pinned.set(id, { id: e.id, tenant: e.tenant });
   }
   const identities = new IdentityMapper(config.gateway.trust_domain, config.identities, pinned);
-  const app = createApp(services, identities, logger, (options.extraRoutes ?? []).map((add) => (r: Router<KoaState>) => add(r, services)));
+  const app = createApp(services, identities, logger, (options.extraRoutes ?? []).map((add) => (r: Router<KoaState>) => add(r, services)), [ops.middleware()]);
 
   const server = https.createServer(
     {
@@ -140,6 +150,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   return {
     services,
     server,
+    ops,
     async listen() {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -148,19 +159,31 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
           resolve();
         });
       });
-      return server.address() as AddressInfo;
+      const address = server.address() as AddressInfo;
+      await ops.listen(services);
+      return address;
     },
     close() {
       closing ??= (async () => {
-        // Stop accepting, let in-flight requests finish (their audit events included), then stop the rest.
+        // Readiness turns 503 first; then stop accepting and let in-flight requests finish (their audit events
+        // included). Keep-alive connections are closed as soon as they fall idle; past the drain deadline the
+        // rest (a stuck backend, a long audit stream) are cut. Then stop the rest; the ops listener goes last.
+        ops.beginDrain();
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
+          const idle = setInterval(() => server.closeIdleConnections(), 50);
+          const deadline = setTimeout(() => server.closeAllConnections(), config.ops.drain_timeout_ms);
+          server.close(() => {
+            clearInterval(idle);
+            clearTimeout(deadline);
+            resolve();
+          });
           server.closeIdleConnections();
         });
         await Promise.all(workers.map((w) => w.stop()));
         await mounts.close();
         if (options.audit === undefined) await audit.close();
         if (options.state === undefined) await state.close();
+        await ops.close();
       })();
       return closing;
     },

@@ -1,4 +1,5 @@
 /** The gateway's parts, built once at start-up from validated config and handed to every route. */
+import type { Tracer } from '@opentelemetry/api';
 import type { AuditTrail } from './audit/contract.ts';
 import type { Mounts } from './backends/mounts.ts';
 import type { Policy } from './policy/policy.ts';
@@ -27,4 +28,6 @@ export interface GatewayServices {
   };
   /** Identity of this replica (audit origin, revocation consumer name). */
   replica: string;
+  /** Set when tracing is configured: spans around the chain steps (src/ops/tracing.ts). */
+  tracer?: Tracer | undefined;
 }

@@ -162,18 +162,18 @@ export class GroupCommit {
     for (const sink of this.bestEffort) {
       const started = performance.now();
       sink.write(batch).then(
-        () => {
-          this.sinkErrors.delete(sink.name);
-          this.observeWrite(sink, batch, started, true);
-        },
-        (err: unknown) => {
-          this.sinkErrors.set(sink.name, errorText(err));
-          this.observeWrite(sink, batch, started, false);
-        },
+        () => this.settleBestEffort(sink, batch, started, undefined),
+        (err: unknown) => this.settleBestEffort(sink, batch, started, err),
       );
     }
     this.options.observer?.committed(this.head.nextSeq);
     this.options.onCommit(batch);
+  }
+
+  private settleBestEffort(sink: AuditSink, batch: CommitBatch, started: number, err: unknown): void {
+    if (err === undefined) this.sinkErrors.delete(sink.name);
+    else this.sinkErrors.set(sink.name, errorText(err));
+    this.observeWrite(sink, batch, started, err === undefined);
   }
 
   private observeWrite(sink: AuditSink, batch: CommitBatch, started: number, ok: boolean): void {

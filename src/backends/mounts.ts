@@ -25,6 +25,7 @@ export class Mounts {
     mounts: Record<string, MountConfig>,
     registry: AdapterRegistry,
     context: { stateDir: string; configDir: string },
+    observe: (mount: string, adapter: ResilientAdapter) => ResilientAdapter = (_mount, adapter) => adapter,
   ): Promise<Mounts> {
     const built = new Map<string, ResilientAdapter>();
     try {
@@ -42,11 +43,11 @@ export class Mounts {
         const adapter = await factory.create(parsed.data, { mount: name, ...context });
         built.set(
           name,
-          withResilience(adapter, {
+          observe(name, withResilience(adapter, {
             timeoutMs: mount.timeout_ms,
             retry: { attempts: mount.retry.attempts, baseDelayMs: mount.retry.base_delay_ms, maxDelayMs: mount.retry.max_delay_ms },
             breaker: { failureThreshold: mount.breaker.failure_threshold, cooldownMs: mount.breaker.cooldown_ms },
-          }),
+          })),
         );
       }
     } catch (err) {

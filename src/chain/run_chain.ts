@@ -1,4 +1,6 @@
 /** The validation chain of `POST /v1/resolve`, in the order of DESIGN.md. Each step throws a typed denial. */
+import type { Tracer } from '@opentelemetry/api';
+import { inSpan } from '../ops/tracing.ts';
 import type { Policy } from '../policy/policy.ts';
 import type { CrefRouter } from '../routing/router.ts';
 import type { StateStore } from '../state/contract.ts';
@@ -20,17 +22,20 @@ export interface ChainDeps {
   tokenPolicy: TokenPolicy;
   policy: Policy;
   router: CrefRouter;
+  /** Spans around each step when tracing is configured. */
+  tracer?: Tracer | undefined;
 }
 
 /** Runs steps 1–8. On success the nonce is reserved and `state` is fully populated. */
 export async function runChain(state: ResolveState, deps: ChainDeps): Promise<CheckedResolve> {
-  checkTls(state);
-  checkShape(state);
-  await checkExecutor(state, deps.state);
-  verifyHmac(state);
-  await verifyToken(state, deps.keyring, deps.tokenPolicy);
-  checkBinding(state);
-  checkScope(state, deps.policy, deps.router);
-  await burnNonce(state, deps.state);
+  const step = <T>(name: string, run: () => T | Promise<T>) => inSpan(deps.tracer, `chain.${name}`, { 'crefgate.step': name }, run);
+  await step('tls', () => checkTls(state));
+  await step('shape', () => checkShape(state));
+  await step('executor', () => checkExecutor(state, deps.state));
+  await step('hmac', () => verifyHmac(state));
+  await step('token', () => verifyToken(state, deps.keyring, deps.tokenPolicy));
+  await step('binding', () => checkBinding(state));
+  await step('scope', () => checkScope(state, deps.policy, deps.router));
+  await step('nonce', () => burnNonce(state, deps.state));
   return state as CheckedResolve;
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { auditConfigSchema } from '../audit/config.ts';
 import { stateConfigSchema } from '../state/config.ts';
+import { OPS_DEFAULTS, opsConfigSchema, tracingConfigSchema } from '../ops/config.ts';
 import { isCrefPattern } from '../envelope/cref.ts';
 import { tenantPolicySchema } from '../policy/policy_config.ts';
 
@@ -125,6 +126,8 @@ export const configSchema = z.strictObject({
       revocation_stale_after_ms: z.number().int().min(100).max(3_600_000).default(30_000).describe('a backend revocation claimed but not finished for this long is taken over by another replica'),
     })
     .default({ sweep_interval_ms: 1000, static_lease_seconds: 900, revocation_stale_after_ms: 30_000 }),
+  ops: opsConfigSchema.default(OPS_DEFAULTS).describe('plain-HTTP listener for metrics and probes; graceful shutdown'),
+  tracing: tracingConfigSchema.optional().describe('OpenTelemetry tracing; off when absent'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -41,6 +41,8 @@ export function devConfig(port: number) {
         grace_seconds: 300,
       },
     ],
+    // Port 0 (tests, several gateways at once) asks for any free port for both listeners.
+    ops: { enabled: true, host: '127.0.0.1', port: port === 0 ? 0 : 9464 },
     mounts: { local: { adapter: 'local', options: { file: 'local-secrets.json', key_file: 'keys/local-store.key' } } },
     routes: [{ cref: 'cref://{tenant}/{name*}', mount: 'local', path: 'tenants/{tenant}/{name}' }],
   };

@@ -3,10 +3,11 @@
  * routes. Read top to bottom it is the order every request goes through.
  */
 import { Router } from '@koa/router';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors.ts';
 import type { IdentityMapper } from '../identity/identity.ts';
+import { openapiRoutes } from '../openapi/route.ts';
 import { executorRoutes } from '../routes/executors.ts';
 import { jobRoutes } from '../routes/jobs.ts';
 import { leaseRoutes } from '../routes/leases.ts';
@@ -18,7 +19,14 @@ import type { KoaState } from './context.ts';
 import { errorMiddleware } from './error_middleware.ts';
 import { requestContext } from './request_context.ts';
 
-export function createApp(services: GatewayServices, identities: IdentityMapper, logger: Logger, extraRoutes: Array<(router: Router<KoaState>) => void> = []): Koa<KoaState> {
+/** `observers` run just inside the error middleware (request log, metrics, spans: src/ops/). */
+export function createApp(
+  services: GatewayServices,
+  identities: IdentityMapper,
+  logger: Logger,
+  extraRoutes: Array<(router: Router<KoaState>) => void> = [],
+  observers: Array<Middleware<KoaState>> = [],
+): Koa<KoaState> {
   const app = new Koa<KoaState>({ proxy: false });
   app.silent = true; // errors are logged by errorMiddleware, never printed by Koa with a stack
   const router = new Router<KoaState>();
@@ -27,9 +35,11 @@ export function createApp(services: GatewayServices, identities: IdentityMapper,
   leaseRoutes(router, services);
   executorRoutes(router, services);
   sysRoutes(router, services);
+  openapiRoutes(router);
   for (const add of extraRoutes) add(router);
 
   app.use(errorMiddleware(logger));
+  for (const observe of observers) app.use(observe);
   app.use(auditDenials(services.audit));
   app.use(requestContext(identities));
   app.use(router.routes());

@@ -15,7 +15,7 @@ import { requireRole, validate } from '../http/validate.ts';
 import type { Identity } from '../identity/identity.ts';
 import type { GatewayServices } from '../services.ts';
 
-const registerSchema = z.strictObject({
+export const registerSchema = z.strictObject({
   id: executorIdSchema,
   tenant: tenantIdSchema,
   identities: z.array(z.string().regex(/^(spiffe:\/\/[a-z0-9._-]+(\/[A-Za-z0-9._~-]+)+|sha256:[0-9a-f]{64})$/)).min(1).max(16),
