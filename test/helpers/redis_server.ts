@@ -19,10 +19,13 @@ export async function freePort(): Promise<number> {
 
 export class RedisServer {
   readonly port: number;
+  /** With a folder, the server keeps an append-only file there, so a restart keeps its data. */
+  private readonly persistDir: string | undefined;
   private child: ChildProcess | undefined;
 
-  private constructor(port: number) {
+  private constructor(port: number, persistDir?: string) {
     this.port = port;
+    this.persistDir = persistDir;
   }
 
   get url(): string {
@@ -30,8 +33,8 @@ export class RedisServer {
   }
 
   /** Starts a server on `port` (default: a free one) and waits until it answers PING. */
-  static async start(port?: number): Promise<RedisServer> {
-    const server = new RedisServer(port ?? (await freePort()));
+  static async start(port?: number, persistDir?: string): Promise<RedisServer> {
+    const server = new RedisServer(port ?? (await freePort()), persistDir);
     await server.restart();
     return server;
   }
@@ -41,7 +44,10 @@ export class RedisServer {
     if (this.child !== undefined) return;
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+      [
+        '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--protected-mode', 'yes',
+        ...(this.persistDir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.persistDir]),
+      ],
       { stdio: 'ignore' },
     );
     this.child = child;
