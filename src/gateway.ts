@@ -12,6 +12,9 @@ import type Router from '@koa/router';
 import type { TracerProvider } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { builtinRegistry } from '../adapters/builtin.ts';
+import { joinTokenRoutes } from './bootstrap/join_token_route.ts';
+import { createBootstrapListener } from './bootstrap/listener.ts';
+import { OidcVerifier } from './identity/oidc/verify_oidc.ts';
 import { loadPluginFactory, type AdapterRegistry } from '../adapters/registry.ts';
 import type { AuditTrail } from './audit/contract.ts';
 import { createAuditTrail } from './audit/index.ts';
@@ -58,6 +61,8 @@ export interface Gateway {
   readonly server: https.Server;
   /** Metrics, tracing and the ops listener (its address once listening). */
   readonly ops: GatewayOps;
+  /** The listener without client certificates, when `bootstrap` is configured (docs/identity.md). */
+  readonly bootstrap?: { readonly server: https.Server } | undefined;
   listen(): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -119,7 +124,15 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     for (const id of e.identities) if (id.startsWith('sha256:')) pinned.set(id, { id: e.id, tenant: e.tenant });
   }
   const identities = new IdentityMapper(config.gateway.trust_domain, config.identities, pinned);
-  const app = createApp(services, identities, logger, (options.extraRoutes ?? []).map((add) => (r: Router<KoaState>) => add(r, services)), [ops.middleware()]);
+  const bootstrap = config.bootstrap === undefined
+    ? undefined
+    : await createBootstrapListener(config.bootstrap, {
+        services, oidc: new OidcVerifier(config.oidc), trustDomain: config.gateway.trust_domain, logger,
+        tls: { cert: tls.cert, key: tls.key, clientCa: tls.ca, minVersion: config.gateway.tls.min_version },
+        readFile: (f) => readFileSync(file(f), 'utf8'),
+      });
+  const ownRoutes = config.bootstrap === undefined ? [] : [(r: Router<KoaState>) => joinTokenRoutes(r, services, config.bootstrap!.join_token_ttl_seconds)];
+  const app = createApp(services, identities, logger, [...ownRoutes, ...(options.extraRoutes ?? []).map((add) => (r: Router<KoaState>) => add(r, services))], [ops.middleware()]);
 
   const server = https.createServer(
     {
@@ -151,7 +164,9 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     services,
     server,
     ops,
+    bootstrap,
     async listen() {
+      await bootstrap?.listen();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.gateway.port, config.gateway.host, () => {
@@ -179,6 +194,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
           });
           server.closeIdleConnections();
         });
+        await bootstrap?.close();
         await Promise.all(workers.map((w) => w.stop()));
         await mounts.close();
         if (options.audit === undefined) await audit.close();

@@ -18,6 +18,8 @@ export type AuditAction =
   | 'executor.rotate'
   | 'executor.disable'
   | 'executor.enable'
+  | 'executor.join_token'
+  | 'executor.certificate'
   | 'alert'
   | 'request';
 
@@ -28,7 +30,7 @@ export interface AuditActor {
   type: 'executor' | 'coordinator' | 'admin' | 'auditor' | 'system' | 'unknown';
   id: string;
   /** How the identity was proven. */
-  auth: 'mtls' | 'oidc' | 'system' | 'none';
+  auth: 'mtls' | 'oidc' | 'join_token' | 'system' | 'none';
   /** `sha256:<hex>` of the client certificate, when mTLS. */
   fingerprint?: string | undefined;
 }

@@ -15,7 +15,9 @@ export async function checkExecutor(state: ResolveState, store: StateStore): Pro
   const record = await store.executors.get(identity.id);
   if (record === undefined) throw deny('unauthenticated', 'executor', `executor ${identity.id} is not registered`);
   if (!record.enabled) throw deny('forbidden', 'executor', `executor ${identity.id} is disabled`);
-  if (!record.identities.includes(identity.binding)) {
+  // A workload token has no certificate to bind: the config's mapping rule (issuer + claims → executor, tenant)
+  // is its binding, and the tenant check below still applies.
+  if (identity.auth !== 'oidc' && !record.identities.includes(identity.binding)) {
     throw deny('unauthenticated', 'executor', `identity ${identity.binding} is not bound to executor ${identity.id}`);
   }
   if (identity.tenant !== undefined && identity.tenant !== record.tenant) {

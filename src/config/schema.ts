@@ -9,6 +9,8 @@ import { stateConfigSchema } from '../state/config.ts';
 import { OPS_DEFAULTS, opsConfigSchema, tracingConfigSchema } from '../ops/config.ts';
 import { isCrefPattern } from '../envelope/cref.ts';
 import { tenantPolicySchema } from '../policy/policy_config.ts';
+import { bootstrapConfigSchema } from '../bootstrap/config.ts';
+import { oidcConfigSchema } from '../identity/oidc/config.ts';
 
 export const tenantId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'tenant id: [a-z0-9][a-z0-9_-]{0,62}');
 export const executorId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'executor id: [a-z0-9][a-z0-9_-]{0,62}');
@@ -119,6 +121,8 @@ export const configSchema = z.strictObject({
   mounts: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), mount),
   routes: z.array(route).default([]),
   plugins: z.array(plugin).default([]),
+  oidc: oidcConfigSchema.default({ clock_skew_seconds: 30, issuers: [] }).describe('workload OIDC token issuers (docs/identity.md)'),
+  bootstrap: bootstrapConfigSchema.optional().describe('listener without client certificates: executor certificates and OIDC resolves'),
   leases: z
     .strictObject({
       sweep_interval_ms: z.number().int().min(50).max(60_000).default(1000),

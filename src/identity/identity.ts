@@ -21,8 +21,8 @@ export interface Identity {
   /** The SPIFFE URI or fingerprint that matched: what the executor registry binds. */
   binding: string;
   fingerprint: string;
-  /** How the identity was proven: a client certificate, or a workload OIDC token (src/identity/oidc/). */
-  auth: 'mtls' | 'oidc';
+  /** How the identity was proven: a client certificate, a workload OIDC token, or a join token (bootstrap only). */
+  auth: 'mtls' | 'oidc' | 'join_token';
   /** OIDC only: the token's string-valued claims (iss, sub, repository, ref, sha…), for policy. */
   claims?: Readonly<Record<string, string>> | undefined;
 }

@@ -76,6 +76,8 @@ export interface LeafOptions {
   lifetimeMs?: number;
   /** Use this public key (from a CSR) instead of generating a key pair. */
   publicKey?: CryptoKey;
+  /** Issue time, epoch ms (default: the wall clock). */
+  now?: number;
 }
 
 /** Issues a leaf certificate signed by `ca`; `key` is empty when `publicKey` was supplied. */
@@ -87,7 +89,7 @@ export async function issueLeaf(ca: CertificateAuthority, options: LeafOptions):
     ...(options.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
     ...(options.uri === undefined ? [] : [{ type: 'url' as const, value: options.uri }]),
   ];
-  const now = Date.now();
+  const now = options.now ?? Date.now();
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: `CN=${options.commonName}`,
