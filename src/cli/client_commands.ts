@@ -71,6 +71,8 @@ export function registerClientCommands(program: Command): void {
     .action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.rotateExecutorSecret(id)));
   withConnection(executor.command('disable <id>'), 'admin').action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.setExecutorEnabled(id, false)));
   withConnection(executor.command('enable <id>'), 'admin').action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.setExecutorEnabled(id, true)));
+  withConnection(executor.command('join-token <id>').description('one-time token for the executor\'s first certificate (bootstrap listener)'), 'admin')
+    .action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.createJoinToken(id)));
   withConnection(executor.command('describe <id>').description('one executor: identities, status, secret versions (never a secret)'), 'admin')
     .action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.describeExecutor(id)));
   withConnection(executor.command('list'), 'admin')

@@ -102,6 +102,11 @@ export class CrefgateClient {
     return await this.transport.request<{ id: string; enabled: boolean }>('POST', `/v1/executors/${encodeURIComponent(id)}/${enabled ? 'enable' : 'disable'}`, {});
   }
 
+  /** Admin: a one-time join token for the executor's first certificate (shown only this once). */
+  async createJoinToken(id: string) {
+    return await this.transport.request<{ executor: string; join_token: string; expires_at: number }>('POST', `/v1/executors/${encodeURIComponent(id)}/join-token`, {});
+  }
+
   /** Admin/auditor: one executor's public record (never its secret). */
   async describeExecutor(id: string) {
     return await this.transport.request<Record<string, unknown>>('GET', `/v1/executors/${encodeURIComponent(id)}`);
