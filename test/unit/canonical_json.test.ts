@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { canonicalJson } from '../../src/envelope/canonical.ts';
+import { parseStrictJson } from '../../src/http/strict_json.ts';
+
+// JSON values JCS can represent: finite numbers, well-formed strings.
+const jsonValue = fc.jsonValue({ maxDepth: 4 }).filter((v) => {
+  try {
+    canonicalJson(v);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+describe('RFC 8785 canonical JSON', () => {
+  it('matches the RFC 8785 ordering and number examples', () => {
+    assert.equal(canonicalJson({ b: 1, a: [true, null, 'x'], '€': 1, '\r': 2, '1': 3 }), '{"\\r":2,"1":3,"a":[true,null,"x"],"b":1,"€":1}');
+    assert.equal(canonicalJson([1e21, 1e-7, 0.1 + 0.2, -0, 100]), '[1e+21,1e-7,0.30000000000000004,0,100]');
+    assert.equal(canonicalJson('\u2028\u00e9\u0007'), '"\u2028\u00e9\\u0007"');
+  });
+
+  it('refuses values without a canonical form (NaN, Infinity, lone surrogates)', () => {
+    for (const bad of [Number.NaN, Infinity, '\ud800']) assert.throws(() => canonicalJson(bad), TypeError);
+  });
+
+  it('is a fixed point: canonical(parse(canonical(v))) === canonical(v) (property)', () => {
+    fc.assert(fc.property(jsonValue, (v) => {
+      const text = canonicalJson(v);
+      assert.equal(canonicalJson(JSON.parse(text)), text);
+    }), { numRuns: 500 });
+  });
+
+  it('the strict parser reads canonical text back to the same value (property)', () => {
+    fc.assert(fc.property(jsonValue, (v) => {
+      const text = canonicalJson(v);
+      assert.deepEqual(parseStrictJson(text).value, JSON.parse(text));
+    }), { numRuns: 500 });
+  });
+
+  it('key order and whitespace never change the canonical form (property)', () => {
+    fc.assert(fc.property(fc.dictionary(fc.string({ maxLength: 6 }), fc.integer()), (obj) => {
+      const reversed = Object.fromEntries(Object.entries(obj).reverse());
+      assert.equal(canonicalJson(reversed), canonicalJson(obj));
+      assert.equal(canonicalJson(JSON.parse(JSON.stringify(obj, null, 2))), canonicalJson(obj));
+    }));
+  });
+});
+
+describe('strict JSON body parser', () => {
+  it('agrees with JSON.parse on any valid JSON without duplicate keys (property)', () => {
+    fc.assert(fc.property(fc.json({ maxDepth: 5 }), (text) => {
+      assert.deepEqual(parseStrictJson(text).value, JSON.parse(text));
+    }), { numRuns: 1000 });
+  });
+
+  it('never throws anything but StrictJsonError on arbitrary input (property)', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => {
+      try {
+        parseStrictJson(text);
+      } catch (err) {
+        assert.equal((err as Error).name, 'StrictJsonError');
+      }
+    }), { numRuns: 3000 });
+  });
+
+  it('refuses duplicate keys at any depth, and keeps __proto__ a plain member', () => {
+    assert.throws(() => parseStrictJson('{"a":1,"a":1}'), /duplicate key/);
+    assert.throws(() => parseStrictJson('{"x":{"b":[{"c":1,"c":2}]}}'), /duplicate key/);
+    assert.throws(() => parseStrictJson('{"a":1,"\\u0061":2}'), /duplicate key/, 'escapes cannot hide a duplicate');
+    const value = parseStrictJson('{"__proto__":{"polluted":true}}').value as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(value), Object.prototype);
+    assert.deepEqual(Object.keys(value), ['__proto__']);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it('returns the exact source text of captured top-level members', () => {
+    const { spans } = parseStrictJson('{ "payload" : {"b":1, "a":2} , "kid":"k"}', ['payload']);
+    assert.equal(spans.payload, '{"b":1, "a":2}');
+  });
+
+  it('refuses excessive nesting, control characters, bad escapes and trailing data', () => {
+    for (const bad of [`${'['.repeat(40)}${']'.repeat(40)}`, '"a\u0001"', '"\\x41"', '{} {}', '01', '1.', '+1', "{'a':1}"]) {
+      assert.throws(() => parseStrictJson(bad), { name: 'StrictJsonError' }, bad);
+    }
+  });
+});
