@@ -45,5 +45,7 @@ export function devConfig(port: number) {
     ops: { enabled: true, host: '127.0.0.1', port: port === 0 ? 0 : 9464 },
     mounts: { local: { adapter: 'local', options: { file: 'local-secrets.json', key_file: 'keys/local-store.key' } } },
     routes: [{ cref: 'cref://{tenant}/{name*}', mount: 'local', path: 'tenants/{tenant}/{name}' }],
+    // Shorter than a typical job, so the walkthrough can show a renewal that stops at the job end.
+    leases: { static_lease_seconds: 300 },
   };
 }

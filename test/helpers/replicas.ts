@@ -110,6 +110,8 @@ export async function startReplicas(count: number, redisUrl: string, options: { 
     child.stderr!.on('data', (d: Buffer) => replica.output.push(d.toString()));
     replica.process = child;
     replicas.push(replica);
+    // Mocha may exit (timeout, --exit) before after-hooks finish; never leave a gateway running behind a test.
+    process.once('exit', () => child.kill('SIGKILL'));
   }
   await Promise.all(replicas.map((r) => waitForListening(r, 20_000)));
   const version = versionFor(Buffer.from(readFileSync(path.join(dir, 'executors', 'exec-01.hmac'), 'utf8').trim(), 'base64url'), 0);
