@@ -6,6 +6,7 @@
 import type { JSONWebKeySet } from 'jose';
 import { canonicalJson } from '../envelope/canonical.ts';
 import type { Envelope } from '../envelope/schema.ts';
+import type { ResolveResponse } from '../resolve/resolve.ts';
 import { Transport, type TransportOptions } from './http.ts';
 import { verifyEnvelope } from './verify_envelope.ts';
 
@@ -16,19 +17,9 @@ export interface IssueJobInput {
   ttl: number;
 }
 
-export interface ResolvedSecret {
-  value: string | Record<string, string>;
-  encoding?: 'base64';
-  lease_id: string;
-  lease_duration: number;
-  renewable: boolean;
-  expires_at: number;
-}
-
-export interface ResolveResult {
-  job_id: string;
-  secrets: Record<string, ResolvedSecret>;
-}
+// The response shapes are the server's own types, so client and gateway cannot drift apart.
+export type { ResolvedSecret } from '../resolve/resolve.ts';
+export type ResolveResult = ResolveResponse;
 
 export interface LeaseInfo {
   lease_id: string;

@@ -1,14 +1,33 @@
 /** Lease routes: renew (capped at the job end) and revoke, by the job's executor or coordinator. */
 import type Router from '@koa/router';
 import { assertExecutorActive } from '../executors/active.ts';
+import type { JsonValue } from '../../adapters/contract.ts';
+import { actorOf } from '../http/audit_actor.ts';
 import type { KoaState } from '../http/context.ts';
 import { readJson } from '../http/read_body.ts';
 import { requireRole, validate } from '../http/validate.ts';
 import { loadOwnedLease, renewLease, renewLeaseSchema } from '../leases/renew_lease.ts';
 import { revokeLease, revokeLeaseSchema } from '../leases/revoke_lease.ts';
+import type { Identity } from '../identity/identity.ts';
 import type { GatewayServices } from '../services.ts';
+import type { LeaseRecord } from '../state/contract.ts';
 
 export function leaseRoutes(router: Router<KoaState>, services: GatewayServices): void {
+  const audited = (action: 'lease.renew' | 'lease.revoke', identity: Identity, lease: LeaseRecord, ctx: { state: KoaState; request: { ip: string } }, detail: Record<string, JsonValue>) =>
+    services.audit.record({
+      action,
+      outcome: 'ok',
+      actor: actorOf(identity),
+      tenant: lease.tenant,
+      job_id: lease.jobId,
+      executor: lease.executor,
+      crefs: [lease.cref],
+      lease_ids: [lease.leaseId],
+      request_id: ctx.state.requestId,
+      source: ctx.request.ip,
+      detail,
+    });
+
   router.post('/v1/leases/renew', async (ctx) => {
     ctx.state.audit.action = 'lease.renew';
     const identity = requireRole(ctx.state.identity, 'executor', 'coordinator');
@@ -17,19 +36,7 @@ export function leaseRoutes(router: Router<KoaState>, services: GatewayServices)
     await assertExecutorActive(services.state, identity, 'lease');
     const lease = await renewLease(services, identity, request.lease_id, request.increment);
     const now = services.now();
-    await services.audit.record({
-      action: 'lease.renew',
-      outcome: 'ok',
-      actor: { type: identity.role, id: identity.id, auth: identity.auth, fingerprint: identity.fingerprint },
-      tenant: lease.tenant,
-      job_id: lease.jobId,
-      executor: lease.executor,
-      crefs: [lease.cref],
-      lease_ids: [lease.leaseId],
-      request_id: ctx.state.requestId,
-      source: ctx.request.ip,
-      detail: { increment: request.increment, capped_at_job_end: lease.expiresAt === lease.jobExpiresAt, renewals: lease.renewals },
-    });
+    await audited('lease.renew', identity, lease, ctx, { increment: request.increment, capped_at_job_end: lease.expiresAt === lease.jobExpiresAt, renewals: lease.renewals });
     ctx.body = {
       lease_id: lease.leaseId,
       lease_duration: Math.max(0, Math.floor((lease.expiresAt - now) / 1000)),
@@ -45,19 +52,7 @@ export function leaseRoutes(router: Router<KoaState>, services: GatewayServices)
     ctx.state.audit.lease_ids = [request.lease_id];
     const { lease } = await loadOwnedLease(services, identity, request.lease_id);
     const ended = await revokeLease(services, request.lease_id, 'lease_revoked');
-    await services.audit.record({
-      action: 'lease.revoke',
-      outcome: 'ok',
-      actor: { type: identity.role, id: identity.id, auth: identity.auth, fingerprint: identity.fingerprint },
-      tenant: lease.tenant,
-      job_id: lease.jobId,
-      executor: lease.executor,
-      crefs: [lease.cref],
-      lease_ids: [lease.leaseId],
-      request_id: ctx.state.requestId,
-      source: ctx.request.ip,
-      detail: { already_ended: ended === undefined },
-    });
+    await audited('lease.revoke', identity, lease, ctx, { already_ended: ended === undefined });
     ctx.body = { lease_id: lease.leaseId, revoked: true };
   });
 }
