@@ -202,6 +202,33 @@ export interface JoinTokenStore {
   consume(tokenHash: string, now: number): Promise<JoinTokenRecord | undefined>;
 }
 
+// ------------------------------------------------------------------------------ counters and sets
+
+/** One fixed window of a counter after an increment. */
+export interface WindowCount {
+  /** Hits counted in the window, this one included. */
+  count: number;
+  /** Epoch ms at which the window ends and a fresh count starts. */
+  resetAt: number;
+}
+
+/**
+ * Fixed-window counters shared by replicas (rate limits, denial bursts, activity baselines). Windows are aligned
+ * to multiples of `windowMs` since the epoch, so every replica agrees which window an instant falls in.
+ */
+export interface CounterStore {
+  /** Atomically adds `by` (default 1) to the window of `key` containing `at`; the window is kept `retainWindows` (default 1) windows. */
+  increment(key: string, windowMs: number, at: number, options?: { by?: number; retainWindows?: number }): Promise<WindowCount>;
+  /** Counts of the `windows` windows just before the one containing `at`, oldest first (0 where nothing was counted). */
+  history(key: string, windowMs: number, at: number, windows: number): Promise<number[]>;
+}
+
+/** Small string sets that expire `ttlMs` after their last addition (crefs an executor read, networks it came from). */
+export interface MemberSetStore {
+  /** Atomically adds `members`; returns the ones that were new and how many the set held before. */
+  add(key: string, members: string[], ttlMs: number): Promise<{ added: string[]; sizeBefore: number }>;
+}
+
 // ------------------------------------------------------------------------------------------- store
 
 export interface StateHealth {
@@ -217,6 +244,10 @@ export interface StateStore {
   readonly revocations: RevocationQueue;
   readonly executors: ExecutorRegistry;
   readonly joinTokens: JoinTokenStore;
+  /** Shared counters for rate limits and security signals (src/ratelimit, src/signals). */
+  readonly counters: CounterStore;
+  /** Shared small sets for security signals (seen crefs and networks per executor). */
+  readonly sets: MemberSetStore;
   health(): Promise<StateHealth>;
   close(): Promise<void>;
 }

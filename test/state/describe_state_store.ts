@@ -3,6 +3,7 @@
  * file calls `describeStateStore('memory', setup)`; implementations may add their own cases beside it.
  */
 import type { StateStore } from '../../src/state/contract.ts';
+import { describeCounterCases } from './cases_counters.ts';
 import { describeExecutorCases } from './cases_executors.ts';
 import { describeJoinTokenCases } from './cases_join_tokens.ts';
 import { describeJobAndNonceCases } from './cases_nonces.ts';
@@ -45,5 +46,6 @@ export function describeStateStore(name: string, setup: () => Promise<StateFixtu
     describeRevocationCases(ref);
     describeExecutorCases(ref);
     describeJoinTokenCases(ref);
+    describeCounterCases(ref);
   });
 }

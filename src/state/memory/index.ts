@@ -3,6 +3,7 @@
  * completion without awaiting anything, so each is atomic by construction on Node's single thread.
  */
 import type { StateStore } from '../contract.ts';
+import { createMemoryCounters, createMemorySets } from './counters.ts';
 import { createMemoryExecutors } from './executors.ts';
 import { MemoryJobsAndNonces } from './jobs.ts';
 import { createMemoryJoinTokens } from './join_tokens.ts';
@@ -27,6 +28,8 @@ export function createMemoryStateStore(options: MemoryStateOptions = {}): StateS
     revocations: createMemoryRevocations(now),
     executors: createMemoryExecutors(),
     joinTokens: createMemoryJoinTokens(now),
+    counters: createMemoryCounters(now),
+    sets: createMemorySets(now),
     async health() {
       return closed ? { ok: false, detail: 'closed' } : { ok: true };
     },

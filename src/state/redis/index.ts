@@ -6,6 +6,7 @@
 import type { RedisConfig } from '../config.ts';
 import { StateUnavailableError, type StateStore } from '../contract.ts';
 import { connectClient, createClient, type RedisClient } from './connect.ts';
+import { createRedisCounters, createRedisSets } from './counters.ts';
 import { createRedisExecutors } from './executors.ts';
 import { guarded } from './guard.ts';
 import { createRedisJoinTokens } from './join_tokens.ts';
@@ -68,6 +69,8 @@ export async function createRedisStateStore(config: RedisConfig, options: RedisS
     revocations: createRedisRevocations(caller, keys, guard, now),
     executors: createRedisExecutors(caller, keys, guard, box),
     joinTokens: createRedisJoinTokens(caller, keys, guard),
+    counters: createRedisCounters(caller, keys, guard),
+    sets: createRedisSets(caller, keys, guard),
     async health() {
       try {
         await guarded('health', config.command_timeout_ms, () => caller.call('PING'));

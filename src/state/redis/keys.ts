@@ -11,6 +11,8 @@
  *   {executors}:rec:<id>          hash: meta, enabled, disabledAt, secrets (sealed versions JSON)
  *   {executors}:ids               set of executor ids
  *   {join}:<sha256>               string: JoinTokenRecord JSON, PX until the token expires
+ *   {ctr:<key>}:<window>          string: count of one fixed window (rate limits, signals), PX past the window
+ *   {set:<key>}                   set: small member set (signals: seen crefs, networks), PX after last add
  *
  * Ids are percent-encoded, so an id can neither end a hash tag early (`}`) nor forge another key (`:`).
  */
@@ -72,6 +74,15 @@ export class RedisKeys {
 
   joinToken(tokenHash: string): string {
     return `${this.prefix}{join}:${enc(tokenHash)}`;
+  }
+
+  /** One window of a counter; all windows of one counter share a slot, so history is one MGET. */
+  counterWindow(key: string, windowIndex: number): string {
+    return `${this.prefix}{ctr:${enc(key)}}:${windowIndex}`;
+  }
+
+  memberSet(key: string): string {
+    return `${this.prefix}{set:${enc(key)}}`;
   }
 }
 
