@@ -11,6 +11,8 @@ import { isCrefPattern } from '../envelope/cref.ts';
 import { tenantPolicySchema } from '../policy/policy_config.ts';
 import { bootstrapConfigSchema } from '../bootstrap/config.ts';
 import { oidcConfigSchema } from '../identity/oidc/config.ts';
+import { rateLimitsConfigSchema } from '../ratelimit/config.ts';
+import { signalsConfigSchema } from '../signals/config.ts';
 
 export const tenantId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'tenant id: [a-z0-9][a-z0-9_-]{0,62}');
 export const executorId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'executor id: [a-z0-9][a-z0-9_-]{0,62}');
@@ -132,6 +134,8 @@ export const configSchema = z.strictObject({
     .default({ sweep_interval_ms: 1000, static_lease_seconds: 900, revocation_stale_after_ms: 30_000 }),
   ops: opsConfigSchema.default(OPS_DEFAULTS).describe('plain-HTTP listener for metrics and probes; graceful shutdown'),
   tracing: tracingConfigSchema.optional().describe('OpenTelemetry tracing; off when absent'),
+  rate_limits: rateLimitsConfigSchema.prefault({}).describe('rate limits on resolve, issuance and backend mounts; none by default (docs/signals.md)'),
+  signals: signalsConfigSchema.prefault({}).describe('anomaly signals, alerts and automatic response; off by default (docs/signals.md)'),
 });
 
 export type Config = z.infer<typeof configSchema>;
