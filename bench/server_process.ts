@@ -1,0 +1,93 @@
+/**
+ * Child-process side of the benchmark: runs one server (crefgate itself, or the bare baseline) in its own
+ * process so it never shares an event loop with the load generator, and answers the parent's IPC questions
+ * about its own CPU time and memory. Started by bench/run.ts; exits when the parent says so or disconnects.
+ *
+ *   node bench/server_process.ts crefgate <config.yaml>
+ *   node bench/server_process.ts baseline <state-dir> <redis-url>
+ */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { cpuUsage, memoryUsage } from 'node:process';
+import type { ServerStats, ToChild, ToParent } from './ipc.ts';
+
+const [kind, ...args] = process.argv.slice(2);
+
+let peakRss = memoryUsage.rss();
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, memoryUsage.rss());
+}, 100);
+sampler.unref();
+
+function stats(): ServerStats {
+  const rss = memoryUsage.rss();
+  peakRss = Math.max(peakRss, rss);
+  const cpu = cpuUsage();
+  const heap = memoryUsage();
+  return { cpuMicros: cpu.user + cpu.system, rss, peakRss, heapUsed: heap.heapUsed, heapTotal: heap.heapTotal, external: heap.external };
+}
+
+function send(message: ToParent): void {
+  process.send?.(message);
+}
+
+async function start(): Promise<() => Promise<void>> {
+  if (kind === 'crefgate') {
+    const [{ loadConfig }, { createGateway }, { createLogger }] = await Promise.all([
+      import('../src/config/load.ts'),
+      import('../src/gateway.ts'),
+      import('../src/log.ts'),
+    ]);
+    const { config, configDir } = await loadConfig(args[0]!, {});
+    const gateway = await createGateway(config, { configDir, logger: createLogger({ level: 'warn' }), replica: 'bench' });
+    const { port } = await gateway.listen();
+    send({ type: 'ready', port });
+    return () => gateway.close();
+  }
+  if (kind === 'baseline') {
+    const { startBaseline } = await import('./baseline.ts');
+    const baseline = await startBaseline(args[0]!, args[1]!);
+    send({ type: 'ready', port: baseline.port });
+    return () => baseline.close();
+  }
+  throw new Error(`unknown server kind ${String(kind)}`);
+}
+
+let session: Session | undefined;
+/** Starts the V8 CPU profiler, or stops it and writes a .cpuprofile (bench/profile_top.ts reads it). */
+async function profile(file: string | undefined): Promise<void> {
+  if (file === undefined) {
+    session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.start');
+    return;
+  }
+  const result = await session!.post('Profiler.stop');
+  await writeFile(file, JSON.stringify(result.profile));
+  session!.disconnect();
+}
+
+const close = await start();
+let closing = false;
+const shutdown = async () => {
+  if (closing) return;
+  closing = true;
+  await close();
+  send({ type: 'closed' });
+  process.disconnect?.();
+  process.exit(0);
+};
+process.on('message', (message: ToChild) => {
+  if (message.type === 'stats') send({ type: 'stats', id: message.id, stats: stats() });
+  else if (message.type === 'reset_peak') {
+    peakRss = memoryUsage.rss();
+    send({ type: 'stats', id: message.id, stats: stats() });
+  } else if (message.type === 'gc') {
+    globalThis.gc?.();
+    send({ type: 'stats', id: message.id, stats: stats() });
+  } else if (message.type === 'profile') void profile(message.file).then(() => send({ type: 'stats', id: message.id, stats: stats() }));
+  else if (message.type === 'close') void shutdown();
+});
+process.on('disconnect', () => void shutdown());
