@@ -2,6 +2,7 @@
  * The local adapter: the embedded default's secret store, an AES-256-GCM sealed file (sealed_file.ts). The key
  * comes from a file in the state folder or from an environment variable. Static secrets only.
  */
+import { createSecretKey } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -41,7 +42,8 @@ export function loadLocalKey(options: LocalOptions, baseDir: string, env: NodeJS
 // Re-read the file when it changes, but stat it at most this often: resolves stay off the disk.
 const STAT_INTERVAL_MS = 500;
 
-function createLocalAdapter(file: string, key: Buffer, keyId: string): SecretAdapter {
+function createLocalAdapter(file: string, rawKey: Buffer, keyId: string): SecretAdapter {
+  const key = createSecretKey(rawKey);
   let store: SealedFile | undefined;
   let mtimeMs = -1;
   let checkedAt = 0;
