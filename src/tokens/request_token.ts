@@ -2,10 +2,12 @@
  * Signing and verifying request tokens. Verification is deliberately narrower than JWT allows: one algorithm,
  * our own `typ`, only the `alg`, `kid` and `typ` headers (anything that points elsewhere for a key, such as
  * jku, x5u, jwk or x5c, or that changes processing, such as crit or b64, is refused before any crypto runs).
+ * The signature and registered claims are checked by compact_jws.ts with node:crypto on the keyring's KeyObjects.
  */
-import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import { SignJWT, decodeProtectedHeader } from 'jose';
 import type { RequestTokenClaims } from '../envelope/schema.ts';
-import { GatewayError, deny } from '../errors.ts';
+import { deny } from '../errors.ts';
+import { checkRegisteredClaims, decodeClaims, verifyCompactSignature } from './compact_jws.ts';
 import type { TokenKeyring } from './keyring.ts';
 
 export const TOKEN_TYPE = 'crefgate-request+jwt';
@@ -48,26 +50,8 @@ export async function verifyRequestToken(
   const key = typeof header.kid === 'string' ? keyring.find(header.kid) : undefined;
   if (key === undefined) throw deny('unauthenticated', 'token', 'unknown token kid');
 
-  let claims: RequestTokenClaims;
-  try {
-    const result = await jwtVerify(token, key.publicKey, {
-      algorithms: [keyring.alg],
-      issuer: policy.issuer,
-      audience: policy.audience,
-      typ: TOKEN_TYPE,
-      clockTolerance: policy.clockSkewSeconds,
-      currentDate: new Date(nowMs),
-      requiredClaims: ['iss', 'aud', 'sub', 'jti', 'iat', 'nbf', 'exp', 'tenant', 'job_id', 'pld'],
-    });
-    claims = result.payload as unknown as RequestTokenClaims;
-  } catch (err) {
-    if (err instanceof joseErrors.JWTExpired) throw deny('expired', 'token', 'token expired');
-    if (err instanceof joseErrors.JWTClaimValidationFailed) {
-      throw deny('unauthenticated', 'token', `token claim ${err.claim} failed: ${err.reason}`);
-    }
-    if (err instanceof joseErrors.JOSEError) throw deny('unauthenticated', 'token', `token rejected: ${err.code}`);
-    throw new GatewayError('internal', { step: 'token', reason: 'token verification failed unexpectedly', cause: err });
-  }
+  if (!verifyCompactSignature(token, key)) throw deny('unauthenticated', 'token', 'token rejected: ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+  const claims = checkRegisteredClaims(decodeClaims(token), policy, nowMs) as unknown as RequestTokenClaims;
   for (const name of ['sub', 'jti', 'tenant', 'job_id', 'pld'] as const) {
     if (typeof claims[name] !== 'string') throw deny('unauthenticated', 'token', `token claim ${name} is not a string`);
   }
