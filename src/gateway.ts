@@ -16,6 +16,7 @@ import { joinTokenRoutes } from './bootstrap/join_token_route.ts';
 import { createBootstrapListener } from './bootstrap/listener.ts';
 import { OidcVerifier } from './identity/oidc/verify_oidc.ts';
 import { loadPluginFactory, type AdapterRegistry } from '../adapters/registry.ts';
+import type { ResilientAdapter } from '../adapters/resilience.ts';
 import type { AuditTrail } from './audit/contract.ts';
 import { createAuditTrail } from './audit/index.ts';
 import { Mounts } from './backends/mounts.ts';
@@ -30,6 +31,8 @@ import { createLogger } from './log.ts';
 import { GatewayOps } from './ops/index.ts';
 import { Policy } from './policy/policy.ts';
 import { policyFromConfig } from './policy/policy_config.ts';
+import { limitMount } from './ratelimit/limit_mount.ts';
+import { RateLimiter } from './ratelimit/limiter.ts';
 import { CrefRouter } from './routing/router.ts';
 import type { GatewayServices } from './services.ts';
 import type { StateStore } from './state/contract.ts';
@@ -92,7 +95,9 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   const audit = ops.wrapAudit(
     options.audit ?? (await createAuditTrail(config.audit, { configDir: baseDir, now, notice: (m) => logger.warn(m), observer: ops.auditObserver })),
   );
-  const mounts = await Mounts.build(config.mounts, registry, { stateDir: baseDir, configDir: baseDir }, ops.wrapMount);
+  const rateLimiter = RateLimiter.configured(config.rate_limits) ? new RateLimiter(config.rate_limits, state.counters, now) : undefined;
+  const observeMount = rateLimiter === undefined ? ops.wrapMount : (m: string, a: ResilientAdapter) => limitMount(m, ops.wrapMount(m, a), rateLimiter);
+  const mounts = await Mounts.build(config.mounts, registry, { stateDir: baseDir, configDir: baseDir }, observeMount);
   await seedExecutors(config.executors, state, baseDir, now(), (m) => logger.warn(m));
 
   const services: GatewayServices = {
@@ -116,6 +121,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
       defaultGraceMs: 300_000,
     },
     replica,
+    rateLimiter,
     tracer: ops.tracing.enabled ? ops.tracing.tracer : undefined,
   };
 

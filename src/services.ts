@@ -3,6 +3,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { AuditTrail } from './audit/contract.ts';
 import type { Mounts } from './backends/mounts.ts';
 import type { Policy } from './policy/policy.ts';
+import type { RateLimiter } from './ratelimit/limiter.ts';
 import type { CrefRouter } from './routing/router.ts';
 import type { StateStore } from './state/contract.ts';
 import type { TokenKeyring } from './tokens/keyring.ts';
@@ -28,6 +29,8 @@ export interface GatewayServices {
   };
   /** Identity of this replica (audit origin, revocation consumer name). */
   replica: string;
+  /** Set when `rate_limits` configures any limit (src/ratelimit/). */
+  rateLimiter?: RateLimiter | undefined;
   /** Set when tracing is configured: spans around the chain steps (src/ops/tracing.ts). */
   tracer?: Tracer | undefined;
 }

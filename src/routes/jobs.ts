@@ -14,6 +14,7 @@ export function jobRoutes(router: Router<KoaState>, services: GatewayServices): 
     const identity = requireRole(ctx.state.identity, 'coordinator');
     const request = validate(issueJobSchema, await readJson(ctx, services.limits.bodyBytes));
     Object.assign(ctx.state.audit, { tenant: request.tenant, executor: request.executor, crefs: Object.values(request.crefs) });
+    await services.rateLimiter?.admit('issue', { executor: request.executor, tenant: request.tenant, source: ctx.request.ip });
     ctx.body = await issueJob(services, identity, request, ctx.state.requestId);
     ctx.status = 201;
   });

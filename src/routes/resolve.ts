@@ -16,6 +16,8 @@ export function resolveRoutes(router: Router<KoaState>, services: GatewayService
       rawBody: '',
     };
     try {
+      // Before the body is read and long before step 8: a limited request changes nothing and burns no nonce.
+      await services.rateLimiter?.admit('resolve', { executor: state.identity.id, tenant: state.identity.tenant, source: ctx.request.ip });
       state.rawBody = await readBodyText(ctx, services.limits.bodyBytes);
       ctx.body = await resolveEnvelope(services, state, AbortSignal.timeout(60_000));
     } finally {
