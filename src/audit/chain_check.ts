@@ -3,8 +3,8 @@
  * its successor's `prev` was modified; a second line with an existing seq was inserted; a gap in seq means
  * deleted lines; a seq that goes backwards means reordered lines; a last line without newline is a torn tail.
  */
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../envelope/canonical.ts';
+import { hash } from 'node:crypto';
+import { isCanonicalJsonText } from '../envelope/canonical.ts';
 import { GENESIS_PREV } from './event_line.ts';
 import type { Finding } from './findings.ts';
 import type { LogLine } from './log_files.ts';
@@ -38,7 +38,7 @@ export function checkChain(lines: Iterable<LogLine>, expectFirstSeq?: number): C
     const entry = parseEntry(line.text, where);
     if (typeof entry === 'string') findings.push({ kind: 'malformed', where, message: entry });
     else {
-      if (entry.text !== canonicalOf(entry.event)) {
+      if (!isCanonicalJsonText(entry.text, entry.event)) {
         findings.push({ kind: 'modified', where, seq: entry.seq, message: 'line is not in RFC 8785 canonical form' });
       }
       entries.push(entry);
@@ -120,14 +120,7 @@ function parseEntry(text: string, where: string): ChainEntry | string {
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return 'no valid seq';
   if (typeof prev !== 'string' || !/^[0-9a-f]{64}$/.test(prev)) return 'no valid prev';
   if (typeof origin !== 'string' || typeof time !== 'string') return 'no origin or time';
-  const hash = createHash('sha256').update(text, 'utf8').digest('hex');
-  return { seq, prev, hash, origin, time, where, text, event };
+  return { seq, prev, hash: hash('sha256', text, 'hex'), origin, time, where, text, event };
 }
 
-function canonicalOf(event: Record<string, unknown>): string | undefined {
-  try {
-    return canonicalJson(event);
-  } catch {
-    return undefined;
-  }
-}
+

@@ -85,3 +85,25 @@ describe('strict JSON body parser', () => {
     }
   });
 });
+
+describe('isCanonicalJsonText', () => {
+  it('agrees with full canonicalisation on generated documents and their variants (property)', async () => {
+    const { isCanonicalJsonText } = await import('../../src/envelope/canonical.ts');
+    fc.assert(fc.property(jsonValue, fc.nat(3), (v, variant) => {
+      const canonical = canonicalJson(v);
+      const texts = [canonical, JSON.stringify(v), JSON.stringify(v, null, variant + 1), JSON.stringify(typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v)];
+      for (const text of texts) assert.equal(isCanonicalJsonText(text, JSON.parse(text)), text === canonicalJson(JSON.parse(text)), text);
+    }), { numRuns: 1000 });
+  });
+
+  it('handles integer-like keys, -0 and lone surrogates exactly', async () => {
+    const { isCanonicalJsonText } = await import('../../src/envelope/canonical.ts');
+    const check = (text: string) => isCanonicalJsonText(text, JSON.parse(text));
+    assert.equal(check('{"10":1,"9":2}'), true, 'code-unit order, although JavaScript reorders these keys');
+    assert.equal(check('{"9":2,"10":1}'), false);
+    assert.equal(check('{"a":-0}'), false);
+    assert.equal(check('"\\ud800"'), false);
+    assert.equal(check('{"a":1,"b":[{"c":1,"d":"\\u0007"}]}'), true);
+    assert.equal(check('{"b":1,"a":1}'), false);
+  });
+});
