@@ -148,6 +148,11 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
       minVersion: config.gateway.tls.min_version,
       // Session tickets would let a resumed session skip the client-certificate check on some stacks.
       sessionTimeout: 300,
+      // A socket that never finishes the handshake is dropped (Node's default would hold it for 120 s).
+      handshakeTimeout: config.gateway.tls_handshake_timeout_ms,
+      // headersTimeout and requestTimeout are only enforced when Node sweeps connections (default every 30 s):
+      // sweep often enough that a slow-loris client is cut off close to its limit.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(config.gateway.headers_timeout_ms, config.gateway.request_timeout_ms) / 4))),
     },
     app.callback(),
   );

@@ -41,6 +41,7 @@ const gateway = z.strictObject({
   headers_timeout_ms: z.number().int().min(100).default(10_000),
   request_timeout_ms: z.number().int().min(100).default(30_000),
   max_connections: z.number().int().min(1).default(10_000),
+  tls_handshake_timeout_ms: z.number().int().min(100).max(120_000).default(10_000).describe('drop a connection whose TLS handshake is not done by then'),
 });
 
 const signingKey = z.strictObject({
