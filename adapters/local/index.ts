@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { AdapterError, type AdapterFactory, type SecretAdapter, type StaticSecret } from '../contract.ts';
+import { AdapterError, type AdapterFactory, type SecretAdapter, type SecretPayload, type StaticSecret } from '../contract.ts';
 import { openEntry, readSealedFile, type SealedFile } from './sealed_file.ts';
 
 const optionsSchema = z
@@ -75,7 +75,7 @@ function createLocalAdapter(file: string, rawKey: Buffer, keyId: string): Secret
       if (entry === undefined || (version !== undefined && String(entry.version) !== version)) {
         throw new AdapterError('not_found', 'no such local secret');
       }
-      let value;
+      let value: SecretPayload;
       try {
         value = openEntry(key, secretPath, entry);
       } catch (err) {

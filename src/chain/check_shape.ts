@@ -10,7 +10,7 @@ import { StrictJsonError, parseStrictJson } from '../http/strict_json.ts';
 import type { ResolveState } from './context.ts';
 
 export function checkShape(state: ResolveState): void {
-  let parsed;
+  let parsed: ReturnType<typeof parseStrictJson>;
   try {
     parsed = parseStrictJson(state.rawBody, ['payload']);
   } catch (err) {

@@ -22,14 +22,17 @@ export const ENV_OVERRIDES = {
 } as const;
 
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
-  const gateway = (raw.gateway ??= {}) as Record<string, unknown>;
+  if (env.CREFGATE_STATE_DIR) raw.state_dir = env.CREFGATE_STATE_DIR;
+  if (raw.gateway === undefined) raw.gateway = {};
+  // A non-object `gateway` is left as it is, for the schema to report at its key path.
+  if (typeof raw.gateway !== 'object' || raw.gateway === null) return;
+  const gateway = raw.gateway as Record<string, unknown>;
   if (env.CREFGATE_HOST) gateway.host = env.CREFGATE_HOST;
   if (env.CREFGATE_PORT) {
     const port = Number(env.CREFGATE_PORT);
     if (!Number.isInteger(port)) throw new ConfigError(`CREFGATE_PORT (gateway.port): not an integer: ${env.CREFGATE_PORT}`);
     gateway.port = port;
   }
-  if (env.CREFGATE_STATE_DIR) raw.state_dir = env.CREFGATE_STATE_DIR;
 }
 
 /** Validates an already-parsed document; throws ConfigError naming every offending key path. */

@@ -20,6 +20,7 @@ export interface StrictJsonResult {
 
 const MAX_DEPTH = 32;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const LITERALS: ReadonlyArray<[string, boolean | null]> = [['true', true], ['false', false], ['null', null]];
 
 /** Parses `text`; throws StrictJsonError on any syntax error, duplicate key or excessive depth. */
 export function parseStrictJson(text: string, captureTopLevel: readonly string[] = []): StrictJsonResult {
@@ -70,9 +71,12 @@ export function parseStrictJson(text: string, captureTopLevel: readonly string[]
     if (c === '{') return parseObject(depth);
     if (c === '[') return parseArray(depth);
     if (c === '"') return parseString();
-    if (text.startsWith('true', pos)) return ((pos += 4), true);
-    if (text.startsWith('false', pos)) return ((pos += 5), false);
-    if (text.startsWith('null', pos)) return ((pos += 4), null);
+    for (const [word, value] of LITERALS) {
+      if (text.startsWith(word, pos)) {
+        pos += word.length;
+        return value;
+      }
+    }
     NUMBER.lastIndex = pos;
     const m = NUMBER.exec(text);
     if (m === null) return fail('unexpected token');
@@ -86,13 +90,16 @@ export function parseStrictJson(text: string, captureTopLevel: readonly string[]
     pos++;
     const out: unknown[] = [];
     skipWs();
-    if (text[pos] === ']') return ((pos++), out);
+    if (text[pos] === ']') {
+      pos++;
+      return out;
+    }
     for (;;) {
       out.push(parseValue(depth + 1));
       skipWs();
-      if (text[pos] === ',') pos++;
-      else if (text[pos] === ']') return ((pos++), out);
-      else fail('expected , or ]');
+      const c = text[pos++];
+      if (c === ']') return out;
+      if (c !== ',') fail('expected , or ]');
     }
   };
 
@@ -101,7 +108,10 @@ export function parseStrictJson(text: string, captureTopLevel: readonly string[]
     const out: Record<string, unknown> = {};
     const seen = new Set<string>();
     skipWs();
-    if (text[pos] === '}') return ((pos++), out);
+    if (text[pos] === '}') {
+      pos++;
+      return out;
+    }
     for (;;) {
       skipWs();
       if (text[pos] !== '"') fail('expected a key');
@@ -118,9 +128,9 @@ export function parseStrictJson(text: string, captureTopLevel: readonly string[]
       // defineProperty, not assignment: a "__proto__" key must stay a plain member, never a prototype.
       Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
       skipWs();
-      if (text[pos] === ',') pos++;
-      else if (text[pos] === '}') return ((pos++), out);
-      else fail('expected , or }');
+      const c = text[pos++];
+      if (c === '}') return out;
+      if (c !== ',') fail('expected , or }');
     }
   };
 

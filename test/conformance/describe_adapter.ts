@@ -39,7 +39,7 @@ async function rejectsWith(promise: Promise<unknown>, kind: AdapterError['kind']
 
 /** Registers the shared cases for one adapter. `setup` runs before each case; the fixture is closed after. */
 export function describeAdapter(name: string, setup: () => Promise<ConformanceFixture>): void {
-  describe(`adapter conformance: ${name}`, function () {
+  describe(`adapter conformance: ${name}`, () => {
     let fx: ConformanceFixture;
     beforeEach(async () => {
       fx = await setup();

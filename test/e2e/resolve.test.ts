@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import type { CrefgateClient } from '../../src/client/index.ts';
-import { CrefgateError } from '../../src/client/index.ts';
+import type { CrefgateClient, CrefgateError } from '../../src/client/index.ts';
 import { assertNoSecretLeak, refused } from '../helpers/assertions.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 
