@@ -34,6 +34,7 @@ import { policyFromConfig } from './policy/policy_config.ts';
 import { limitMount } from './ratelimit/limit_mount.ts';
 import { RateLimiter } from './ratelimit/limiter.ts';
 import { CrefRouter } from './routing/router.ts';
+import { SignalDetector } from './signals/detector.ts';
 import type { GatewayServices } from './services.ts';
 import type { StateStore } from './state/contract.ts';
 import { createStateStore } from './state/index.ts';
@@ -95,6 +96,10 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   const audit = ops.wrapAudit(
     options.audit ?? (await createAuditTrail(config.audit, { configDir: baseDir, now, notice: (m) => logger.warn(m), observer: ops.auditObserver })),
   );
+  // Alerts are recorded on `audit` itself; requests record on the watched trail (docs/signals.md).
+  const signals = config.signals.enabled
+    ? new SignalDetector(config.signals, { state, audit, now, replica, registry: ops.metrics.registry, notice: (m) => logger.warn(m) })
+    : undefined;
   const rateLimiter = RateLimiter.configured(config.rate_limits) ? new RateLimiter(config.rate_limits, state.counters, now) : undefined;
   const observeMount = rateLimiter === undefined ? ops.wrapMount : (m: string, a: ResilientAdapter) => limitMount(m, ops.wrapMount(m, a), rateLimiter);
   const mounts = await Mounts.build(config.mounts, registry, { stateDir: baseDir, configDir: baseDir }, observeMount);
@@ -102,7 +107,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
 
   const services: GatewayServices = {
     state,
-    audit,
+    audit: signals?.watch(audit) ?? audit,
     keyring,
     tokenPolicy: {
       issuer: config.gateway.issuer,
@@ -208,6 +213,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
         await bootstrap?.close();
         await Promise.all(workers.map((w) => w.stop()));
         await mounts.close();
+        await signals?.close();
         if (options.audit === undefined) await audit.close();
         if (options.state === undefined) await state.close();
         await ops.close();

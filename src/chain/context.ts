@@ -10,6 +10,8 @@ export interface ResolveState {
   /** Request time, epoch ms (one clock reading for the whole chain). */
   now: number;
   identity: Identity;
+  /** Client source address (audit line, network signals). */
+  source?: string | undefined;
   rawBody: string;
   envelope?: Envelope;
   /** RFC 8785 text of the payload, exactly as received (shape checked it is canonical). */
@@ -24,4 +26,4 @@ export interface ResolveState {
 }
 
 /** The parts of a ResolveState that are guaranteed after the whole chain ran. */
-export type CheckedResolve = Required<Omit<ResolveState, 'reservation' | 'policyRules'>> & Pick<ResolveState, 'reservation' | 'policyRules'>;
+export type CheckedResolve = Required<Omit<ResolveState, 'reservation' | 'policyRules' | 'source'>> & Pick<ResolveState, 'reservation' | 'policyRules' | 'source'>;

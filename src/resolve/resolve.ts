@@ -53,6 +53,7 @@ export async function resolveEnvelope(services: GatewayServices, state: ResolveS
       crefs: fetched.map((f) => f.cref),
       lease_ids: leases.map((l) => l.leaseId),
       request_id: state.requestId,
+      source: state.source,
       sensitive: { nonce: payload.nonce, token: checked.envelope.token },
       detail: { hmac_kid: checked.envelope.kid, mounts: [...new Set(fetched.map((f) => f.mount))], rules: checked.policyRules ?? [] },
     });

@@ -13,6 +13,7 @@ export function resolveRoutes(router: Router<KoaState>, services: GatewayService
       requestId: ctx.state.requestId,
       now: services.now(),
       identity: ctx.state.identity!,
+      source: ctx.request.ip,
       rawBody: '',
     };
     try {

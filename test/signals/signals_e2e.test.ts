@@ -1,0 +1,86 @@
+/** Signals through a real gateway: a replay becomes an alert line, a webhook call and an automatic disable. */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { refused } from '../helpers/assertions.ts';
+import { startGateway, type AuditLine, type TestGateway } from '../helpers/gateway.ts';
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await delay(25);
+  }
+}
+
+describe('security signals through the gateway', () => {
+  let gw: TestGateway;
+  let hook: http.Server;
+  const received: Array<Record<string, unknown>> = [];
+
+  before(async () => {
+    hook = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const port = (hook.address() as AddressInfo).port;
+    gw = await startGateway({
+      mutate: (c) => {
+        c.signals.enabled = true;
+        c.signals.auto_disable.after_replays = 2;
+        c.signals.webhook = { url: `http://127.0.0.1:${port}/alerts`, timeout_ms: 1000, attempts: 2, queue_limit: 10 };
+      },
+    });
+  });
+  after(async () => {
+    await gw.close();
+    await new Promise((r) => hook.close(r));
+  });
+
+  it('alerts on each replay, disables the executor after two, and only an admin enables it again', async () => {
+    const coordinator = gw.client('coordinator');
+    const executor = gw.client('executor');
+    const envelope = await coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { g: 'cref://tenant_abc/github_token' }, ttl: 600 });
+    await executor.resolve(envelope);
+    const first = await refused(gw, executor.resolve(envelope), 'replayed', 'nonce');
+    const alert = await until('replay alert', async () => (await gw.auditLines()).find((l: AuditLine) => l.action === 'alert' && l.request_id === first.request_id));
+    assert.equal(alert.reason, 'replay');
+    assert.equal(alert.job_id, envelope.payload.job_id);
+    assert.ok(!JSON.stringify(alert).includes(envelope.payload.nonce), 'no nonce in clear');
+    await until('webhook delivery', async () => (received.some((r) => r.signal === 'replay') ? true : undefined));
+    assert.equal(received[0]!.type, 'crefgate.alert');
+    assert.ok(!JSON.stringify(received).includes(envelope.payload.nonce));
+
+    await refused(gw, executor.resolve(envelope), 'replayed', 'nonce');
+    const disabled = await until('automatic disable', async () => (await gw.auditLines()).find((l) => l.action === 'executor.disable'));
+    assert.equal((disabled.actor as { type: string }).type, 'system');
+    assert.equal(disabled.reason, 'automatic: replay');
+
+    const next = await coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { g: 'cref://tenant_abc/github_token' }, ttl: 600 }).catch((err: unknown) => err);
+    assert.ok(next instanceof Error, 'a disabled executor is issued no jobs');
+    await gw.client('admin').setExecutorEnabled('exec-01', true);
+    const again = await coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { g: 'cref://tenant_abc/github_token' }, ttl: 600 });
+    await executor.resolve(again);
+    assert.match(await gw.gateway.ops.metrics.registry.metrics(), /crefgate_security_alerts_total\{signal="replay"\} 2/);
+  });
+
+  it('stays silent on ordinary traffic', async () => {
+    const before = (await gw.auditLines()).filter((l) => l.action === 'alert').length;
+    const coordinator = gw.client('coordinator');
+    const executor = gw.client('executor');
+    for (let i = 0; i < 10; i++) {
+      const envelope = await coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { g: 'cref://tenant_abc/github_token' }, ttl: 600 });
+      await executor.resolve(envelope);
+    }
+    await delay(100);
+    assert.equal((await gw.auditLines()).filter((l) => l.action === 'alert').length, before);
+  });
+});
