@@ -7,6 +7,7 @@ import { AuditHasher, readAuditKey } from '../audit/hmac_keys.ts';
 import { signerFromPem } from '../audit/note.ts';
 import type { TrustedKey } from '../audit/verify_evidence.ts';
 import { findLogs, verifyAuditPath, type VerifyReport } from '../audit/verify_path.ts';
+import { registerAuditQueryCommand } from './audit_query_command.ts';
 
 /** Adds the `audit` command group to the CLI. */
 export function registerAuditCommands(program: Command): void {
@@ -67,6 +68,8 @@ export function registerAuditCommands(program: Command): void {
       const clear = value === '-' ? (await readStdin()).replace(/\r?\n$/, '') : value;
       console.log(new AuditHasher(readAuditKey(options.keyFile)).hash(options.tenant, clear));
     });
+
+  registerAuditQueryCommand(audit);
 }
 
 function readPinnedKeys(file: string): TrustedKey[] {
