@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { GatewayError } from '../errors.ts';
 import type { IdentityMapper } from '../identity/identity.ts';
 import { openapiRoutes } from '../openapi/route.ts';
+import { auditStreamRoutes } from '../routes/audit_stream.ts';
 import { executorRoutes } from '../routes/executors.ts';
 import { jobRoutes } from '../routes/jobs.ts';
 import { leaseRoutes } from '../routes/leases.ts';
@@ -35,6 +36,7 @@ export function createApp(
   leaseRoutes(router, services);
   executorRoutes(router, services);
   sysRoutes(router, services);
+  auditStreamRoutes(router, services);
   openapiRoutes(router);
   for (const add of extraRoutes) add(router);
 

@@ -87,6 +87,9 @@ const operations: Record<string, Record<string, Operation>> = {
   '/v1/sys/health': { get: { summary: 'Liveness', roles: [], ok: [200, 'Health'], public: true } },
   '/v1/sys/ready': { get: { summary: 'Readiness: state store and required audit sinks', roles: [], ok: [200, 'Readiness'], public: true, errors: [503] } },
   '/v1/openapi.json': { get: { summary: 'This document', roles: [], ok: [200, 'Health'], public: true } },
+  '/v1/audit/stream': {
+    get: { summary: 'Live audit events as NDJSON or SSE, resumable with from_seq or Last-Event-ID', roles: ['auditor'], ok: [200, 'Health'], errors: [404] },
+  },
 };
 
 const COMMON_ERRORS = [400, 401, 403, 413, 415, 429, 500, 503];
@@ -119,6 +122,16 @@ export function openapiDocument(version: string): Record<string, unknown> {
     description: 'this document',
     content: { 'application/json': { schema: { type: 'object' } } },
   };
+  // The stream carries canonical audit lines, one JSON object each (see docs/audit.md), not one JSON document.
+  (paths['/v1/audit/stream']!.get as { responses: Record<string, unknown>; parameters?: unknown[] }).responses['200'] = {
+    description: 'audit events, one canonical JSON line each (NDJSON) or as Server-Sent Events',
+    content: { 'application/x-ndjson': { schema: { type: 'object' } }, 'text/event-stream': { schema: { type: 'string' } } },
+  };
+  (paths['/v1/audit/stream']!.get as { parameters?: unknown[] }).parameters = [
+    { name: 'from_seq', in: 'query', required: false, schema: { type: 'integer', minimum: 0 }, description: 'replay from this seq, then follow' },
+    { name: 'tenant', in: 'query', required: false, schema: { type: 'string' }, description: 'only this tenant\'s events' },
+    { name: 'format', in: 'query', required: false, schema: { enum: ['ndjson', 'sse'] } },
+  ];
   return {
     openapi: '3.1.0',
     info: {

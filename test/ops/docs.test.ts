@@ -7,6 +7,7 @@ import { envelopeSchema } from '../../src/envelope/schema.ts';
 import type { KoaState } from '../../src/http/context.ts';
 import { currentOpenapi, openapiRoutes } from '../../src/openapi/route.ts';
 import { errorResponseSchema, leaseInfoSchema, resolveResponseSchema } from '../../src/openapi/responses.ts';
+import { auditStreamRoutes } from '../../src/routes/audit_stream.ts';
 import { executorRoutes } from '../../src/routes/executors.ts';
 import { jobRoutes } from '../../src/routes/jobs.ts';
 import { leaseRoutes } from '../../src/routes/leases.ts';
@@ -20,12 +21,13 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 /** `METHOD /path/{param}` for every route the gateway's router serves (as createApp registers them). */
 function routerRoutes(): string[] {
   const router = new Router<KoaState>();
-  const services = {} as GatewayServices; // handlers are only registered, never run
+  const services = { audit: {} } as unknown as GatewayServices; // handlers are only registered, never run
   jobRoutes(router, services);
   resolveRoutes(router, services);
   leaseRoutes(router, services);
   executorRoutes(router, services);
   sysRoutes(router, services);
+  auditStreamRoutes(router, services);
   openapiRoutes(router);
   return router.stack.flatMap((layer) =>
     layer.methods.filter((m) => METHODS.includes(m.toLowerCase())).map((m) => `${m} ${String(layer.path).replace(/:([A-Za-z_]+)/g, '{$1}')}`),
