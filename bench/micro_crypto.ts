@@ -2,7 +2,7 @@
 import { createHmac, createSecretKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 const buf = randomBytes(32); const ko = createSecretKey(buf); const data = 'x'.repeat(300);
 for (const [name, k] of [['buffer', buf], ['keyobject', ko]] as const) {
-  for (let r = 0; r < 2; r++) { t = performance.now(); for (let i = 0; i < 100000; i++) createHmac('sha256', k).update(data).digest(); process.stdout.write(`${[name, ((performance.now() - t) * 10).toFixed(2), 'ns/op'].join(' ')}\n`); }
+  for (let r = 0; r < 2; r++) { const t = performance.now(); for (let i = 0; i < 100000; i++) createHmac('sha256', k).update(data).digest(); process.stdout.write(`${[name, ((performance.now() - t) * 10).toFixed(2), 'ns/op'].join(' ')}\n`); }
 }
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const s = sign('sha256', Buffer.from(data), privateKey);
