@@ -18,6 +18,8 @@ import { verifyToken } from './verify_token.ts';
 
 export interface ChainDeps {
   state: StateStore;
+  /** Epoch ms clock (background retries after the request time). */
+  now: () => number;
   keyring: TokenKeyring;
   tokenPolicy: TokenPolicy;
   policy: Policy;
@@ -36,6 +38,6 @@ export async function runChain(state: ResolveState, deps: ChainDeps): Promise<Ch
   await step('token', () => verifyToken(state, deps.keyring, deps.tokenPolicy));
   await step('binding', () => checkBinding(state));
   await step('scope', () => checkScope(state, deps.policy, deps.router));
-  await step('nonce', () => burnNonce(state, deps.state));
+  await step('nonce', () => burnNonce(state, deps.state, deps.now));
   return state as CheckedResolve;
 }

@@ -3,6 +3,7 @@
  * the commit of the nonce. If anything after the reservation fails, what was done is undone (leases revoked,
  * dynamic credentials queued for revocation, the reservation released) and the error goes up to be audited.
  */
+import { releaseEventually } from '../chain/release_nonce.ts';
 import { runChain } from '../chain/run_chain.ts';
 import type { CheckedResolve, ResolveState } from '../chain/context.ts';
 import { GatewayError } from '../errors.ts';
@@ -29,20 +30,6 @@ async function rollback(services: GatewayServices, checked: CheckedResolve, fetc
   await Promise.allSettled(leases.map((l) => services.state.leases.revoke(l.leaseId)));
   await abandonDynamic(services, fetched, new Map(leases.map((l) => [l.alias, l.leaseId])), 'resolve_aborted');
   if (checked.reservation !== undefined) await releaseEventually(services, checked.reservation, checked.claims.exp * 1000);
-}
-
-/**
- * Releases a nonce reservation. If the state store is down (the usual reason a resolve failed after step 8), the
- * release is retried in the background until it succeeds or the token expires: otherwise the reservation would
- * outlive the outage and the executor's retry of the same envelope would be refused as a replay.
- */
-async function releaseEventually(services: GatewayServices, reservation: { nonceKey: string; owner: string }, until: number, delayMs = 100): Promise<void> {
-  try {
-    await services.state.nonces.release(reservation.nonceKey, reservation.owner);
-  } catch {
-    if (services.now() + delayMs >= until) return;
-    setTimeout(() => void releaseEventually(services, reservation, until, Math.min(delayMs * 2, 2000)), delayMs).unref();
-  }
 }
 
 /** Runs the resolve; on success the response may be sent (its audit event is durable, its nonce consumed). */

@@ -95,9 +95,11 @@ export function createRedisNonces(client: RedisCaller, keys: RedisKeys, guard: G
         if (reservations.size > 10_000) forgetExpired();
         const t = now();
         const ttl = nonceTtlMs(expiresAt, t);
-        const outcome = (await runScript(client, RESERVE, [keys.job(jobId), keys.nonce(jobId, nonceKey)], [owner, ttl])) as ReserveOutcome;
-        if (outcome === 'reserved') reservations.set(nonceKey, { jobId, keepUntil: t + ttl });
-        return outcome;
+        // Remembered before the script runs: if Redis applies the reservation but the reply is lost (timeout),
+        // the owner's later release must still find the key. Nonce → job is fixed by the HMAC-checked payload,
+        // so recording it for a request that ends up not owning the nonce is harmless; it expires with the TTL.
+        if (!reservations.has(nonceKey)) reservations.set(nonceKey, { jobId, keepUntil: t + ttl });
+        return (await runScript(client, RESERVE, [keys.job(jobId), keys.nonce(jobId, nonceKey)], [owner, ttl])) as ReserveOutcome;
       }),
     consume: (nonceKey, owner) =>
       guard('nonces.consume', async () => {

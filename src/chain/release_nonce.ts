@@ -1,0 +1,17 @@
+/**
+ * Releasing a nonce reservation when a resolve fails after step 8 (or when step 8 itself failed without knowing
+ * whether the store applied it). If the state store is down, the release is retried in the background until it
+ * succeeds or the token expires; otherwise the reservation would outlive the outage and the executor's retry of
+ * the same envelope would be refused as a replay. The release is owner-checked, so it never frees another
+ * request's reservation, and a consumed nonce never becomes replayable.
+ */
+import type { GatewayServices } from '../services.ts';
+
+export async function releaseEventually(services: Pick<GatewayServices, 'state' | 'now'>, reservation: { nonceKey: string; owner: string }, until: number, delayMs = 100): Promise<void> {
+  try {
+    await services.state.nonces.release(reservation.nonceKey, reservation.owner);
+  } catch {
+    if (services.now() + delayMs >= until) return;
+    setTimeout(() => void releaseEventually(services, reservation, until, Math.min(delayMs * 2, 2000)), delayMs).unref();
+  }
+}
