@@ -9,4 +9,4 @@ const s = sign('sha256', Buffer.from(data), privateKey);
 let start = performance.now(); for (let i = 0; i < 5000; i++) verify('sha256', Buffer.from(data), publicKey, s); process.stdout.write(`${['node verify', ((performance.now() - start) / 5).toFixed(1), 'us/op'].join(' ')}\n`);
 const ck = publicKey.toCryptoKey({ name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
 start = performance.now(); for (let i = 0; i < 5000; i++) await crypto.subtle.verify('RSASSA-PKCS1-v1_5', ck, s, Buffer.from(data)); process.stdout.write(`${['webcrypto verify', ((performance.now() - start) / 5).toFixed(1), 'us/op'].join(' ')}\n`);
-{ start = performance.now(); for (let i = 0; i < 100000; i++) createHmac('sha256', createSecretKey(buf)).update(data).digest(); process.stdout.write(`${['createSecretKey+hmac', ((performance.now() - start) * 10).toFixed(2), 'ns/op'].join(' ')}\n`); }
+start = performance.now(); for (let i = 0; i < 100000; i++) createHmac('sha256', createSecretKey(buf)).update(data).digest(); process.stdout.write(`${['createSecretKey+hmac', ((performance.now() - start) * 10).toFixed(2), 'ns/op'].join(' ')}\n`);

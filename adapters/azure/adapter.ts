@@ -50,7 +50,7 @@ export async function createAzureKeyVaultAdapter(
     async read(request: ReadRequest): Promise<StaticSecret> {
       const name = secretNameOf(request.path);
       const version = checkVersion(request.version);
-      let secret;
+      let secret: Awaited<ReturnType<typeof client.getSecret>>;
       try {
         secret = await client.getSecret(name, { version, abortSignal: request.signal });
       } catch (err) {

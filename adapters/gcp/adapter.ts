@@ -39,7 +39,7 @@ export async function createGcpSecretManagerAdapter(
 
     async read(request: ReadRequest): Promise<StaticSecret> {
       const target = secretVersionName(request.path, request.version, projects);
-      let response;
+      let response: Awaited<ReturnType<typeof access>>;
       try {
         response = await access(target.name, request.signal);
       } catch (err) {

@@ -7,7 +7,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { canonicalJson } from '../envelope/canonical.ts';
 import { signCheckpoint } from './checkpoint.ts';
 import type { KeyRing } from './key_ring.ts';
-import { CompactRange, leafHash } from './merkle.ts';
+import { type CompactRange, leafHash } from './merkle.ts';
 import type { CommitBatch } from './sink.ts';
 
 export interface CheckpointerOptions {

@@ -122,7 +122,7 @@ function trailOver(
       return commit.committedHead.nextSeq;
     },
     record(event: AuditEventInput): Promise<AuditReceipt> {
-      let prepared;
+      let prepared: ReturnType<typeof prepareEvent>;
       try {
         prepared = prepareEvent(event, hasher, now());
       } catch (err) {

@@ -19,7 +19,9 @@ export class LiveFeed {
 
   publish(batch: CommitBatch): void {
     for (const listener of this.listeners) {
-      batch.lines.forEach((line, i) => listener(line, batch.firstSeq + i));
+      batch.lines.forEach((line, i) => {
+        listener(line, batch.firstSeq + i);
+      });
     }
   }
 

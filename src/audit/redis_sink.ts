@@ -48,7 +48,9 @@ export function redisSink(options: RedisSinkOptions): AuditSink {
     },
     async write(batch: CommitBatch) {
       const multi = client.multi();
-      batch.lines.forEach((line, i) => multi.xadd(options.stream, '*', 'seq', String(batch.firstSeq + i), 'line', line));
+      batch.lines.forEach((line, i) => {
+        multi.xadd(options.stream, '*', 'seq', String(batch.firstSeq + i), 'line', line);
+      });
       const exec = multi.exec();
       pending = exec.catch(() => undefined);
       try {

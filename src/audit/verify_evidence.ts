@@ -90,7 +90,7 @@ function verifyCheckpoints(ev: LogEvidence, origin: string | undefined, findings
   let previous: Checkpoint | undefined;
   for (const { note, where } of ev.checkpoints) {
     let cp: Checkpoint;
-    let signers;
+    let signers: ReturnType<typeof verifyNote>['verifiedBy'];
     try {
       const opened = verifyNote(note, keys.map((k) => k.verifier));
       cp = parseCheckpointText(opened.text);

@@ -166,7 +166,6 @@ function originOf(lines: LogLine[]): string | undefined {
     try {
       return (JSON.parse(line.text) as { origin: string }).origin;
     } catch {
-      continue;
     }
   }
   return undefined;

@@ -44,7 +44,7 @@ function variantName(schema: Json): string | undefined {
 function walk(schema: Json, key: string, required: boolean, rows: Row[]): void {
   const variants = (schema.oneOf ?? schema.anyOf) as Json[] | undefined;
   const description = typeof schema.description === 'string' ? schema.description : '';
-  if (variants !== undefined && variants.every((v) => variantName(v) !== undefined)) {
+  if (variants?.every((v) => variantName(v) !== undefined)) {
     rows.push({ key, type: 'one of the variants below', required, default: schema.default, description });
     for (const v of variants) walk(v, `${key} (${variantName(v)})`, true, rows);
     return;

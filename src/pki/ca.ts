@@ -4,7 +4,6 @@
  * SAN. Used by the embedded default and by tests; the executor CA of issue 8 builds on it.
  */
 // @peculiar/x509 resolves its internals through tsyringe, which needs the reflect-metadata polyfill loaded first.
-// oxlint-disable-next-line import/no-unassigned-import
 import 'reflect-metadata';
 import { webcrypto, randomBytes } from 'node:crypto';
 import * as x509 from '@peculiar/x509';

@@ -3,9 +3,8 @@
  * CSR's self-signature proves the requester holds the matching private key. Subject and extensions in the CSR
  * are ignored on purpose: the certificate's names come from the registration, never from the requester.
  */
-// oxlint-disable-next-line import/no-unassigned-import -- @peculiar/x509 needs the polyfill first (see ca.ts)
 import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
+import type { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { deny } from '../errors.ts';
 

@@ -48,7 +48,7 @@ describe('aws sts adapter', () => {
   });
 
   it('clamps DurationSeconds on the wire to [900, max_session_seconds]', async () => {
-    const durations: Record<number, number> = { 1: 900, 300: 900, 899.5: 900, 900: 900, 1800: 1800, 2400.2: 2401, 3600: 3600, 86_400: 3600 };
+    const durations: Record<number, number> = { 1: 900, 300: 900, 899.5: 900, 900: 900, 1800: 1800, 2400.2: 2401, 3600: 3600, 86400: 3600 };
     for (const [maxTtl, expected] of Object.entries(durations)) {
       await adapter.issue!(issueRequest({ maxTtlSeconds: Number(maxTtl) }));
       assert.equal(emulator.lastAssumeRole?.DurationSeconds, expected, `maxTtlSeconds ${maxTtl}`);

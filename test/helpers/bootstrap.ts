@@ -2,7 +2,6 @@
  * Talking to the bootstrap listener as a caller without a client certificate: JSON requests with an optional
  * bearer token, refusals thrown as CrefgateError (so `refused()` applies), and CSRs made with WebCrypto.
  */
-// oxlint-disable-next-line import/no-unassigned-import -- @peculiar/x509 needs the polyfill first
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { webcrypto } from 'node:crypto';

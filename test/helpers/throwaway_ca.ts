@@ -3,7 +3,6 @@
  * @peculiar/x509 and WebCrypto. Nothing is written to disk except where a test puts it in a temp directory.
  */
 // @peculiar/x509 resolves its internals through tsyringe, which needs this polyfill loaded first.
-// oxlint-disable-next-line import/no-unassigned-import -- a side-effect polyfill
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';

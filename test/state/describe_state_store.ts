@@ -28,7 +28,7 @@ export type FixtureRef = () => StateFixture;
 
 /** Registers the shared cases for one store. `setup` runs before each case; the fixture is closed after. */
 export function describeStateStore(name: string, setup: () => Promise<StateFixture>): void {
-  describe(`state store conformance: ${name}`, function () {
+  describe(`state store conformance: ${name}`, () => {
     let fx: StateFixture | undefined;
     beforeEach(async () => {
       fx = await setup();

@@ -46,8 +46,8 @@ export function createMemoryLeases(now: () => number): LeaseStore {
       }
       for (const lease of batch) {
         leases.set(lease.leaseId, copyLease(lease));
-        let jobIds = byJob.get(lease.jobId);
-        if (jobIds === undefined) byJob.set(lease.jobId, (jobIds = new Set()));
+        const jobIds = byJob.get(lease.jobId) ?? new Set<string>();
+        byJob.set(lease.jobId, jobIds);
         jobIds.add(lease.leaseId);
       }
     },

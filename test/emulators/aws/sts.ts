@@ -96,11 +96,11 @@ export class StsEmulator {
     }
     const roleName = call.RoleArn.split('/').at(-1);
     const expiration = new Date(this.now() + duration * 1000).toISOString();
-    const sourceIdentity = call.SourceIdentity === undefined ? '' : `<SourceIdentity>${escape(call.SourceIdentity)}</SourceIdentity>`;
+    const sourceIdentity = call.SourceIdentity === undefined ? '' : `<SourceIdentity>${escapeXml(call.SourceIdentity)}</SourceIdentity>`;
     return xml(
       'AssumeRole',
-      `<AssumedRoleUser><AssumedRoleId>AROAEXAMPLEID:${escape(call.RoleSessionName)}</AssumedRoleId>` +
-        `<Arn>arn:aws:sts::123456789012:assumed-role/${escape(roleName ?? '')}/${escape(call.RoleSessionName)}</Arn></AssumedRoleUser>` +
+      `<AssumedRoleUser><AssumedRoleId>AROAEXAMPLEID:${escapeXml(call.RoleSessionName)}</AssumedRoleId>` +
+        `<Arn>arn:aws:sts::123456789012:assumed-role/${escapeXml(roleName ?? '')}/${escapeXml(call.RoleSessionName)}</Arn></AssumedRoleUser>` +
         `<Credentials><AccessKeyId>ASIA${randomBytes(8).toString('hex').toUpperCase()}</AccessKeyId>` +
         `<SecretAccessKey>${randomBytes(30).toString('base64')}</SecretAccessKey>` +
         `<SessionToken>${randomBytes(96).toString('base64')}</SessionToken>` +
@@ -127,7 +127,7 @@ function decodeAssumeRole(form: Record<string, string>): AssumeRoleCall {
   };
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
@@ -148,7 +148,7 @@ function error(status: number, code: string, message: string): Reply {
     status,
     headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
     body:
-      `<ErrorResponse xmlns="${NS}"><Error><Type>${status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${code}</Code><Message>${escape(message)}</Message></Error>` +
+      `<ErrorResponse xmlns="${NS}"><Error><Type>${status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>` +
       `<RequestId>${requestId}</RequestId></ErrorResponse>`,
   };
 }
