@@ -18,8 +18,6 @@ export async function prepareState(dir: string, redisUrl: string): Promise<strin
   await writeFile(path.join(dir, 'keys', 'state-master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
   const config = parse(await readFile(dev.configFile, 'utf8')) as Record<string, unknown>;
   config.state = { kind: 'redis', redis: { url: redisUrl, master_keys: [{ key_id: 'bench-1', file: 'keys/state-master.key' }] } };
-  const audit = config.audit as Record<string, unknown>;
-  audit.batch_ms = 5;
   await writeFile(dev.configFile, stringify(config), { mode: 0o600 });
   return dev.configFile;
 }

@@ -57,7 +57,13 @@ export const auditConfigSchema = z.strictObject({
     .min(1)
     .refine((sinks) => sinks.some((s) => s.required), 'at least one sink must be required (fail closed)')
     .refine((sinks) => new Set(sinks.map((s) => s.name)).size === sinks.length, 'sink names must be unique'),
-  batch_ms: z.number().int().min(1).max(50).default(5).describe('group-commit window'),
+  batch_ms: z
+    .number()
+    .int()
+    .min(0)
+    .max(50)
+    .default(0)
+    .describe('group-commit window when idle; 0 cuts the batch at the next turn of the event loop (events arriving during a write always form the next batch)'),
   sink_timeout_ms: z.number().int().min(10).max(60_000).default(2000),
   checkpoint_interval_ms: z.number().int().min(1000).default(1000).describe('at most one checkpoint per interval under load'),
   checkpoint_heartbeat_s: z.number().int().min(1).max(3600).default(30).describe('checkpoint this often when idle'),

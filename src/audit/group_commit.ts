@@ -65,6 +65,7 @@ export class GroupCommit {
   private head: ChainHead;
   private queue: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private inFlight: Promise<void> | undefined;
   private recovering: Promise<void> | undefined;
   private broken: string | undefined;
@@ -108,6 +109,8 @@ export class GroupCommit {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.immediate = undefined;
     while (this.inFlight !== undefined || this.queue.length > 0) {
       if (this.inFlight === undefined) this.flush();
       await this.inFlight;
@@ -116,7 +119,15 @@ export class GroupCommit {
   }
 
   private schedule(): void {
-    if (this.inFlight !== undefined || this.timer !== undefined) return;
+    if (this.inFlight !== undefined || this.timer !== undefined || this.immediate !== undefined) return;
+    if (this.options.batchMs === 0) {
+      // No window: everything queued in this turn of the event loop goes into one batch, with no added wait.
+      this.immediate = setImmediate(() => {
+        this.immediate = undefined;
+        this.flush();
+      });
+      return;
+    }
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush();

@@ -1,12 +1,16 @@
 /**
- * RFC 8785 (JCS) canonical JSON. One implementation for the envelope payload and the audit lines: the
- * `canonicalize` package, written by the RFC's author. It refuses NaN, Infinity and lone surrogates, which we
- * surface as a typed failure rather than an exception from deep inside a request.
+ * RFC 8785 (JCS) canonical JSON: one module for the envelope payload and the audit lines. The reference is the
+ * `canonicalize` package (by the RFC's author); it refuses NaN, Infinity and lone surrogates, which we surface as
+ * a typed failure. On the hot path a native JSON.stringify with members sorted does the same work in half the
+ * time (JSON.stringify already emits RFC 8785 numbers and strings); documents with integer-like member names,
+ * which JavaScript objects reorder, go to the reference implementation. Tests hold the two equal.
  */
 import canonicalize from 'canonicalize';
 
-/** Canonical JSON text of `value`; throws TypeError for values JCS cannot represent. */
-export function canonicalJson(value: unknown): string {
+const INTEGER_LIKE = /^(?:0|[1-9]\d*)$/;
+
+/** The reference implementation, for documents the fast path cannot order. */
+function referenceCanonical(value: unknown): string {
   let text: string | undefined;
   try {
     text = canonicalize(value);
@@ -14,6 +18,26 @@ export function canonicalJson(value: unknown): string {
     throw new TypeError(`value has no RFC 8785 canonical form: ${(err as Error).message}`, { cause: err });
   }
   if (text === undefined) throw new TypeError('value has no RFC 8785 canonical form');
+  return text;
+}
+
+/** Canonical JSON text of `value`; throws TypeError for values JCS cannot represent. */
+export function canonicalJson(value: unknown): string {
+  let reorderable = false;
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new TypeError('value has no RFC 8785 canonical form: non-finite number');
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    // Null prototype: a member named "__proto__" must stay a member, not become the object's prototype.
+    const sorted = Object.create(null) as Record<string, unknown>;
+    for (const key of Object.keys(v).sort()) {
+      if (INTEGER_LIKE.test(key)) reorderable = true;
+      sorted[key] = (v as Record<string, unknown>)[key];
+    }
+    return sorted;
+  }) as string | undefined;
+  if (reorderable) return referenceCanonical(value);
+  if (text === undefined) throw new TypeError('value has no RFC 8785 canonical form');
+  if (LONE_SURROGATE_ESCAPE.test(text)) throw new TypeError('value has no RFC 8785 canonical form: lone surrogate');
   return text;
 }
 

@@ -107,3 +107,20 @@ describe('isCanonicalJsonText', () => {
     assert.equal(check('{"b":1,"a":1}'), false);
   });
 });
+
+describe('canonicalJson against the reference implementation', () => {
+  it('produces exactly what the canonicalize package produces, integer-like keys included (property)', async () => {
+    const { default: reference } = await import('canonicalize');
+    const withIntegerKeys = fc.dictionary(fc.oneof(fc.string({ maxLength: 4 }), fc.nat(50).map(String)), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 6 });
+    fc.assert(fc.property(fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.string({ unit: "binary", maxLength: 6 }), withIntegerKeys), (v) => {
+      let expected: string | undefined;
+      try {
+        expected = reference(v);
+      } catch {
+        expected = undefined;
+      }
+      if (expected === undefined) assert.throws(() => canonicalJson(v), TypeError);
+      else assert.equal(canonicalJson(v), expected);
+    }), { numRuns: 3000 });
+  });
+});
