@@ -24,6 +24,11 @@ const TAIL_CHUNK = 64 * 1024;
 export async function openFileSink(options: FileSinkOptions): Promise<AuditSink & { readonly path: string }> {
   await mkdir(path.dirname(options.path), { recursive: true });
   let handle = await open(options.path, 'a+', 0o600);
+  // A device or FIFO would never behave as an append-only log (reading /dev/full never ends): refuse it up front.
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    throw new Error(`audit log ${options.path} is not a regular file`);
+  }
   let state = await repairTail(handle, options);
   let lastError: string | undefined;
   // Serialises writes and rollbacks: a rollback must wait for a write that outlived its timeout.
