@@ -2,24 +2,15 @@
  * Scale-out with the same guarantees as one process: three `crefgate serve` processes on one Redis.
  */
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { CrefgateError, type Envelope } from '../../src/client/index.ts';
 import { startVaultEmulator, type VaultEmulator } from '../emulators/vault/server.ts';
 import { RedisServer } from '../helpers/redis_server.ts';
 import { auditOf, startReplicas, type ReplicaSet } from '../helpers/replicas.ts';
+import { until } from '../helpers/until.ts';
 
 const code = (err: unknown): string => (err instanceof CrefgateError ? err.code : `non-gateway error: ${String(err)}`);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(100);
-  }
-}
 
 describe('three gateway replicas on one Redis', function () {
   this.timeout(90_000);

@@ -8,6 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { CrefgateError } from '../../src/client/index.ts';
 import { auditOf, startReplicas, type ReplicaSet } from '../helpers/replicas.ts';
+import { until } from '../helpers/until.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../src/cli.ts');
 const code = (err: unknown): string => (err instanceof CrefgateError ? err.code : `non-gateway error: ${String(err)}`);
@@ -20,15 +21,6 @@ async function freshWindow(): Promise<void> {
   await delay(windowMs - (Date.now() % windowMs) + 20);
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(100);
-  }
-}
 
 describe('signals and rate limits on two replicas sharing Redis', function () {
   this.timeout(90_000);
