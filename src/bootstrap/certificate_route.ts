@@ -17,7 +17,7 @@ import { publicKeyFromCsr } from '../pki/csr.ts';
 import type { GatewayServices } from '../services.ts';
 import { hashJoinToken } from './join_token_route.ts';
 
-const requestSchema = z
+export const certificateRequestSchema = z
   .strictObject({
     csr: z.string().min(1).max(16_384),
     join_token: z.string().regex(/^cjt_[A-Za-z0-9_-]{43}$/).optional(),
@@ -38,7 +38,7 @@ export function certificateRoutes(router: Router<KoaState>, services: GatewaySer
     ctx.state.audit.action = 'executor.certificate';
     const id = validate(executorIdSchema, ctx.params.id);
     ctx.state.audit.executor = id;
-    const body = validate(requestSchema, await readJson(ctx, services.limits.bodyBytes));
+    const body = validate(certificateRequestSchema, await readJson(ctx, services.limits.bodyBytes));
     const publicKey = await publicKeyFromCsr(body.csr);
     const now = services.now();
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { envelopeSchema, executorIdSchema, jobIdSchema, tenantIdSchema } from '../envelope/schema.ts';
+import { certificateRequestSchema } from '../bootstrap/certificate_route.ts';
 import { issueJobSchema } from '../jobs/issue_job.ts';
 import { renewLeaseSchema } from '../leases/renew_lease.ts';
 import { revokeLeaseSchema } from '../leases/revoke_lease.ts';
@@ -18,6 +19,9 @@ const components = {
   RenewLeaseRequest: [renewLeaseSchema, 'input'],
   RevokeLeaseRequest: [revokeLeaseSchema, 'input'],
   RegisterExecutorRequest: [registerSchema, 'input'],
+  CertificateRequest: [certificateRequestSchema, 'input'],
+  JoinToken: [r.joinTokenSchema, 'output'],
+  ExecutorCertificate: [r.executorCertificateSchema, 'output'],
   Error: [r.errorResponseSchema, 'output'],
   ResolveResponse: [r.resolveResponseSchema, 'output'],
   LeaseInfo: [r.leaseInfoSchema, 'output'],
@@ -87,6 +91,20 @@ const operations: Record<string, Record<string, Operation>> = {
   '/v1/sys/health': { get: { summary: 'Liveness', roles: [], ok: [200, 'Health'], public: true } },
   '/v1/sys/ready': { get: { summary: 'Readiness: state store and required audit sinks', roles: [], ok: [200, 'Readiness'], public: true, errors: [503] } },
   '/v1/openapi.json': { get: { summary: 'This document', roles: [], ok: [200, 'Health'], public: true } },
+  '/v1/executors/{id}/join-token': {
+    post: { summary: 'Create a one-time join token for an executor (when the bootstrap listener is configured)', roles: ['admin'], ok: [201, 'JoinToken'], params: [idParam], errors: [404] },
+  },
+  '/v1/executors/{id}/certificate': {
+    post: {
+      summary: 'Bootstrap listener (no client certificate): a short-lived executor certificate for a CSR, proven by a join token or an OIDC workload token',
+      roles: [],
+      body: 'CertificateRequest',
+      ok: [200, 'ExecutorCertificate'],
+      params: [idParam],
+      public: true,
+      errors: [400, 401, 403, 413, 415, 429, 503],
+    },
+  },
   '/v1/audit/stream': {
     get: { summary: 'Live audit events as NDJSON or SSE, resumable with from_seq or Last-Event-ID', roles: ['auditor'], ok: [200, 'Health'], errors: [404] },
   },
@@ -122,6 +140,8 @@ export function openapiDocument(version: string): Record<string, unknown> {
     description: 'this document',
     content: { 'application/json': { schema: { type: 'object' } } },
   };
+  // The certificate route lives on the bootstrap listener, which asks for no client certificate.
+  paths['/v1/executors/{id}/certificate']!.servers = [{ url: 'https://127.0.0.1:8444', description: 'bootstrap listener (bootstrap.port)' }];
   // The stream carries canonical audit lines, one JSON object each (see docs/audit.md), not one JSON document.
   (paths['/v1/audit/stream']!.get as { responses: Record<string, unknown>; parameters?: unknown[] }).responses['200'] = {
     description: 'audit events, one canonical JSON line each (NDJSON) or as Server-Sent Events',

@@ -76,3 +76,13 @@ export const readinessSchema = z.strictObject({
   audit: z.array(z.strictObject({ name: z.string(), required: z.boolean(), ok: z.boolean() })),
   backends: z.array(z.strictObject({ mount: z.string(), ok: z.boolean(), breaker: z.string() })).describe('reported, not gating'),
 });
+
+export const joinTokenSchema = z.strictObject({ executor: z.string(), join_token: z.string(), expires_at: z.number().int() });
+
+export const executorCertificateSchema = z.strictObject({
+  executor: z.string(),
+  spiffe_id: z.string(),
+  certificate: z.string().describe('PEM, lifetime at most the configured maximum (≤ 24 h)'),
+  ca: z.string().describe('PEM of the issuing CA'),
+  expires_at: z.number().int(),
+});

@@ -7,6 +7,8 @@ import { envelopeSchema } from '../../src/envelope/schema.ts';
 import type { KoaState } from '../../src/http/context.ts';
 import { currentOpenapi, openapiRoutes } from '../../src/openapi/route.ts';
 import { errorResponseSchema, leaseInfoSchema, resolveResponseSchema } from '../../src/openapi/responses.ts';
+import { certificateRoutes } from '../../src/bootstrap/certificate_route.ts';
+import { joinTokenRoutes } from '../../src/bootstrap/join_token_route.ts';
 import { auditStreamRoutes } from '../../src/routes/audit_stream.ts';
 import { executorRoutes } from '../../src/routes/executors.ts';
 import { jobRoutes } from '../../src/routes/jobs.ts';
@@ -28,6 +30,8 @@ function routerRoutes(): string[] {
   executorRoutes(router, services);
   sysRoutes(router, services);
   auditStreamRoutes(router, services);
+  joinTokenRoutes(router, services, 600);
+  certificateRoutes(router, services, {} as never);
   openapiRoutes(router);
   return router.stack.flatMap((layer) =>
     layer.methods.filter((m) => METHODS.includes(m.toLowerCase())).map((m) => `${m} ${String(layer.path).replace(/:([A-Za-z_]+)/g, '{$1}')}`),
@@ -62,10 +66,13 @@ describe('docs: OpenAPI and configuration reference', () => {
     for (const { ref, at } of found) assert.ok(resolvePointer(doc, ref) !== undefined, `${ref} (at ${at}) does not resolve`);
     for (const [p, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses?: object; operationId?: string }>>)) {
       assert.ok(p.startsWith('/'), p);
-      for (const op of Object.values(ops)) assert.ok(op.responses !== undefined && Object.keys(op.responses).length > 0 && op.operationId !== undefined);
+      // Path items may also carry `servers` or `parameters`; only the HTTP methods are operations.
+      for (const [method, op] of Object.entries(ops)) {
+        if (METHODS.includes(method)) assert.ok(op.responses !== undefined && Object.keys(op.responses).length > 0 && op.operationId !== undefined, `${method} ${p}`);
+      }
     }
     const ids = documentRoutes(doc).length;
-    const unique = new Set(Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap((ops) => Object.values(ops).map((o) => o.operationId)));
+    const unique = new Set(Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap((ops) => Object.entries(ops).filter(([m]) => METHODS.includes(m)).map(([, o]) => o.operationId)));
     assert.equal(unique.size, ids, 'operationIds are unique');
   });
 
