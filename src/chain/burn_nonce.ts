@@ -18,11 +18,11 @@ export async function burnNonce(state: ResolveState, store: StateStore, now: () 
     outcome = await store.nonces.reserve(nonceKey, payload.job_id, owner, expiresAt);
   } catch (err) {
     // The store may have applied the reservation before failing to answer: release it (owner-checked) once it can.
-    void releaseEventually({ state: store, now }, { nonceKey, owner }, expiresAt);
+    void releaseEventually({ state: store, now }, { nonceKey, jobId: payload.job_id, owner }, expiresAt);
     throw err;
   }
   if (outcome === 'replayed') throw deny('replayed', 'nonce', 'nonce already used or in use');
   if (outcome === 'job_completed') throw deny('expired', 'nonce', 'the job was completed');
   if (outcome === 'job_unknown') throw deny('expired', 'nonce', 'the job is unknown to the state store');
-  state.reservation = { nonceKey, owner };
+  state.reservation = { nonceKey, jobId: payload.job_id, owner };
 }

@@ -22,7 +22,7 @@ export interface ResolveState {
   /** Step 7: the policy rule that allowed each cref, in order (for the audit line). */
   policyRules?: string[];
   /** Set once step 8 reserved the nonce: the owner token used to consume or release it. */
-  reservation?: { nonceKey: string; owner: string };
+  reservation?: { nonceKey: string; jobId: string; owner: string };
 }
 
 /** The parts of a ResolveState that are guaranteed after the whole chain ran. */

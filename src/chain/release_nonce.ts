@@ -7,9 +7,9 @@
  */
 import type { GatewayServices } from '../services.ts';
 
-export async function releaseEventually(services: Pick<GatewayServices, 'state' | 'now'>, reservation: { nonceKey: string; owner: string }, until: number, delayMs = 100): Promise<void> {
+export async function releaseEventually(services: Pick<GatewayServices, 'state' | 'now'>, reservation: { nonceKey: string; jobId: string; owner: string }, until: number, delayMs = 100): Promise<void> {
   try {
-    await services.state.nonces.release(reservation.nonceKey, reservation.owner);
+    await services.state.nonces.release(reservation.nonceKey, reservation.jobId, reservation.owner);
   } catch {
     if (services.now() + delayMs >= until) return;
     setTimeout(() => void releaseEventually(services, reservation, until, Math.min(delayMs * 2, 2000)), delayMs).unref();

@@ -56,7 +56,8 @@ export async function resolveEnvelope(services: GatewayServices, state: ResolveS
       sensitive: { nonce: payload.nonce, token: checked.envelope.token },
       detail: { hmac_kid: checked.envelope.kid, mounts: [...new Set(fetched.map((f) => f.mount))], rules: checked.policyRules ?? [] },
     });
-    const consumed = await services.state.nonces.consume(checked.reservation!.nonceKey, checked.reservation!.owner);
+    const { nonceKey, jobId, owner } = checked.reservation!;
+    const consumed = await services.state.nonces.consume(nonceKey, jobId, owner);
     if (!consumed) throw new GatewayError('unavailable', { step: 'commit', reason: 'nonce reservation lost before commit' });
   } catch (err) {
     await rollback(services, checked, fetched, leases);

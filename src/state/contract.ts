@@ -50,9 +50,9 @@ export interface NonceStore {
    */
   reserve(nonceKey: string, jobId: string, owner: string, expiresAt: number): Promise<ReserveOutcome>;
   /** Marks a reservation held by `owner` as consumed (kept until its expiry). False if not held by owner. */
-  consume(nonceKey: string, owner: string): Promise<boolean>;
+  consume(nonceKey: string, jobId: string, owner: string): Promise<boolean>;
   /** Drops a reservation held by `owner` so the executor may retry the same envelope. */
-  release(nonceKey: string, owner: string): Promise<void>;
+  release(nonceKey: string, jobId: string, owner: string): Promise<void>;
 }
 
 // -------------------------------------------------------------------------------------------- leases

@@ -66,11 +66,11 @@ export function describeJobAndNonceCases(fx: FixtureRef): void {
       const job = sampleJob(now());
       await store.jobs.create(job);
       assert.equal(await store.nonces.reserve('n1', job.jobId, 'owner', now() + 60_000), 'reserved');
-      assert.equal(await store.nonces.consume('n1', 'intruder'), false);
-      assert.equal(await store.nonces.consume('n1', 'owner'), true);
-      await store.nonces.release('n1', 'owner');
+      assert.equal(await store.nonces.consume('n1', job.jobId, 'intruder'), false);
+      assert.equal(await store.nonces.consume('n1', job.jobId, 'owner'), true);
+      await store.nonces.release('n1', job.jobId, 'owner');
       assert.equal(await store.nonces.reserve('n1', job.jobId, 'retry', now() + 60_000), 'replayed');
-      assert.equal(await store.nonces.consume('never-reserved', 'owner'), false);
+      assert.equal(await store.nonces.consume('never-reserved', job.jobId, 'owner'), false);
     });
 
     it('lets only the owner release, and a released nonce can be reserved again', async () => {
@@ -78,12 +78,12 @@ export function describeJobAndNonceCases(fx: FixtureRef): void {
       const job = sampleJob(now());
       await store.jobs.create(job);
       assert.equal(await store.nonces.reserve('n2', job.jobId, 'first', now() + 60_000), 'reserved');
-      await store.nonces.release('n2', 'intruder');
+      await store.nonces.release('n2', job.jobId, 'intruder');
       assert.equal(await store.nonces.reserve('n2', job.jobId, 'other', now() + 60_000), 'replayed');
-      await store.nonces.release('n2', 'first');
+      await store.nonces.release('n2', job.jobId, 'first');
       assert.equal(await store.nonces.reserve('n2', job.jobId, 'second', now() + 60_000), 'reserved');
-      assert.equal(await store.nonces.consume('n2', 'first'), false, 'the old owner lost it');
-      assert.equal(await store.nonces.consume('n2', 'second'), true);
+      assert.equal(await store.nonces.consume('n2', job.jobId, 'first'), false, 'the old owner lost it');
+      assert.equal(await store.nonces.consume('n2', job.jobId, 'second'), true);
     });
 
     it('forgets a nonce after its expiry', async function () {
@@ -92,7 +92,7 @@ export function describeJobAndNonceCases(fx: FixtureRef): void {
       const job = sampleJob(now());
       await store.jobs.create(job);
       assert.equal(await store.nonces.reserve('n3', job.jobId, 'a', now() + 1000), 'reserved');
-      assert.equal(await store.nonces.consume('n3', 'a'), true);
+      assert.equal(await store.nonces.consume('n3', job.jobId, 'a'), true);
       await advance(400);
       assert.equal(await store.nonces.reserve('n3', job.jobId, 'b', now() + 1000), 'replayed');
       await advance(800);

@@ -31,8 +31,9 @@ export class MemoryJobsAndNonces {
     };
     this.nonces = {
       reserve: async (nonceKey, jobId, owner, expiresAt) => this.reserve(nonceKey, jobId, owner, expiresAt),
-      consume: async (nonceKey, owner) => this.consume(nonceKey, owner),
-      release: async (nonceKey, owner) => this.release(nonceKey, owner),
+      // One map holds every nonce here, so the job id (which places a nonce in Redis Cluster) is not needed.
+      consume: async (nonceKey, _jobId, owner) => this.consume(nonceKey, owner),
+      release: async (nonceKey, _jobId, owner) => this.release(nonceKey, owner),
     };
   }
 

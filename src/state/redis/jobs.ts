@@ -44,11 +44,6 @@ return 0`);
 
 export type Guard = <T>(op: string, work: () => Promise<T>) => Promise<T>;
 
-interface Reservation {
-  jobId: string;
-  keepUntil: number;
-}
-
 function decodeJob(rec: unknown, completedAt: unknown): JobRecord {
   const job = JSON.parse(String(rec)) as JobRecord;
   return completedAt === null || completedAt === undefined ? job : { ...job, completedAt: Number(completedAt) };
@@ -78,41 +73,22 @@ export function createRedisJobs(client: RedisCaller, keys: RedisKeys, guard: Gua
 }
 
 /**
- * Creates the Redis nonce store. consume/release take no job id, yet the nonce key lives in its job's slot;
- * `reserve` remembers nonce → job for the reservations it made. The owner of a reservation is a request of this
- * process, so only this process can legitimately consume or release it; any other caller is answered exactly
- * as a non-owner is (false / no-op), and the nonce stays burned until its expiry.
+ * Creates the Redis nonce store. Each nonce key lives in its job's hash slot (one script checks the job and sets
+ * the nonce), which is why consume and release are given the job id too. The owner check is in the scripts, so
+ * any replica may consume or release, and only the owner's request succeeds.
  */
 export function createRedisNonces(client: RedisCaller, keys: RedisKeys, guard: Guard, now: () => number): NonceStore {
-  const reservations = new Map<string, Reservation>();
-  const forgetExpired = (): void => {
-    const t = now();
-    for (const [nonceKey, r] of reservations) if (r.keepUntil <= t) reservations.delete(nonceKey);
-  };
   return {
     reserve: (nonceKey, jobId, owner, expiresAt) =>
       guard('nonces.reserve', async () => {
-        if (reservations.size > 10_000) forgetExpired();
-        const t = now();
-        const ttl = nonceTtlMs(expiresAt, t);
-        // Remembered before the script runs: if Redis applies the reservation but the reply is lost (timeout),
-        // the owner's later release must still find the key. Nonce → job is fixed by the HMAC-checked payload,
-        // so recording it for a request that ends up not owning the nonce is harmless; it expires with the TTL.
-        if (!reservations.has(nonceKey)) reservations.set(nonceKey, { jobId, keepUntil: t + ttl });
+        const ttl = nonceTtlMs(expiresAt, now());
         return (await runScript(client, RESERVE, [keys.job(jobId), keys.nonce(jobId, nonceKey)], [owner, ttl])) as ReserveOutcome;
       }),
-    consume: (nonceKey, owner) =>
-      guard('nonces.consume', async () => {
-        const r = reservations.get(nonceKey);
-        if (r === undefined) return false;
-        // The entry stays until its expiry so that a repeated consume by the owner answers true again.
-        return (await runScript(client, CONSUME, [keys.nonce(r.jobId, nonceKey)], [owner])) === 1;
-      }),
-    release: (nonceKey, owner) =>
+    consume: (nonceKey, jobId, owner) =>
+      guard('nonces.consume', async () => (await runScript(client, CONSUME, [keys.nonce(jobId, nonceKey)], [owner])) === 1),
+    release: (nonceKey, jobId, owner) =>
       guard('nonces.release', async () => {
-        const r = reservations.get(nonceKey);
-        if (r === undefined) return;
-        if ((await runScript(client, RELEASE, [keys.nonce(r.jobId, nonceKey)], [owner])) === 1) reservations.delete(nonceKey);
+        await runScript(client, RELEASE, [keys.nonce(jobId, nonceKey)], [owner]);
       }),
   };
 }
