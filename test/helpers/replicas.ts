@@ -41,6 +41,8 @@ export interface Replica {
 
 export interface ReplicaSet {
   dir: string;
+  /** Redis key prefix of this set's state (each set has its own). */
+  keyPrefix: string;
   replicas: Replica[];
   hmac: Map<string, Buffer>;
   close(): Promise<void>;
@@ -62,7 +64,8 @@ export async function startReplicas(count: number, redisUrl: string, options: { 
   const dev = await ensureDevState(dir, 0);
   await writeFile(path.join(dir, 'keys', 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
   const base = parse(await readFile(dev.configFile, 'utf8')) as ConfigDoc;
-  base.state = { kind: 'redis', redis: { url: redisUrl, key_prefix: `t${randomBytes(4).toString('hex')}:`, command_timeout_ms: 300, master_keys: [{ key_id: 'm1', file: 'keys/master.key' }] } };
+  const keyPrefix = `t${randomBytes(4).toString('hex')}:`;
+  base.state = { kind: 'redis', redis: { url: redisUrl, key_prefix: keyPrefix, command_timeout_ms: 300, master_keys: [{ key_id: 'm1', file: 'keys/master.key' }] } };
   base.leases = { sweep_interval_ms: 200, static_lease_seconds: 900, revocation_stale_after_ms: 1500 };
   options.mutate?.(base);
   const clients: CrefgateClient[] = [];
@@ -117,6 +120,7 @@ export async function startReplicas(count: number, redisUrl: string, options: { 
   const version = versionFor(Buffer.from(readFileSync(path.join(dir, 'executors', 'exec-01.hmac'), 'utf8').trim(), 'base64url'), 0);
   return {
     dir,
+    keyPrefix,
     replicas,
     hmac: new Map([[version.kid, version.secret]]),
     async close() {

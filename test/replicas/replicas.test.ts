@@ -82,7 +82,7 @@ describe('three gateway replicas on one Redis', function () {
     await set.replicas[0]!.client('executor').completeJob(envelope.payload.job_id);
     const redis = new Redis(process.env.REDIS_URL!, { lazyConnect: false });
     try {
-      const prefix = (await redis.keys('*{rq}:stream')).find((k) => k.startsWith('t'))!;
+      const prefix = `${set.keyPrefix}{rq}:stream`;
       const owner = await until('a replica to claim the revocation', async () => {
         const pending = (await redis.call('XPENDING', prefix, 'crefgate-revokers', '-', '+', 10)) as Array<[string, string, number, number]>;
         return pending[0]?.[1];
