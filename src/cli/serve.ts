@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
 import { ensureDevState } from '../dev/bootstrap.ts';
 import { createGateway } from '../gateway.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, describeError } from '../log.ts';
 
 async function run(configFile: string, onListening: (port: number) => void): Promise<void> {
   const { config, configDir } = await loadConfig(configFile);
@@ -21,7 +21,7 @@ async function run(configFile: string, onListening: (port: number) => void): Pro
     gateway.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
+        logger.error({ error: describeError(err, true) }, 'shutdown failed');
         process.exit(1);
       },
     );

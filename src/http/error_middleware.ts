@@ -6,6 +6,7 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { asGatewayError } from '../errors.ts';
+import { describeError } from '../log.ts';
 import type { KoaState } from './context.ts';
 
 export function errorMiddleware(logger: Logger): Middleware<KoaState> {
@@ -15,7 +16,9 @@ export function errorMiddleware(logger: Logger): Middleware<KoaState> {
     } catch (thrown) {
       const err = asGatewayError(thrown);
       if (err.code === 'internal' || err.status >= 500) {
-        logger.error({ request_id: ctx.state.requestId, code: err.code, step: err.step, reason: err.reason, err: err.cause ?? thrown }, 'request failed');
+        // Never the raw error: SDK errors carry request headers (tokens). A stack only for our own bugs.
+        const error = describeError(err.cause ?? thrown, err.code === 'internal');
+        logger.error({ request_id: ctx.state.requestId, code: err.code, step: err.step, reason: err.reason, error }, 'request failed');
       }
       ctx.status = err.status;
       if (err.retryAfter !== undefined) ctx.set('retry-after', String(Math.ceil(err.retryAfter)));

@@ -177,4 +177,19 @@ describe('resolving through every backend adapter', () => {
     }
     assert.equal(gw.gateway.services.mounts.get('vault').breakerState(), 'open');
   });
+
+  it('keeps backend credentials out of the logs when backends fail', async () => {
+    azure.fault = 'unavailable';
+    try {
+      const envelope = await issue({ a: 'cref://tenant_abc/azure/storage-key' });
+      await refused(gw, executor.resolve(envelope), 'unavailable', 'backend');
+    } finally {
+      azure.fault = null;
+    }
+    const logs = gw.logs.join('');
+    assert.ok(logs.includes('request failed'), 'the failures were logged');
+    for (const credential of [vault.rootToken, azure.token, 'not-a-real-secret-key']) {
+      assert.ok(!logs.includes(credential), 'a backend credential reached the logs');
+    }
+  });
 });
