@@ -10,6 +10,7 @@ import { deny } from '../errors.ts';
 import type { KoaState } from '../http/context.ts';
 import { requireRole, validate } from '../http/validate.ts';
 import type { GatewayServices } from '../services.ts';
+import { actorOf } from '../http/audit_actor.ts';
 
 /** hex SHA-256 of a join token: what the store keys it by. A 256-bit random token needs no slow hash. */
 export function hashJoinToken(token: string): string {
@@ -33,7 +34,7 @@ export function joinTokenRoutes(router: Router<KoaState>, services: GatewayServi
     await services.audit.record({
       action: 'executor.join_token',
       outcome: 'ok',
-      actor: { type: identity.role, id: identity.id, auth: identity.auth, fingerprint: identity.fingerprint },
+      actor: actorOf(identity),
       tenant: record.tenant,
       executor: id,
       request_id: ctx.state.requestId,

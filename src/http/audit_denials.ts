@@ -6,6 +6,7 @@ import type { Middleware } from 'koa';
 import type { AuditTrail } from '../audit/contract.ts';
 import { GatewayError, asGatewayError } from '../errors.ts';
 import type { KoaState } from './context.ts';
+import { actorOf } from './audit_actor.ts';
 
 export function auditDenials(audit: AuditTrail): Middleware<KoaState> {
   return async (ctx, next) => {
@@ -25,7 +26,7 @@ export function auditDenials(audit: AuditTrail): Middleware<KoaState> {
           reason: err.reason,
           actor: identity === undefined
             ? { type: 'unknown', id: 'unknown', auth: 'none' }
-            : { type: identity.role, id: identity.id, auth: identity.auth, fingerprint: identity.fingerprint },
+            : actorOf(identity),
           request_id: ctx.state.requestId,
           source: ctx.request.ip,
           detail: { ...(known.detail ?? {}), method: ctx.method, path: ctx.path },

@@ -14,6 +14,7 @@ import { deny } from '../errors.ts';
 import type { Identity } from '../identity/identity.ts';
 import type { GatewayServices } from '../services.ts';
 import { signRequestToken } from '../tokens/request_token.ts';
+import { actorOf } from '../http/audit_actor.ts';
 
 export const issueJobSchema = z.strictObject({
   tenant: tenantIdSchema,
@@ -84,7 +85,7 @@ export async function issueJob(services: GatewayServices, identity: Identity, re
   await services.audit.record({
     action: 'job.issue',
     outcome: 'granted',
-    actor: { type: 'coordinator', id: identity.id, auth: identity.auth, fingerprint: identity.fingerprint },
+    actor: actorOf(identity),
     tenant: payload.tenant,
     job_id: payload.job_id,
     executor: payload.executor,

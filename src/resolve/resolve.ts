@@ -11,6 +11,7 @@ import type { GatewayServices } from '../services.ts';
 import type { LeaseRecord } from '../state/contract.ts';
 import { buildLeases } from './build_leases.ts';
 import { abandonDynamic, fetchSecrets, type Fetched } from './fetch_secrets.ts';
+import { actorOf } from '../http/audit_actor.ts';
 
 export interface ResolvedSecret {
   value: string | Record<string, string>;
@@ -45,7 +46,7 @@ export async function resolveEnvelope(services: GatewayServices, state: ResolveS
     await services.audit.record({
       action: 'resolve',
       outcome: 'granted',
-      actor: { type: 'executor', id: checked.identity.id, auth: checked.identity.auth, fingerprint: checked.identity.fingerprint },
+      actor: actorOf(checked.identity),
       tenant: payload.tenant,
       job_id: payload.job_id,
       executor: payload.executor,

@@ -14,6 +14,7 @@ import { readJson } from '../http/read_body.ts';
 import { requireRole, validate } from '../http/validate.ts';
 import type { Identity } from '../identity/identity.ts';
 import type { GatewayServices } from '../services.ts';
+import { actorOf } from '../http/audit_actor.ts';
 
 export const registerSchema = z.strictObject({
   id: executorIdSchema,
@@ -28,7 +29,7 @@ export function executorRoutes(router: Router<KoaState>, services: GatewayServic
     services.audit.record({
       action,
       outcome: 'ok',
-      actor: { type: identity.role, id: identity.id, auth: identity.auth, fingerprint: identity.fingerprint },
+      actor: actorOf(identity),
       tenant: record.tenant,
       executor: record.id,
       request_id: requestId,

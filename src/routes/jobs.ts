@@ -7,6 +7,7 @@ import type { KoaState } from '../http/context.ts';
 import { readJson } from '../http/read_body.ts';
 import { requireRole, validate } from '../http/validate.ts';
 import type { GatewayServices } from '../services.ts';
+import { actorOf } from '../http/audit_actor.ts';
 
 export function jobRoutes(router: Router<KoaState>, services: GatewayServices): void {
   router.post('/v1/jobs', async (ctx) => {
@@ -28,7 +29,7 @@ export function jobRoutes(router: Router<KoaState>, services: GatewayServices): 
     await services.audit.record({
       action: 'job.complete',
       outcome: 'ok',
-      actor: { type: identity.role, id: identity.id, auth: identity.auth, fingerprint: identity.fingerprint },
+      actor: actorOf(identity),
       job_id: jobId,
       lease_ids: revoked,
       request_id: ctx.state.requestId,
