@@ -7,13 +7,7 @@ import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors.ts';
 import type { IdentityMapper } from '../identity/identity.ts';
-import { openapiRoutes } from '../openapi/route.ts';
-import { auditStreamRoutes } from '../routes/audit_stream.ts';
-import { executorRoutes } from '../routes/executors.ts';
-import { jobRoutes } from '../routes/jobs.ts';
-import { leaseRoutes } from '../routes/leases.ts';
-import { resolveRoutes } from '../routes/resolve.ts';
-import { sysRoutes } from '../routes/sys.ts';
+import { mainRoutes } from '../routes/index.ts';
 import type { GatewayServices } from '../services.ts';
 import { auditDenials } from './audit_denials.ts';
 import type { KoaState } from './context.ts';
@@ -31,13 +25,7 @@ export function createApp(
   const app = new Koa<KoaState>({ proxy: false });
   app.silent = true; // errors are logged by errorMiddleware, never printed by Koa with a stack
   const router = new Router<KoaState>();
-  jobRoutes(router, services);
-  resolveRoutes(router, services);
-  leaseRoutes(router, services);
-  executorRoutes(router, services);
-  sysRoutes(router, services);
-  auditStreamRoutes(router, services);
-  openapiRoutes(router);
+  mainRoutes(router, services);
   for (const add of extraRoutes) add(router);
 
   app.use(errorMiddleware(logger));

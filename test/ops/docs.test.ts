@@ -5,16 +5,11 @@ import { openapiText } from '../../src/cli/docs_commands.ts';
 import { configurationReference } from '../../src/config/reference.ts';
 import { envelopeSchema } from '../../src/envelope/schema.ts';
 import type { KoaState } from '../../src/http/context.ts';
-import { currentOpenapi, openapiRoutes } from '../../src/openapi/route.ts';
+import { currentOpenapi } from '../../src/openapi/route.ts';
 import { errorResponseSchema, leaseInfoSchema, resolveResponseSchema } from '../../src/openapi/responses.ts';
 import { certificateRoutes } from '../../src/bootstrap/certificate_route.ts';
 import { joinTokenRoutes } from '../../src/bootstrap/join_token_route.ts';
-import { auditStreamRoutes } from '../../src/routes/audit_stream.ts';
-import { executorRoutes } from '../../src/routes/executors.ts';
-import { jobRoutes } from '../../src/routes/jobs.ts';
-import { leaseRoutes } from '../../src/routes/leases.ts';
-import { resolveRoutes } from '../../src/routes/resolve.ts';
-import { sysRoutes } from '../../src/routes/sys.ts';
+import { mainRoutes } from '../../src/routes/index.ts';
 import type { GatewayServices } from '../../src/services.ts';
 import { startGateway } from '../helpers/gateway.ts';
 
@@ -24,15 +19,10 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 function routerRoutes(): string[] {
   const router = new Router<KoaState>();
   const services = { audit: {} } as unknown as GatewayServices; // handlers are only registered, never run
-  jobRoutes(router, services);
-  resolveRoutes(router, services);
-  leaseRoutes(router, services);
-  executorRoutes(router, services);
-  sysRoutes(router, services);
-  auditStreamRoutes(router, services);
+  mainRoutes(router, services);
+  // Registered when the bootstrap listener is configured: the join-token route here, the certificate route there.
   joinTokenRoutes(router, services, 600);
   certificateRoutes(router, services, {} as never);
-  openapiRoutes(router);
   return router.stack.flatMap((layer) =>
     layer.methods.filter((m) => METHODS.includes(m.toLowerCase())).map((m) => `${m} ${String(layer.path).replace(/:([A-Za-z_]+)/g, '{$1}')}`),
   );

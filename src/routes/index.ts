@@ -1,0 +1,21 @@
+/** Every route of the main (mTLS) listener, registered in one place: the app and the OpenAPI test both use it. */
+import type { Router } from '@koa/router';
+import type { KoaState } from '../http/context.ts';
+import { openapiRoutes } from '../openapi/route.ts';
+import type { GatewayServices } from '../services.ts';
+import { auditStreamRoutes } from './audit_stream.ts';
+import { executorRoutes } from './executors.ts';
+import { jobRoutes } from './jobs.ts';
+import { leaseRoutes } from './leases.ts';
+import { resolveRoutes } from './resolve.ts';
+import { sysRoutes } from './sys.ts';
+
+export function mainRoutes(router: Router<KoaState>, services: GatewayServices): void {
+  jobRoutes(router, services);
+  resolveRoutes(router, services);
+  leaseRoutes(router, services);
+  executorRoutes(router, services);
+  sysRoutes(router, services);
+  auditStreamRoutes(router, services);
+  openapiRoutes(router);
+}
