@@ -12,7 +12,7 @@ import { StateUnavailableError } from '../contract.ts';
 import { rotateVersions } from '../records.ts';
 import type { Guard } from './jobs.ts';
 import { encodeId, type RedisKeys } from './keys.ts';
-import { lua, runScript, type RedisCaller } from './script.ts';
+import { lua, runScript, type RedisCaller, listMembersScript } from './script.ts';
 import type { SealedSecret, SecretBox } from './secret_box.ts';
 
 interface SealedVersion {
@@ -47,13 +47,7 @@ redis.call('HSET', KEYS[1], 'enabled', ARGV[1])
 if ARGV[1] == '1' then redis.call('HDEL', KEYS[1], 'disabledAt') else redis.call('HSETNX', KEYS[1], 'disabledAt', ARGV[2]) end
 return redis.call('HMGET', KEYS[1], ${FIELDS})`);
 
-const LIST = lua(`
-local out = {}
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local f = redis.call('HMGET', ARGV[1] .. id, ${FIELDS})
-  if f[1] then table.insert(out, f) end
-end
-return out`);
+const LIST = listMembersScript(FIELDS);
 
 /** Creates the Redis executor registry. */
 export function createRedisExecutors(client: RedisCaller, keys: RedisKeys, guard: Guard, box: SecretBox): ExecutorRegistry {

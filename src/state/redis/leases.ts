@@ -9,7 +9,7 @@ import type { LeaseRecord, LeaseStore } from '../contract.ts';
 import { JOB_RETENTION_SLACK_MS } from '../retention.ts';
 import type { Guard } from './jobs.ts';
 import { encodeId, type RedisKeys } from './keys.ts';
-import { lua, runScript, type Arg, type RedisCaller } from './script.ts';
+import { lua, runScript, type Arg, type RedisCaller, listMembersScript } from './script.ts';
 
 const ARGS_PER_LEASE = 6;
 
@@ -32,13 +32,7 @@ return 1`);
 
 const FIELDS = `'body', 'state', 'expiresAt', 'renewals'`;
 
-const LIST = lua(`
-local out = {}
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local f = redis.call('HMGET', ARGV[1] .. id, ${FIELDS})
-  if f[1] then table.insert(out, f) end
-end
-return out`);
+const LIST = listMembersScript(FIELDS);
 
 // A lease whose end has passed is expired even before the sweep reaches it: it is never renewed back to life.
 const RENEW = lua(`

@@ -28,3 +28,17 @@ export async function runScript(client: RedisCaller, script: LuaScript, keys: st
     return await client.call('EVAL', script.lua, keys.length, ...keys, ...args);
   }
 }
+
+/**
+ * A script that reads `fields` of every hash named by a member of the set KEYS[1] (hash key = ARGV[1] .. member),
+ * skipping members whose hash is gone. Callers keep set and hashes in one hash-tag slot.
+ */
+export function listMembersScript(fields: string): LuaScript {
+  return lua(`
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local f = redis.call('HMGET', ARGV[1] .. id, ${fields})
+  if f[1] then table.insert(out, f) end
+end
+return out`);
+}
