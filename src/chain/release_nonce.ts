@@ -7,11 +7,20 @@
  */
 import type { GatewayServices } from '../services.ts';
 
-export async function releaseEventually(services: Pick<GatewayServices, 'state' | 'now'>, reservation: { nonceKey: string; jobId: string; owner: string }, until: number, delayMs = 100): Promise<void> {
+export async function releaseEventually(
+  services: Pick<GatewayServices, 'state' | 'now'>,
+  reservation: { nonceKey: string; jobId: string; owner: string },
+  until: number,
+  /** True when `consume` failed without an answer: undo a consumption the store may have applied. */
+  commitUnknown = false,
+  delayMs = 100,
+): Promise<void> {
+  const { nonceKey, jobId, owner } = reservation;
   try {
-    await services.state.nonces.release(reservation.nonceKey, reservation.jobId, reservation.owner);
+    if (commitUnknown) await services.state.nonces.revertConsume(nonceKey, jobId, owner);
+    else await services.state.nonces.release(nonceKey, jobId, owner);
   } catch {
     if (services.now() + delayMs >= until) return;
-    setTimeout(() => void releaseEventually(services, reservation, until, Math.min(delayMs * 2, 2000)), delayMs).unref();
+    setTimeout(() => void releaseEventually(services, reservation, until, commitUnknown, Math.min(delayMs * 2, 2000)), delayMs).unref();
   }
 }

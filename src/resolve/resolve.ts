@@ -27,10 +27,10 @@ export interface ResolveResponse {
   secrets: Record<string, ResolvedSecret>;
 }
 
-async function rollback(services: GatewayServices, checked: CheckedResolve, fetched: Fetched[], leases: LeaseRecord[]): Promise<void> {
+async function rollback(services: GatewayServices, checked: CheckedResolve, fetched: Fetched[], leases: LeaseRecord[], commitUnknown: boolean): Promise<void> {
   await Promise.allSettled(leases.map((l) => services.state.leases.revoke(l.leaseId)));
   await abandonDynamic(services, fetched, new Map(leases.map((l) => [l.alias, l.leaseId])), 'resolve_aborted');
-  if (checked.reservation !== undefined) await releaseEventually(services, checked.reservation, checked.claims.exp * 1000);
+  if (checked.reservation !== undefined) await releaseEventually(services, checked.reservation, checked.claims.exp * 1000, commitUnknown);
 }
 
 /** Runs the resolve; on success the response may be sent (its audit event is durable, its nonce consumed). */
@@ -38,6 +38,7 @@ export async function resolveEnvelope(services: GatewayServices, state: ResolveS
   const checked = await runChain(state, services);
   let fetched: Fetched[] = [];
   let leases: LeaseRecord[] = [];
+  let commitUnknown = false;
   try {
     fetched = await fetchSecrets(services, checked, signal);
     leases = buildLeases(checked, fetched, services.limits.staticLeaseSeconds);
@@ -58,10 +59,17 @@ export async function resolveEnvelope(services: GatewayServices, state: ResolveS
       detail: { hmac_kid: checked.envelope.kid, mounts: [...new Set(fetched.map((f) => f.mount))], rules: checked.policyRules ?? [] },
     });
     const { nonceKey, jobId, owner } = checked.reservation!;
-    const consumed = await services.state.nonces.consume(nonceKey, jobId, owner);
+    let consumed: boolean;
+    try {
+      consumed = await services.state.nonces.consume(nonceKey, jobId, owner);
+    } catch (err) {
+      // The store may have applied the consume before failing to answer; the secrets were never sent.
+      commitUnknown = true;
+      throw err;
+    }
     if (!consumed) throw new GatewayError('unavailable', { step: 'commit', reason: 'nonce reservation lost before commit' });
   } catch (err) {
-    await rollback(services, checked, fetched, leases);
+    await rollback(services, checked, fetched, leases, commitUnknown);
     throw err;
   }
   const secrets: Record<string, ResolvedSecret> = {};

@@ -51,8 +51,13 @@ export interface NonceStore {
   reserve(nonceKey: string, jobId: string, owner: string, expiresAt: number): Promise<ReserveOutcome>;
   /** Marks a reservation held by `owner` as consumed (kept until its expiry). False if not held by owner. */
   consume(nonceKey: string, jobId: string, owner: string): Promise<boolean>;
-  /** Drops a reservation held by `owner` so the executor may retry the same envelope. */
+  /** Drops a reservation held by `owner` so the executor may retry the same envelope. Never a consumed nonce. */
   release(nonceKey: string, jobId: string, owner: string): Promise<void>;
+  /**
+   * Drops what `owner` holds, reserved or consumed. Only for a commit whose `consume` failed without an answer:
+   * the store may have applied it, but the response (the secrets) was never sent, so the envelope is not spent.
+   */
+  revertConsume(nonceKey: string, jobId: string, owner: string): Promise<void>;
 }
 
 // -------------------------------------------------------------------------------------------- leases

@@ -86,6 +86,21 @@ export function describeJobAndNonceCases(fx: FixtureRef): void {
       assert.equal(await store.nonces.consume('n2', job.jobId, 'second'), true);
     });
 
+    it('reverts a consumption only for its owner (a commit whose answer was lost), never by a plain release', async () => {
+      const { store, now } = fx();
+      const job = sampleJob(now());
+      await store.jobs.create(job);
+      assert.equal(await store.nonces.reserve('n4', job.jobId, 'owner', now() + 60_000), 'reserved');
+      assert.equal(await store.nonces.consume('n4', job.jobId, 'owner'), true);
+      await store.nonces.release('n4', job.jobId, 'owner');
+      await store.nonces.revertConsume('n4', job.jobId, 'intruder');
+      assert.equal(await store.nonces.reserve('n4', job.jobId, 'probe', now() + 60_000), 'replayed', 'still burned');
+      await store.nonces.revertConsume('n4', job.jobId, 'owner');
+      assert.equal(await store.nonces.reserve('n4', job.jobId, 'retry', now() + 60_000), 'reserved', 'the unsent commit is undone');
+      await store.nonces.revertConsume('n4', job.jobId, 'retry');
+      assert.equal(await store.nonces.reserve('n4', job.jobId, 'again', now() + 60_000), 'reserved', 'a plain reservation is dropped too');
+    });
+
     it('forgets a nonce after its expiry', async function () {
       this.timeout(10_000);
       const { store, now, advance } = fx();

@@ -34,6 +34,7 @@ export class MemoryJobsAndNonces {
       // One map holds every nonce here, so the job id (which places a nonce in Redis Cluster) is not needed.
       consume: async (nonceKey, _jobId, owner) => this.consume(nonceKey, owner),
       release: async (nonceKey, _jobId, owner) => this.release(nonceKey, owner),
+      revertConsume: async (nonceKey, _jobId, owner) => this.revertConsume(nonceKey, owner),
     };
   }
 
@@ -69,6 +70,10 @@ export class MemoryJobsAndNonces {
     if (entry === undefined || entry.owner !== owner) return false;
     entry.consumed = true;
     return true;
+  }
+
+  private revertConsume(nonceKey: string, owner: string): void {
+    if (this.nonceMap.get(nonceKey)?.owner === owner) this.nonceMap.delete(nonceKey);
   }
 
   private release(nonceKey: string, owner: string): void {

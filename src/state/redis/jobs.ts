@@ -42,6 +42,12 @@ const RELEASE = lua(`
 if redis.call('GET', KEYS[1]) == 'r|' .. ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`);
 
+// Reserved or consumed by this owner: dropped (see NonceStore.revertConsume for when that is allowed).
+const REVERT_CONSUME = lua(`
+local v = redis.call('GET', KEYS[1])
+if v == 'r|' .. ARGV[1] or v == 'c|' .. ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`);
+
 export type Guard = <T>(op: string, work: () => Promise<T>) => Promise<T>;
 
 function decodeJob(rec: unknown, completedAt: unknown): JobRecord {
@@ -86,6 +92,10 @@ export function createRedisNonces(client: RedisCaller, keys: RedisKeys, guard: G
       }),
     consume: (nonceKey, jobId, owner) =>
       guard('nonces.consume', async () => (await runScript(client, CONSUME, [keys.nonce(jobId, nonceKey)], [owner])) === 1),
+    revertConsume: (nonceKey, jobId, owner) =>
+      guard('nonces.revertConsume', async () => {
+        await runScript(client, REVERT_CONSUME, [keys.nonce(jobId, nonceKey)], [owner]);
+      }),
     release: (nonceKey, jobId, owner) =>
       guard('nonces.release', async () => {
         await runScript(client, RELEASE, [keys.nonce(jobId, nonceKey)], [owner]);
