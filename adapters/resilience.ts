@@ -7,7 +7,7 @@
  * idempotent and may be retried.
  */
 import { AdapterError, type SecretAdapter } from './contract.ts';
-import { raceAbort } from './abortable.ts';
+import { raceAbort, withDeadline } from './abortable.ts';
 import { CircuitBreaker, type BreakerState } from './circuit_breaker.ts';
 
 export type { BreakerState } from './circuit_breaker.ts';
@@ -55,21 +55,16 @@ export function withResilience(adapter: SecretAdapter, policy: ResiliencePolicy,
 
   /** One attempt under the per-attempt timeout; anything thrown comes back as an AdapterError. */
   async function attempt<T>(op: string, caller: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const timeout = new AbortController();
-    const timer = setTimeout(() => {
-      timeout.abort(new AdapterError('timeout', `${adapter.kind} ${op} exceeded ${policy.timeoutMs} ms`));
-    }, policy.timeoutMs);
-    const signal = AbortSignal.any([caller, timeout.signal]);
+    let timedOut: AdapterError | undefined;
+    const onTimeout = () => (timedOut = new AdapterError('timeout', `${adapter.kind} ${op} exceeded ${policy.timeoutMs} ms`));
     try {
       // The race makes the timeout hold even for an adapter whose SDK cannot be cancelled.
-      return await raceAbort(run(signal), signal);
+      return await withDeadline(policy.timeoutMs, onTimeout, (signal) => raceAbort(run(signal), signal), caller);
     } catch (err) {
-      if (timeout.signal.aborted && !caller.aborted) throw timeout.signal.reason as AdapterError;
+      if (timedOut !== undefined && !caller.aborted) throw timedOut;
       if (err instanceof AdapterError) throw err;
       if (caller.aborted) throw new AdapterError('timeout', `${adapter.kind} ${op} cancelled by the caller`, { cause: err });
       throw new AdapterError('unavailable', `${adapter.kind} ${op} failed unexpectedly`, { cause: err });
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -5,6 +5,10 @@ import type { KoaState } from '../http/context.ts';
 import { readBodyText } from '../http/read_body.ts';
 import { resolveEnvelope } from '../resolve/resolve.ts';
 import type { GatewayServices } from '../services.ts';
+import { withDeadline } from '../../adapters/abortable.ts';
+
+/** Backend calls still running this long after the request arrived are cancelled. */
+const RESOLVE_DEADLINE_MS = 60_000;
 
 export function resolveRoutes(router: Router<KoaState>, services: GatewayServices): void {
   router.post('/v1/resolve', async (ctx) => {
@@ -20,7 +24,7 @@ export function resolveRoutes(router: Router<KoaState>, services: GatewayService
       // Before the body is read and long before step 8: a limited request changes nothing and burns no nonce.
       await services.rateLimiter?.admit('resolve', { executor: state.identity.id, tenant: state.identity.tenant, source: ctx.request.ip });
       state.rawBody = await readBodyText(ctx, services.limits.bodyBytes);
-      ctx.body = await resolveEnvelope(services, state, AbortSignal.timeout(60_000));
+      ctx.body = await withDeadline(RESOLVE_DEADLINE_MS, () => new Error('resolve deadline passed'), (signal) => resolveEnvelope(services, state, signal));
     } finally {
       // Whatever the chain learnt before stopping goes into the denial's audit line.
       const payload = state.envelope?.payload;
