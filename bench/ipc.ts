@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 export interface ServerStats {
   /** user + system CPU time of the server process since it started, microseconds. */
   cpuMicros: number;
+  /** The system (kernel) part of cpuMicros: syscalls, TLS socket writes, fsync. */
+  systemMicros: number;
   rss: number;
   /** Highest RSS sampled (every 100 ms) since start or the last reset. */
   peakRss: number;
@@ -13,7 +15,7 @@ export interface ServerStats {
   external: number;
 }
 
-export type ToChild = { type: 'stats' | 'reset_peak' | 'gc'; id: number } | { type: 'close' } | { type: 'profile'; id: number; file?: string };
+export type ToChild = { type: 'stats' | 'reset_peak' | 'gc'; id: number } | { type: 'close' } | { type: 'profile'; id: number; file?: string; heap?: boolean };
 export type ToParent = { type: 'ready'; port: number } | { type: 'stats'; id: number; stats: ServerStats } | { type: 'closed' };
 
 const CHILD = fileURLToPath(new URL('./server_process.ts', import.meta.url));
@@ -64,8 +66,11 @@ export class ServerChild {
     });
   }
 
-  /** Starts the child's CPU profiler (`file` undefined) or stops it and writes the profile to `file`. */
-  async profile(file?: string): Promise<void> {
+  /**
+   * Starts the child's CPU profiler (`file` undefined) or stops it and writes the profile to `file`. With `heap`,
+   * the sampling heap profiler instead, counting only allocations that survive a scavenge (what fills old space).
+   */
+  async profile(file?: string, heap = false): Promise<void> {
     const id = this.nextId++;
     await new Promise<void>((resolve) => {
       const onMessage = (m: ToParent) => {
@@ -75,7 +80,7 @@ export class ServerChild {
         }
       };
       this.child.on('message', onMessage);
-      this.child.send({ type: 'profile', id, ...(file === undefined ? {} : { file }) } satisfies ToChild);
+      this.child.send({ type: 'profile', id, heap, ...(file === undefined ? {} : { file }) } satisfies ToChild);
     });
   }
 

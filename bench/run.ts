@@ -5,8 +5,9 @@
  *   2. latency at a fixed offered load (open loop, --rate per second for --rate-seconds)
  *   3. soak at --soak-rate for --soak seconds, envelopes issued alongside: RSS growth
  *   4. audit verify speed over the log the run produced
- * Flags: --concurrency 32 --requests 8000 --rate 1000 --rate-seconds 10 --soak 20 --soak-rate 300 --profile
- * (CPU profile of crefgate's closed loop into bench/out/) --json <file>.
+ * Flags: --concurrency 32 --requests 8000 --rate 1000 --rate-seconds 10 --soak 20 --soak-rate 300
+ * --profile closed|rate (CPU profile of crefgate in that phase, into bench/out/) --heap-profile (what its
+ * fixed-rate phase promotes to old space) --gateway-flags='<node flags for crefgate>' --json <file>.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { verifyAuditPath } from '../src/audit/verify_path.ts';
 import { envelopeBody } from '../src/client/index.ts';
+import { GATEWAY_NODE_FLAGS } from '../src/runtime_flags.ts';
 import type { Envelope } from '../src/envelope/schema.ts';
 import { RedisServer } from '../test/helpers/redis_server.ts';
 import { ServerChild, type ServerStats } from './ipc.ts';
@@ -30,7 +32,11 @@ const { values: flags } = parseArgs({
     'rate-seconds': { type: 'string', default: '10' },
     soak: { type: 'string', default: '20' },
     'soak-rate': { type: 'string', default: '300' },
-    profile: { type: 'boolean', default: false },
+    // CPU profile of one phase: 'closed' (the closed loop) or 'rate' (the fixed offered load).
+    profile: { type: 'string' },
+    'heap-profile': { type: 'boolean', default: false },
+    // Node/V8 flags for crefgate's process on top of GATEWAY_NODE_FLAGS, e.g. --gateway-flags='--trace-gc'.
+    'gateway-flags': { type: 'string', default: '' },
     json: { type: 'string' },
   },
 });
@@ -63,6 +69,7 @@ function summarise(name: string, r: LoadResult, before?: ServerStats, after?: Se
     max: sorted.at(-1) ?? Number.NaN,
     starved: r.starved,
     cpuSecondsPer1000: before && after ? (after.cpuMicros - before.cpuMicros) / 1e6 / (r.latencies.length / 1000) : undefined,
+    systemCpuSecondsPer1000: before && after ? (after.systemMicros - before.systemMicros) / 1e6 / (r.latencies.length / 1000) : undefined,
     peakRssMb: after ? after.peakRss / MB : undefined,
     heapTotalMb: after ? after.heapTotal / MB : undefined,
     externalMb: after ? after.external / MB : undefined,
@@ -70,7 +77,7 @@ function summarise(name: string, r: LoadResult, before?: ServerStats, after?: Se
   out(
     `${name.padEnd(28)} ${String(summary.ok).padStart(6)} ok in ${fixed(summary.seconds)} s  ${fixed(summary.throughput, 0).padStart(5)}/s  ` +
       `p50 ${fixed(summary.p50)} ms  p95 ${fixed(summary.p95)} ms  p99 ${fixed(summary.p99)} ms  max ${fixed(summary.max)} ms` +
-      (summary.cpuSecondsPer1000 === undefined ? '' : `  cpu ${fixed(summary.cpuSecondsPer1000, 3)} s/1000`) +
+      (summary.cpuSecondsPer1000 === undefined ? '' : `  cpu ${fixed(summary.cpuSecondsPer1000, 3)} s/1000 (system ${fixed(summary.systemCpuSecondsPer1000!, 3)})`) +
       (summary.peakRssMb === undefined ? '' : `  peak rss ${fixed(summary.peakRssMb, 1)} MB (heap ${fixed(summary.heapTotalMb!, 1)}, external ${fixed(summary.externalMb!, 1)})`) +
       (ok === summary.completed ? '' : `  statuses ${JSON.stringify(summary.statuses)}`) +
       (r.starved === 0 ? '' : `  starved ${r.starved}`),
@@ -92,6 +99,15 @@ async function redisCalls(url: string): Promise<Map<string, number>> {
   return new Map([...info.matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
 }
 
+/** Stops the running profiler of `server` and writes its profile under bench/out/. */
+async function writeProfile(server: ServerChild, phase: string, ext: 'cpuprofile' | 'heapprofile'): Promise<void> {
+  const file = path.resolve('bench/out', `crefgate-${Date.now()}.${ext}`);
+  await mkdir(path.dirname(file), { recursive: true });
+  await server.profile(file, ext === 'heapprofile');
+  const reader = ext === 'heapprofile' ? 'heap_top' : 'profile_top';
+  out(`profile of the ${phase}: ${file} (node bench/${reader}.ts ${path.relative(process.cwd(), file)})`);
+}
+
 const toRequest = (e: Envelope) => postRequest('/v1/resolve', envelopeBody(e));
 
 const dir = await mkdtemp(path.join(tmpdir(), 'crefgate-bench-'));
@@ -100,7 +116,7 @@ const results: Record<string, unknown> = { flags, node: process.version, cpus: (
 const children: ServerChild[] = [];
 try {
   const configFile = await prepareState(dir, redis.url);
-  const gateway = await ServerChild.start(['crefgate', configFile]);
+  const gateway = await ServerChild.start(['crefgate', configFile], [...GATEWAY_NODE_FLAGS, ...flags['gateway-flags'].split(' ').filter(Boolean)]);
   children.push(gateway);
   const executor = clientIdentity(dir, 'executor');
   out(`crefgate pid ${gateway.pid} on :${gateway.port}, redis ${redis.url}, state ${dir}`);
@@ -129,25 +145,23 @@ try {
   await closedLoop(conns, feeder(warmup), MAX_PHASE_MS);
   const redisBefore = await redisCalls(redis.url);
   before = await gateway.stats('reset_peak');
-  if (flags.profile) await gateway.profile();
+  if (flags.profile === 'closed') await gateway.profile();
   const closedRun = await closedLoop(conns, feeder(measured), MAX_PHASE_MS);
   const closed = summarise('crefgate closed loop', closedRun, before, await gateway.stats());
   const redisAfter = await redisCalls(redis.url);
   const perResolve = [...redisAfter].map(([cmd, n]) => [cmd, (n - (redisBefore.get(cmd) ?? 0)) / closedRun.latencies.length] as const).filter(([, n]) => n > 0);
   out(`redis commands per resolve: ${perResolve.map(([cmd, n]) => `${cmd} ${fixed(n)}`).join(', ')} (total ${fixed(perResolve.reduce((a, [, n]) => a + n, 0))})`);
-  if (flags.profile) {
-    const file = path.resolve('bench/out', `crefgate-${Date.now()}.cpuprofile`);
-    await mkdir(path.dirname(file), { recursive: true });
-    await gateway.profile(file);
-    out(`profile of the closed loop: ${file} (node bench/profile_top.ts ${path.relative(process.cwd(), file)})`);
-  }
+  if (flags.profile === 'closed') await writeProfile(gateway, 'closed loop', 'cpuprofile');
   for (const c of conns) c.close();
   out(`crefgate / baseline throughput: ${fixed((100 * closed.throughput) / base.throughput, 1)} %`);
 
   // 2. Fixed offered load.
   conns = await openConnections(gateway.port, executor, 64);
   before = await gateway.stats('reset_peak');
+  if (flags['heap-profile'] || flags.profile === 'rate') await gateway.profile(undefined, flags['heap-profile']);
   const open = summarise(`crefgate at ${rate}/s`, await openLoop(conns, feeder(atRate), rate, rateSeconds * 1000), before, await gateway.stats());
+  if (flags['heap-profile']) await writeProfile(gateway, 'fixed-rate phase', 'heapprofile');
+  else if (flags.profile === 'rate') await writeProfile(gateway, 'fixed-rate phase', 'cpuprofile');
   for (const c of conns) c.close();
 
   // 3. Soak: envelopes issued alongside, RSS sampled every 2 s (after a forced GC, and raw).

@@ -24,7 +24,7 @@ function stats(): ServerStats {
   peakRss = Math.max(peakRss, rss);
   const cpu = cpuUsage();
   const heap = memoryUsage();
-  return { cpuMicros: cpu.user + cpu.system, rss, peakRss, heapUsed: heap.heapUsed, heapTotal: heap.heapTotal, external: heap.external };
+  return { cpuMicros: cpu.user + cpu.system, systemMicros: cpu.system, rss, peakRss, heapUsed: heap.heapUsed, heapTotal: heap.heapTotal, external: heap.external };
 }
 
 function send(message: ToParent): void {
@@ -54,17 +54,26 @@ async function start(): Promise<() => Promise<void>> {
 }
 
 let session: Session | undefined;
-/** Starts the V8 CPU profiler, or stops it and writes a .cpuprofile (bench/profile_top.ts reads it). */
-async function profile(file: string | undefined): Promise<void> {
+/**
+ * Starts a profiler, or stops it and writes its profile to `file`: V8's CPU profiler (a .cpuprofile for
+ * bench/profile_top.ts), or with `heap` the sampling heap profiler keeping only allocations that survived a
+ * scavenge, i.e. what gets promoted to old space and makes the heap grow (a .heapprofile for bench/heap_top.ts).
+ */
+async function profile(file: string | undefined, heap: boolean): Promise<void> {
   if (file === undefined) {
     session = new Session();
     session.connect();
+    if (heap) {
+      await session.post('HeapProfiler.enable');
+      await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+      return;
+    }
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 200 });
     await session.post('Profiler.start');
     return;
   }
-  const result = await session!.post('Profiler.stop');
+  const result = heap ? await session!.post('HeapProfiler.stopSampling') : await session!.post('Profiler.stop');
   await writeFile(file, JSON.stringify(result.profile));
   session!.disconnect();
 }
@@ -87,7 +96,7 @@ process.on('message', (message: ToChild) => {
   } else if (message.type === 'gc') {
     globalThis.gc?.();
     send({ type: 'stats', id: message.id, stats: stats() });
-  } else if (message.type === 'profile') void profile(message.file).then(() => send({ type: 'stats', id: message.id, stats: stats() }));
+  } else if (message.type === 'profile') void profile(message.file, message.heap === true).then(() => send({ type: 'stats', id: message.id, stats: stats() }));
   else if (message.type === 'close') void shutdown();
 });
 process.on('disconnect', () => void shutdown());
