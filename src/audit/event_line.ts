@@ -12,8 +12,19 @@ export const LINE_VERSION = 1;
 /** `prev` of the very first event of a log. */
 export const GENESIS_PREV = '0'.repeat(64);
 
-/** An event ready for sequencing: everything but seq and prev. */
-export type PreparedEvent = Record<string, unknown> & { event_id: string; time: string };
+/**
+ * An event ready for sequencing: everything but seq and prev, already in canonical form. `members` holds each
+ * top-level member as canonical `"name":value` text, sorted by name, so sequencing only merges in the four
+ * chain fields instead of canonicalising the whole event a second time (it was the top audit cost per resolve).
+ */
+export interface PreparedEvent {
+  event_id: string;
+  time: string;
+  members: ReadonlyArray<readonly [name: string, text: string]>;
+}
+
+/** Top-level names the chain sets itself; an event's own member of the same name gives way, as before. */
+const CHAIN_FIELDS = new Set(['v', 'origin', 'seq', 'prev']);
 
 /** Hex SHA-256 of a line's UTF-8 bytes (without its newline): the `prev` of the line after it. */
 export function lineHash(line: string): string {
@@ -32,16 +43,35 @@ export function prepareEvent(input: AuditEventInput, hasher: AuditHasher, nowMs:
     for (const [name, value] of Object.entries(input.sensitive)) hashed[name] = hasher.hash(input.tenant, value);
     event.sensitive = hashed;
   }
-  event.event_id = randomUUID();
-  event.time = new Date(nowMs).toISOString();
-  // Fail at record() rather than inside a batch: one unrepresentable event must not sink its neighbours.
-  canonicalJson(event);
-  return event as PreparedEvent;
+  const eventId = randomUUID();
+  const time = new Date(nowMs).toISOString();
+  event.event_id = eventId;
+  event.time = time;
+  // Canonical text is made here, at record(), so one unrepresentable event fails alone instead of sinking its batch.
+  const members = Object.keys(event)
+    .filter((name) => !CHAIN_FIELDS.has(name))
+    .sort()
+    .map((name) => [name, `${canonicalJson(name)}:${canonicalJson(event[name])}`] as const);
+  return { event_id: eventId, time, members };
 }
 
-/** The canonical line of a prepared event at a position of the chain. */
+/** The canonical line of a prepared event at a position of the chain: its members with the chain fields merged in. */
 export function sequenceLine(event: PreparedEvent, origin: string, seq: number, prev: string): string {
-  return canonicalJson({ ...event, v: LINE_VERSION, origin, seq, prev });
+  const chain: ReadonlyArray<readonly [string, string]> = [
+    ['origin', `"origin":${canonicalJson(origin)}`],
+    ['prev', `"prev":${canonicalJson(prev)}`],
+    ['seq', `"seq":${canonicalJson(seq)}`],
+    ['v', `"v":${LINE_VERSION}`],
+  ];
+  const parts: string[] = [];
+  let c = 0;
+  for (const [name, text] of event.members) {
+    // String `<` compares UTF-16 code units: the RFC 8785 member order.
+    while (c < chain.length && chain[c]![0] < name) parts.push(chain[c++]![1]);
+    parts.push(text);
+  }
+  while (c < chain.length) parts.push(chain[c++]![1]);
+  return `{${parts.join(',')}}`;
 }
 
 function stripUndefined(value: object): Record<string, unknown> {

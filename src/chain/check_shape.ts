@@ -2,7 +2,7 @@
  * Step 2, shape: strict JSON (no duplicate keys), the envelope schema (unknown members refused), the cref
  * grammar, and the payload's bytes exactly in RFC 8785 form, so that what the HMAC covers is unambiguous.
  */
-import { canonicalJson } from '../envelope/canonical.ts';
+import { isCanonicalJsonText } from '../envelope/canonical.ts';
 import { parseCref } from '../envelope/cref.ts';
 import { describeIssue, envelopeSchema } from '../envelope/schema.ts';
 import { deny } from '../errors.ts';
@@ -23,8 +23,9 @@ export function checkShape(state: ResolveState): void {
     throw deny('malformed', 'shape', `envelope schema: ${why}`, why);
   }
   const envelope = result.data;
-  const canonical = canonicalJson(envelope.payload);
-  if (parsed.spans.payload !== canonical) {
+  // The payload's bytes as sent must already be its RFC 8785 form (checked on the parsed value, in source order).
+  const canonical = parsed.spans.payload;
+  if (canonical === undefined || !isCanonicalJsonText(canonical, (parsed.value as { payload: unknown }).payload)) {
     throw deny('malformed', 'shape', 'payload is not in RFC 8785 canonical form', 'payload must be sent exactly as issued (RFC 8785 canonical JSON)');
   }
   if (envelope.payload.expires_at <= envelope.payload.issued_at) {

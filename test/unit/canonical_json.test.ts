@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import type { AuditEventInput } from '../../src/audit/contract.ts';
+import { LINE_VERSION, prepareEvent, sequenceLine } from '../../src/audit/event_line.ts';
+import { AuditHasher } from '../../src/audit/hmac_keys.ts';
 import { canonicalJson } from '../../src/envelope/canonical.ts';
 import { parseStrictJson } from '../../src/http/strict_json.ts';
 
@@ -122,5 +125,40 @@ describe('canonicalJson against the reference implementation', () => {
       if (expected === undefined) assert.throws(() => canonicalJson(v), TypeError);
       else assert.equal(canonicalJson(v), expected);
     }), { numRuns: 3000 });
+  });
+});
+
+describe('audit line sequencing', () => {
+  const hasher = new AuditHasher(Buffer.alloc(32, 3));
+  const detail = fc.dictionary(fc.string({ maxLength: 8 }), jsonValue, { maxKeys: 5 });
+  const input = fc.record(
+    {
+      action: fc.constantFrom('resolve', 'job.issue', 'lease.renew'),
+      outcome: fc.constantFrom('granted', 'denied', 'error'),
+      actor: fc.record({ id: fc.string({ maxLength: 10 }), role: fc.constantFrom('executor', 'coordinator') }),
+      tenant: fc.option(fc.string({ maxLength: 10 }), { nil: undefined }),
+      crefs: fc.option(fc.array(fc.string({ maxLength: 12 }), { maxLength: 3 }), { nil: undefined }),
+      sensitive: fc.option(fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 10 }), { maxKeys: 2 }), { nil: undefined }),
+      detail: fc.option(detail, { nil: undefined }),
+    },
+    { requiredKeys: ['action', 'outcome', 'actor'] },
+  );
+
+  it('merging the chain fields into the prepared members equals canonicalising the whole line (property)', () => {
+    fc.assert(
+      fc.property(input, fc.string({ maxLength: 10 }), fc.nat(), fc.stringMatching(/^[0-9a-f]{64}$/), (event, origin, seq, prev) => {
+        const prepared = prepareEvent(event as unknown as AuditEventInput, hasher, 1_700_000_000_000);
+        const whole = Object.fromEntries(prepared.members.map(([name, text]) => [name, JSON.parse(text.slice(canonicalJson(name).length + 1))]));
+        const line = sequenceLine(prepared, origin, seq, prev);
+        assert.equal(line, canonicalJson({ ...whole, v: LINE_VERSION, origin, seq, prev }));
+        assert.equal((JSON.parse(line) as { event_id: string }).event_id, prepared.event_id);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('an event member named like a chain field gives way to the chain', () => {
+    const prepared = prepareEvent({ action: 'resolve', outcome: 'granted', actor: { id: 'a', role: 'executor' }, seq: 99 } as unknown as AuditEventInput, hasher, 0);
+    assert.equal((JSON.parse(sequenceLine(prepared, 'o', 7, '0'.repeat(64))) as { seq: number }).seq, 7);
   });
 });
