@@ -30,5 +30,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9464/v1/sys/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM starts the graceful drain (readiness 503, in-flight requests finish, audit flushed), then exit 0.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "src/cli.ts"]
+# The gateway Node flags: src/runtime_flags.ts says why.
+ENTRYPOINT ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "src/cli.ts"]
 CMD ["serve", "--config", "/etc/crefgate/config.yaml"]

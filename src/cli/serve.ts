@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load.ts';
 import { ensureDevState } from '../dev/bootstrap.ts';
 import { createGateway } from '../gateway.ts';
 import { createLogger, describeError } from '../log.ts';
+import { missingGatewayFlags } from '../runtime_flags.ts';
 
 async function run(configFile: string, onListening: (port: number) => void): Promise<void> {
   const { config, configDir } = await loadConfig(configFile);
@@ -12,6 +13,8 @@ async function run(configFile: string, onListening: (port: number) => void): Pro
   const gateway = await createGateway(config, { configDir, logger });
   const address = await gateway.listen();
   logger.info({ host: address.address, port: address.port, state: config.state.kind }, 'crefgate listening');
+  const missing = missingGatewayFlags();
+  if (missing.length > 0) logger.warn({ missing }, 'started without the gateway Node flags (see src/runtime_flags.ts): memory under load will run higher');
   onListening(address.port);
   let stopping = false;
   const stop = (signal: string) => {

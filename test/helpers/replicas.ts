@@ -12,6 +12,7 @@ import { parse, stringify } from 'yaml';
 import { CrefgateClient } from '../../src/client/index.ts';
 import { ensureDevState } from '../../src/dev/bootstrap.ts';
 import { versionFor } from '../../src/executors/secrets.ts';
+import { GATEWAY_NODE_FLAGS } from '../../src/runtime_flags.ts';
 import type { AuditLine } from './gateway.ts';
 import { freePort } from './redis_server.ts';
 
@@ -108,7 +109,7 @@ export async function startReplicas(count: number, redisUrl: string, options: { 
         clearTimeout(escalate);
       },
     };
-    const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, CLI, 'serve', '--config', configFile], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => replica.output.push(d.toString()));
     child.stderr!.on('data', (d: Buffer) => replica.output.push(d.toString()));
     replica.process = child;

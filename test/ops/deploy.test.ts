@@ -4,6 +4,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { validateConfig } from '../../src/config/load.ts';
+import { GATEWAY_NODE_FLAGS, missingGatewayFlags } from '../../src/runtime_flags.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const read = (p: string) => readFileSync(path.join(ROOT, p), 'utf8');
@@ -44,9 +45,20 @@ describe('deploy: Dockerfile and manifests', () => {
     assert.ok(users.length >= 1 && !/root|\b0\b/.test(users.at(-1)!), 'last USER is not root');
     const healthcheck = dockerfile.slice(dockerfile.indexOf('HEALTHCHECK'));
     assert.match(healthcheck, /9464\/v1\/sys\/health/);
-    assert.match(dockerfile, /ENTRYPOINT \["node", "src\/cli.ts"\]/);
+    assert.match(dockerfile, new RegExp(`ENTRYPOINT \\["node", ${GATEWAY_NODE_FLAGS.map((f) => `"${f}"`).join(', ')}, "src/cli.ts"\\]`));
     assert.match(dockerfile, /CMD \["serve", "--config", /);
     assert.doesNotMatch(dockerfile, /^(ENV|ARG)\s+\S*(SECRET|TOKEN|PASSWORD|KEY)\S*=/im, 'no secret in ENV or ARG');
+  });
+
+  it('every launcher starts the gateway with the Node flags of src/runtime_flags.ts', () => {
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    const launchers: Array<[string, string[]]> = [
+      ['npm start', scripts.start!.split(' ')],
+      ['npm run crefgate', scripts.crefgate!.split(' ')],
+      ['bin/crefgate', read('bin/crefgate').split('\n').find((l) => l.startsWith('exec '))!.split(' ')],
+    ];
+    for (const [name, argv] of launchers) assert.deepEqual(missingGatewayFlags(argv), [], `${name} carries every flag`);
+    assert.deepEqual(missingGatewayFlags([]), [...GATEWAY_NODE_FLAGS]);
   });
 
   it('deploys three hardened gateway replicas whose probes use the ops listener, with a valid config', () => {
