@@ -17,7 +17,11 @@ export interface ChainEntry {
   time: string;
   where: string;
   text: string;
-  event: Record<string, unknown>;
+  /** RFC 6962 leaf hash of the line (its Merkle leaf), computed with the chain hash from one UTF-8 encoding. */
+  leaf: Buffer;
+  /** Whether the line is exactly its RFC 8785 form. The parsed event itself is not kept: holding one object
+   * graph per line kept a whole log's worth alive and made garbage collection a quarter of verify time. */
+  canonical: boolean;
 }
 
 export interface ChainResult {
@@ -25,20 +29,29 @@ export interface ChainResult {
   findings: Finding[];
 }
 
-/** Parses and chain-checks lines; `expectFirstSeq` (0 for a whole log) makes a missing head count as deleted. */
-export function checkChain(lines: Iterable<LogLine>, expectFirstSeq?: number): ChainResult {
+/** What one line yields on its own (no neighbours needed): its fields and hashes, or why it is malformed. */
+export type ParsedLine = Omit<ChainEntry, 'where' | 'text'> | string;
+
+/**
+ * Parses and chain-checks lines; `expectFirstSeq` (0 for a whole log) makes a missing head count as deleted.
+ * `parsed`, when given, holds `parseLine` of every line already (parse_parallel.ts computes it on worker threads).
+ */
+export function checkChain(lines: Iterable<LogLine>, expectFirstSeq?: number, parsed?: readonly ParsedLine[]): ChainResult {
   const findings: Finding[] = [];
   const entries: ChainEntry[] = [];
+  let index = -1;
   for (const line of lines) {
+    index++;
     const where = `${line.file}:${line.lineNo}`;
     if (!line.complete) {
       findings.push({ kind: 'torn_tail', where, message: 'last line has no newline (torn write)' });
       continue;
     }
-    const entry = parseEntry(line.text, where);
+    const fields = parsed?.[index] ?? parseLine(line.text);
+    const entry = typeof fields === 'string' ? fields : { ...fields, where, text: line.text };
     if (typeof entry === 'string') findings.push({ kind: 'malformed', where, message: entry });
     else {
-      if (!isCanonicalJsonText(entry.text, entry.event)) {
+      if (!entry.canonical) {
         findings.push({ kind: 'modified', where, seq: entry.seq, message: 'line is not in RFC 8785 canonical form' });
       }
       entries.push(entry);
@@ -108,7 +121,8 @@ export function checkChain(lines: Iterable<LogLine>, expectFirstSeq?: number): C
   return { entries, findings };
 }
 
-function parseEntry(text: string, where: string): ChainEntry | string {
+/** One line on its own: JSON, the chain fields, canonical form, chain and leaf hashes. */
+export function parseLine(text: string): ParsedLine {
   let event: Record<string, unknown>;
   try {
     event = JSON.parse(text) as Record<string, unknown>;
@@ -120,7 +134,19 @@ function parseEntry(text: string, where: string): ChainEntry | string {
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return 'no valid seq';
   if (typeof prev !== 'string' || !/^[0-9a-f]{64}$/.test(prev)) return 'no valid prev';
   if (typeof origin !== 'string' || typeof time !== 'string') return 'no origin or time';
-  return { seq, prev, hash: hash('sha256', text, 'hex'), origin, time, where, text, event };
+  const { chain, leaf } = lineHashes(text);
+  return { seq, prev, hash: chain, origin, time, leaf, canonical: isCanonicalJsonText(text, event) };
+}
+
+// One scratch buffer holds 0x00 ‖ line: the line's bytes give the chain hash, the whole the Merkle leaf hash
+// (RFC 6962: SHA-256(0x00 ‖ line)), so each line is encoded once and nothing is allocated per line.
+let scratch = Buffer.alloc(4096);
+
+function lineHashes(text: string): { chain: string; leaf: Buffer } {
+  if (scratch.length < text.length * 3 + 1) scratch = Buffer.alloc(text.length * 3 + 1);
+  scratch[0] = 0x00;
+  const length = scratch.write(text, 1, 'utf8');
+  return { chain: hash('sha256', scratch.subarray(1, length + 1), 'hex'), leaf: hash('sha256', scratch.subarray(0, length + 1), 'buffer') };
 }
 
 

@@ -3,10 +3,8 @@
  * starts a new `path`, so the chain (seq, prev) simply continues into the next file. Checkpoints of the log live
  * in `path.checkpoints` and its published public keys in `path.keys.json`.
  */
-import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 
 /** Name of the rotated segment whose first event has `firstSeq`. */
 export function segmentPath(activePath: string, firstSeq: number): string {
@@ -49,23 +47,49 @@ export interface LogLine {
   complete: boolean;
 }
 
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * The lines of the given files in order, a chunk (about 1 MB) at a time, flagging a last line that lacks its
+ * newline. Lines end at "\n" only: a raw "\r" stays in the line (no canonical line holds one), so a tampered line
+ * is reported, not silently re-split. Read by hand rather than with node:readline, whose per-line async
+ * iteration was a large part of `audit verify` time.
+ */
+export async function* readLineBatches(files: string[]): AsyncGenerator<LogLine[]> {
+  for (const file of files) {
+    const handle = await open(file, 'r');
+    try {
+      let carry: Buffer = Buffer.alloc(0);
+      let lineNo = 0;
+      for (;;) {
+        const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+        const { bytesRead } = await handle.read(chunk, 0, CHUNK_BYTES, null);
+        if (bytesRead === 0) break;
+        const data = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+        const batch: LogLine[] = [];
+        let start = 0;
+        for (let nl = data.indexOf(0x0a, start); nl >= 0; nl = data.indexOf(0x0a, start)) {
+          batch.push({ file, lineNo: ++lineNo, text: data.toString('utf8', start, nl), complete: true });
+          start = nl + 1;
+        }
+        carry = Buffer.from(data.subarray(start));
+        if (batch.length > 0) yield batch;
+      }
+      if (carry.length > 0) yield [{ file, lineNo: ++lineNo, text: carry.toString('utf8'), complete: false }];
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
 /** Streams the lines of the given files in order, flagging a last line that lacks its newline. */
 export async function* readLines(files: string[]): AsyncGenerator<LogLine> {
-  for (const file of files) {
-    const stream = createReadStream(file);
-    let endsWithNewline = true;
-    stream.on('data', (chunk) => {
-      const buf = chunk as Buffer;
-      if (buf.length > 0) endsWithNewline = buf[buf.length - 1] === 0x0a;
-    });
-    const reader = createInterface({ input: stream, crlfDelay: Infinity });
-    let pending: LogLine | undefined;
-    let lineNo = 0;
-    for await (const text of reader) {
-      if (pending !== undefined) yield pending;
-      lineNo++;
-      pending = { file, lineNo, text, complete: true };
-    }
-    if (pending !== undefined) yield { ...pending, complete: endsWithNewline };
-  }
+  for await (const batch of readLineBatches(files)) yield* batch;
+}
+
+/** Every line of the given files, in order. */
+export async function readAllLines(files: string[]): Promise<LogLine[]> {
+  const lines: LogLine[] = [];
+  for await (const batch of readLineBatches(files)) for (const line of batch) lines.push(line);
+  return lines;
 }

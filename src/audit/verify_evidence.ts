@@ -3,12 +3,12 @@
  * checkpoint signatures against pinned keys and their validity windows, recomputed roots against every
  * checkpoint, consistency and inclusion proofs, monotonic checkpoint sizes and times, and what is unattested.
  */
-import { checkChain } from './chain_check.ts';
+import { checkChain, type ParsedLine } from './chain_check.ts';
 import type { BundleProofs } from './bundle_format.ts';
 import { parseCheckpointText, type Checkpoint } from './checkpoint.ts';
 import type { Finding } from './findings.ts';
 import type { LogLine } from './log_files.ts';
-import { CompactRange, leafHash, verifyConsistency, verifyInclusion } from './merkle.ts';
+import { CompactRange, verifyConsistency, verifyInclusion } from './merkle.ts';
 import { parseVerifierKey, verifyNote } from './note.ts';
 
 export interface TrustedKey {
@@ -20,6 +20,8 @@ export interface TrustedKey {
 export interface LogEvidence {
   origin: string | undefined;
   lines: LogLine[];
+  /** `parseLine` of every line, when computed ahead (on worker threads for a large log). */
+  parsed?: readonly ParsedLine[] | undefined;
   /** Seq of the first event (0 for a whole log). */
   firstSeq: number;
   /** One past the last seq the source claims to hold (bundle manifest); undefined for a live log. */
@@ -43,7 +45,7 @@ export interface EvidenceReport {
 
 /** Verifies one log's lines against its checkpoints and proofs. */
 export function verifyEvidence(ev: LogEvidence): EvidenceReport {
-  const { entries, findings: chainFindings } = checkChain(ev.lines, ev.filtered ? undefined : ev.firstSeq);
+  const { entries, findings: chainFindings } = checkChain(ev.lines, ev.filtered ? undefined : ev.firstSeq, ev.parsed);
   const findings = ev.filtered ? chainFindings.filter((f) => f.kind !== 'deleted') : chainFindings;
   const notes: string[] = [];
   const origin = ev.origin ?? entries[0]?.origin;
@@ -59,7 +61,7 @@ export function verifyEvidence(ev: LogEvidence): EvidenceReport {
       if (entry.seq >= lastSize) continue;
       if (proof === undefined || cp === undefined) {
         findings.push({ kind: 'inserted', where: entry.where, seq: entry.seq, message: 'event has no inclusion proof in a checkpoint' });
-      } else if (!verifyInclusion(entry.seq, cp.size, leafHash(entry.text), proof.proof.map(hexBuf), cp.root)) {
+      } else if (!verifyInclusion(entry.seq, cp.size, entry.leaf, proof.proof.map(hexBuf), cp.root)) {
         findings.push({ kind: 'modified', where: entry.where, seq: entry.seq, message: `event is not the leaf ${entry.seq} of checkpoint ${cp.size}` });
       }
     }
@@ -67,7 +69,7 @@ export function verifyEvidence(ev: LogEvidence): EvidenceReport {
     const end = ev.firstSeq + entries.length;
     // A trusted checkpoint inside the range is compared like any other: its root must be recomputed exactly.
     const trusted = ev.trusted !== undefined && ev.trusted.size <= end && ev.trusted.size >= ev.firstSeq ? [ev.trusted] : [];
-    replayRoots(ev, entries.map((e) => e.text), [...checkpoints, ...trusted], findings);
+    replayRoots(ev, entries.map((e) => e.leaf), [...checkpoints, ...trusted], findings);
   }
   const end = ev.filtered ? lastSize : ev.firstSeq + entries.length;
   const unattested = entries.filter((e) => e.seq >= lastSize);
@@ -118,7 +120,7 @@ function verifyCheckpoints(ev: LogEvidence, origin: string | undefined, findings
 }
 
 /** Replays the lines into the tree from the prefix frontier and compares the root at every checkpoint size. */
-function replayRoots(ev: LogEvidence, lines: string[], checkpoints: Checkpoint[], findings: Finding[]): void {
+function replayRoots(ev: LogEvidence, leaves: Buffer[], checkpoints: Checkpoint[], findings: Finding[]): void {
   const range = new CompactRange(ev.proofs.prefix.size, ev.proofs.prefix.hashes.map(hexBuf));
   const bySize = new Map<number, Checkpoint[]>();
   for (const cp of checkpoints) bySize.set(cp.size, [...(bySize.get(cp.size) ?? []), cp]);
@@ -130,8 +132,8 @@ function replayRoots(ev: LogEvidence, lines: string[], checkpoints: Checkpoint[]
     }
   };
   compare(range.size, range.root());
-  for (const line of lines) {
-    range.append(leafHash(line));
+  for (const leaf of leaves) {
+    range.append(leaf);
     if (bySize.has(range.size)) compare(range.size, range.root());
   }
   const end = range.size;

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { checkChain, type ChainEntry } from './chain_check.ts';
 import { sortFindings, type Finding } from './findings.ts';
-import { logSegments, readLines, type LogLine } from './log_files.ts';
+import { logSegments, readAllLines } from './log_files.ts';
 
 export interface FileVerifyReport {
   ok: boolean;
@@ -26,8 +26,7 @@ export async function verifyAuditFile(path: string): Promise<FileVerifyReport> {
     const missing: Finding = { kind: 'missing_file', where: path, message: 'no such audit log' };
     return { ok: false, files, events: 0, findings: [missing], firstBad: missing, entries: [] };
   }
-  const lines: LogLine[] = [];
-  for await (const line of readLines(files)) lines.push(line);
+  const lines = await readAllLines(files);
   // A whole log (its oldest file is the first rotated segment or the only file) must start at seq 0.
   const wholeLog = !/\.\d{12,}$/.test(files[0]!);
   const { entries, findings } = checkChain(lines, wholeLog ? 0 : undefined);

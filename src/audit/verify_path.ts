@@ -11,8 +11,10 @@ import { KEYS_FILE, MANIFEST_NOTE, type BundleKey, type BundleProofs, type Manif
 import { parseCheckpointText, type Checkpoint } from './checkpoint.ts';
 import { sortFindings, type Finding } from './findings.ts';
 import { readPublishedKeys } from './key_ring.ts';
-import { checkpointsPath, logSegments, publicKeysPath, readLines, type LogLine } from './log_files.ts';
+import { checkpointsPath, logSegments, publicKeysPath, readAllLines, type LogLine } from './log_files.ts';
 import { parseVerifierKey, verifyNote } from './note.ts';
+import type { ParsedLine } from './chain_check.ts';
+import { ParallelParser } from './parse_parallel.ts';
 import { verifyEvidence, type TrustedKey } from './verify_evidence.ts';
 
 export interface VerifyOptions {
@@ -20,6 +22,8 @@ export interface VerifyOptions {
   keys?: TrustedKey[] | undefined;
   /** A checkpoint note the auditor already trusts. */
   trustedCheckpoint?: string | undefined;
+  /** Logs of at least this many bytes are parsed on worker threads too (default PARALLEL_MIN_BYTES). */
+  parallelMinBytes?: number | undefined;
 }
 
 export interface LogReport {
@@ -62,7 +66,8 @@ export async function verifyAuditPath(target: string, options: VerifyOptions = {
   const trusted = openTrusted(options, notes);
   const reports: LogReport[] = [];
   for (const log of logs) {
-    const lines = await collect(await logSegments(log));
+    const files = await logSegments(log);
+    const { lines, parsed } = await readAndParse(files, options);
     const keys = options.keys ?? (await readPublishedKeys(publicKeysPath(log)).catch(() => []));
     if (options.keys === undefined && keys.length > 0) notes.push(`${log}: checkpoint keys read from ${path.basename(publicKeysPath(log))}, not pinned`);
     const checkpoints = await readCheckpointNotes(checkpointsPath(log));
@@ -70,6 +75,7 @@ export async function verifyAuditPath(target: string, options: VerifyOptions = {
     const r = verifyEvidence({
       origin,
       lines,
+      parsed,
       firstSeq: 0,
       filtered: false,
       checkpoints,
@@ -109,11 +115,12 @@ async function verifyBundle(dir: string, options: VerifyOptions): Promise<Verify
   const reports: LogReport[] = [];
   for (const log of manifest.logs) {
     const eventsFile = path.join(dir, log.dir, 'events.ndjson');
-    const lines = await collect([eventsFile]);
+    const { lines, parsed } = await readAndParse([eventsFile], options);
     const proofs = JSON.parse(await readFile(path.join(dir, log.dir, 'proofs.json'), 'utf8')) as BundleProofs;
     const r = verifyEvidence({
       origin: log.origin,
       lines,
+      parsed,
       firstSeq: log.first_seq,
       declaredEnd: log.filtered ? undefined : log.end_seq,
       filtered: log.filtered,
@@ -140,10 +147,15 @@ function finish(logs: LogReport[], findings: Finding[], notes: string[]): Verify
   return { ok, logs, findings, notes };
 }
 
-async function collect(files: string[]): Promise<LogLine[]> {
-  const lines: LogLine[] = [];
-  for await (const line of readLines(files)) lines.push(line);
-  return lines;
+/** The files' lines and, for a large log, their parse from worker threads started before the reading. */
+async function readAndParse(files: string[], options: VerifyOptions): Promise<{ lines: LogLine[]; parsed: ParsedLine[] | undefined }> {
+  const parser = await ParallelParser.start(files, options.parallelMinBytes);
+  try {
+    const lines = await readAllLines(files);
+    return { lines, parsed: await parser?.parse(lines) };
+  } finally {
+    await parser?.close();
+  }
 }
 
 async function readCheckpointNotes(file: string): Promise<{ note: string; where: string }[]> {
