@@ -1,6 +1,7 @@
 /**
  * Audit benchmark (not a test): sustained audited events per second with fsync group commit, then offline
- * verification speed. Run: `node bench/audit.ts [seconds=5] [concurrency=256]`.
+ * verification speed. Run: `node bench/audit.ts [seconds=5] [concurrency=256] [--keep]` (--keep leaves the log
+ * behind and prints its path), or `node bench/audit.ts verify <log>` to time (or --cpu-prof) verification alone.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,15 @@ import type { AuditEventInput } from '../src/audit/contract.ts';
 import { createAuditTrail } from '../src/audit/index.ts';
 import { verifyAuditPath } from '../src/audit/verify_path.ts';
 
+if (process.argv[2] === 'verify') {
+  const v0 = process.hrtime.bigint();
+  const report = await verifyAuditPath(process.argv[3]!);
+  const vElapsed = Number(process.hrtime.bigint() - v0) / 1e9;
+  const events = report.logs.reduce((sum, l) => sum + l.events, 0);
+  console.log(`verify: ${events} events in ${vElapsed.toFixed(2)} s = ${Math.round(events / vElapsed)} events/s; ok=${report.ok}`);
+  process.exit(report.ok ? 0 : 1);
+}
+const keep = process.argv.includes('--keep');
 const seconds = Number(process.argv[2] ?? 5);
 const concurrency = Number(process.argv[3] ?? 256);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'crefgate-audit-bench-'));
@@ -62,4 +72,5 @@ const report = await verifyAuditPath(logPath);
 const vElapsed = Number(process.hrtime.bigint() - v0) / 1e9;
 const events = report.logs[0]?.events ?? 0;
 console.log(`verify: ${events} events in ${vElapsed.toFixed(2)} s = ${Math.round(events / vElapsed)} events/s (chain, canonical form, Merkle roots of every checkpoint); ok=${report.ok}`);
-rmSync(dir, { recursive: true, force: true });
+if (keep) console.log(`log kept: ${logPath}`);
+else rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import os, { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { canonicalJson } from '../../src/envelope/canonical.ts';
 import { exportBundle } from '../../src/audit/export_bundle.ts';
@@ -95,6 +95,19 @@ describe('audit export bundle and offline verification', function () {
       assert.ok(kinds(report).includes(kind), `${kind} not in ${kinds(report).join(', ')}`);
     });
   }
+
+  it('reports exactly the same when large logs are parsed on worker threads', async function () {
+    if (availableParallelism() < 2) this.skip(); // one core: verification never starts a worker
+    const torn = mkdtempSync(path.join(os.tmpdir(), 'crefgate-torn-'));
+    cpSync(path.dirname(fx.logPath), torn, { recursive: true });
+    writeFileSync(path.join(torn, path.basename(fx.logPath)), '{"seq":60,"prev":"', { flag: 'a' });
+    const targets = [bundle, path.dirname(fx.logPath), torn, ...cases.map(([, , edit]) => tamperEvents(bundle, edit))];
+    for (const target of targets) {
+      const inline = await verifyAuditPath(target, { keys: pinned(fx) });
+      const parallel = await verifyAuditPath(target, { keys: pinned(fx), parallelMinBytes: 0 });
+      assert.deepEqual(parallel, inline, target);
+    }
+  });
 
   it('names a forged checkpoint (attacker key) and an edited checkpoint root', async () => {
     const copy = mkdtempSync(path.join(os.tmpdir(), 'crefgate-forged-'));
