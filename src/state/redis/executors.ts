@@ -9,7 +9,7 @@
  */
 import type { ExecutorRecord, ExecutorRegistry } from '../contract.ts';
 import { StateUnavailableError } from '../contract.ts';
-import { rotateVersions } from '../records.ts';
+import { copyExecutor, rotateVersions } from '../records.ts';
 import type { Guard } from './jobs.ts';
 import { encodeId, type RedisKeys } from './keys.ts';
 import { lua, runScript, type RedisCaller, listMembersScript } from './script.ts';
@@ -27,6 +27,8 @@ type Fields = [string | null, string | null, string | null, string | null];
 
 const FIELDS = `'meta', 'enabled', 'disabledAt', 'secrets'`;
 const MAX_ROTATE_ATTEMPTS = 20;
+/** Decoded records kept (one per executor, oldest dropped first). */
+const MAX_DECODED = 10_000;
 
 const REGISTER = lua(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -63,6 +65,20 @@ export function createRedisExecutors(client: RedisCaller, keys: RedisKeys, guard
     };
   };
 
+  // Decoding opens every secret version with AES-GCM, per resolve. Every get still reads Redis (so rotation and
+  // disable are seen at once); only a field-for-field identical answer reuses the decode. A changed answer
+  // replaces the entry, so a rotated-away secret does not linger here, and callers get copies, as from memory.
+  const decoded = new Map<string, { fields: Fields; record: ExecutorRecord }>();
+  const decodeCached = (id: string, fields: Fields): ExecutorRecord => {
+    const hit = decoded.get(id);
+    if (hit !== undefined && hit.fields.every((f, i) => f === fields[i])) return copyExecutor(hit.record);
+    const record = decode(fields);
+    decoded.delete(id);
+    if (decoded.size >= MAX_DECODED) decoded.delete(decoded.keys().next().value!);
+    decoded.set(id, { fields, record });
+    return copyExecutor(record);
+  };
+
   const read = async (id: string): Promise<Fields> =>
     (await client.call('HMGET', keys.executor(id), 'meta', 'enabled', 'disabledAt', 'secrets')) as Fields;
 
@@ -70,7 +86,11 @@ export function createRedisExecutors(client: RedisCaller, keys: RedisKeys, guard
     get: (id) =>
       guard('executors.get', async () => {
         const fields = await read(id);
-        return fields[0] === null ? undefined : decode(fields);
+        if (fields[0] === null) {
+          decoded.delete(id);
+          return undefined;
+        }
+        return decodeCached(id, fields);
       }),
     register: (record) =>
       guard('executors.register', async () => {
