@@ -71,7 +71,7 @@ export function createRedisExecutors(client: RedisCaller, keys: RedisKeys, guard
   const decoded = new Map<string, { fields: Fields; record: ExecutorRecord }>();
   const decodeCached = (id: string, fields: Fields): ExecutorRecord => {
     const hit = decoded.get(id);
-    if (hit !== undefined && hit.fields.every((f, i) => f === fields[i])) return copyExecutor(hit.record);
+    if (hit?.fields.every((f, i) => f === fields[i])) return copyExecutor(hit.record);
     const record = decode(fields);
     decoded.delete(id);
     if (decoded.size >= MAX_DECODED) decoded.delete(decoded.keys().next().value!);
