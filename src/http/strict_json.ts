@@ -20,6 +20,8 @@ export interface StrictJsonResult {
 
 const MAX_DEPTH = 32;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+/** Characters a string may hold as they are: anything but the quote, the backslash and controls. */
+const PLAIN_RUN = /[^"\\\u0000-\u001f]*/y;
 const LITERALS: ReadonlyArray<[string, boolean | null]> = [['true', true], ['false', false], ['null', null]];
 
 /** Parses `text`; throws StrictJsonError on any syntax error, duplicate key or excessive depth. */
@@ -41,7 +43,10 @@ export function parseStrictJson(text: string, captureTopLevel: readonly string[]
   const parseString = (): string => {
     const start = pos; // at the opening quote
     let escaped = false;
-    pos++;
+    // Skip the run of plain characters in one native step; the loop below sees only what ends it.
+    PLAIN_RUN.lastIndex = pos + 1;
+    PLAIN_RUN.test(text);
+    pos = PLAIN_RUN.lastIndex;
     for (;;) {
       const c = text.charCodeAt(pos);
       if (Number.isNaN(c)) fail('unterminated string');
