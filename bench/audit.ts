@@ -1,7 +1,8 @@
 /**
  * Audit benchmark (not a test): sustained audited events per second with fsync group commit, then offline
  * verification speed. Run: `node bench/audit.ts [seconds=5] [concurrency=256] [--keep]` (--keep leaves the log
- * behind and prints its path), or `node bench/audit.ts verify <log>` to time (or --cpu-prof) verification alone.
+ * behind and prints its path), or `node bench/audit.ts verify <log> [--json]` to time (or --cpu-prof) verification
+ * alone, in a process of its own as `crefgate audit verify` runs (npm run bench does this).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,8 @@ if (process.argv[2] === 'verify') {
   const report = await verifyAuditPath(process.argv[3]!);
   const vElapsed = Number(process.hrtime.bigint() - v0) / 1e9;
   const events = report.logs.reduce((sum, l) => sum + l.events, 0);
-  console.log(`verify: ${events} events in ${vElapsed.toFixed(2)} s = ${Math.round(events / vElapsed)} events/s; ok=${report.ok}`);
+  if (process.argv.includes('--json')) console.log(JSON.stringify({ events, seconds: vElapsed, ok: report.ok, findings: report.logs.flatMap((l) => l.findings).slice(0, 3) }));
+  else console.log(`verify: ${events} events in ${vElapsed.toFixed(2)} s = ${Math.round(events / vElapsed)} events/s; ok=${report.ok}`);
   process.exit(report.ok ? 0 : 1);
 }
 const keep = process.argv.includes('--keep');

@@ -16,7 +16,6 @@ export interface ChainEntry {
   origin: string;
   time: string;
   where: string;
-  text: string;
   /** RFC 6962 leaf hash of the line (its Merkle leaf), computed with the chain hash from one UTF-8 encoding. */
   leaf: Buffer;
   /** Whether the line is exactly its RFC 8785 form. The parsed event itself is not kept: holding one object
@@ -30,7 +29,7 @@ export interface ChainResult {
 }
 
 /** What one line yields on its own (no neighbours needed): its fields and hashes, or why it is malformed. */
-export type ParsedLine = Omit<ChainEntry, 'where' | 'text'> | string;
+export type ParsedLine = Omit<ChainEntry, 'where'> | string;
 
 /**
  * Parses and chain-checks lines; `expectFirstSeq` (0 for a whole log) makes a missing head count as deleted.
@@ -48,7 +47,7 @@ export function checkChain(lines: Iterable<LogLine>, expectFirstSeq?: number, pa
       continue;
     }
     const fields = parsed?.[index] ?? parseLine(line.text);
-    const entry = typeof fields === 'string' ? fields : { ...fields, where, text: line.text };
+    const entry = typeof fields === 'string' ? fields : { ...fields, where };
     if (typeof entry === 'string') findings.push({ kind: 'malformed', where, message: entry });
     else {
       if (!entry.canonical) {

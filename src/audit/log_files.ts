@@ -93,3 +93,72 @@ export async function readAllLines(files: string[]): Promise<LogLine[]> {
   for await (const batch of readLineBatches(files)) for (const line of batch) lines.push(line);
   return lines;
 }
+
+/** A line of one byte range of a log: `fileIndex` into the files given, `lineNo` counted from the range's start. */
+export interface RangeLine {
+  fileIndex: number;
+  lineNo: number;
+  text: string;
+  complete: boolean;
+}
+
+const EXTEND_BYTES = 64 * 1024;
+
+/**
+ * The lines whose first byte lies in [from, to) of the files taken end to end (`sizes`: their sizes), so that
+ * ranges cut anywhere split the log into disjoint sets of whole lines: a range skips the line it starts in the
+ * middle of (the previous range ends it) and reads past `to` to finish its own last line. Line numbers restart at
+ * 1 in each file part the range holds; the caller adds the lines of that file in earlier ranges.
+ */
+export async function readLineRange(files: readonly string[], sizes: readonly number[], from: number, to: number): Promise<RangeLine[]> {
+  const out: RangeLine[] = [];
+  let base = 0;
+  for (const [fileIndex, file] of files.entries()) {
+    const size = sizes[fileIndex]!;
+    const localFrom = Math.max(from, base) - base;
+    const localTo = Math.min(to, base + size) - base;
+    base += size;
+    if (localFrom >= localTo) continue;
+    const handle = await open(file, 'r');
+    try {
+      // One byte before the range says whether a line starts exactly at its first byte.
+      const readFrom = Math.max(0, localFrom - 1);
+      const parts = [await readAt(handle, readFrom, localTo - readFrom)];
+      let end = localTo;
+      while (end < size && parts.at(-1)!.at(-1) !== 0x0a) {
+        const more = await readAt(handle, end, Math.min(EXTEND_BYTES, size - end));
+        const nl = more.indexOf(0x0a);
+        parts.push(nl < 0 ? more : more.subarray(0, nl + 1));
+        end += nl < 0 ? more.length : nl + 1;
+        if (more.length === 0) break;
+      }
+      const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      let start = 0;
+      if (localFrom > 0) {
+        const nl = data.indexOf(0x0a);
+        if (nl < 0) continue; // one line spans the whole range: it belongs to an earlier range
+        start = nl + 1;
+      }
+      let lineNo = 0;
+      for (let nl = data.indexOf(0x0a, start); nl >= 0; nl = data.indexOf(0x0a, start)) {
+        out.push({ fileIndex, lineNo: ++lineNo, text: data.toString('utf8', start, nl), complete: true });
+        start = nl + 1;
+      }
+      if (start < data.length) out.push({ fileIndex, lineNo: ++lineNo, text: data.toString('utf8', start), complete: false });
+    } finally {
+      await handle.close();
+    }
+  }
+  return out;
+}
+
+async function readAt(handle: Awaited<ReturnType<typeof open>>, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let read = 0;
+  while (read < length) {
+    const { bytesRead } = await handle.read(buf, read, length - read, position + read);
+    if (bytesRead === 0) break;
+    read += bytesRead;
+  }
+  return buf.subarray(0, read);
+}

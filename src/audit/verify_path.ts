@@ -14,7 +14,7 @@ import { readPublishedKeys } from './key_ring.ts';
 import { checkpointsPath, logSegments, publicKeysPath, readAllLines, type LogLine } from './log_files.ts';
 import { parseVerifierKey, verifyNote } from './note.ts';
 import type { ParsedLine } from './chain_check.ts';
-import { ParallelParser } from './parse_parallel.ts';
+import { readAndParseParallel } from './parse_parallel.ts';
 import { verifyEvidence, type TrustedKey } from './verify_evidence.ts';
 
 export interface VerifyOptions {
@@ -71,7 +71,7 @@ export async function verifyAuditPath(target: string, options: VerifyOptions = {
     const keys = options.keys ?? (await readPublishedKeys(publicKeysPath(log)).catch(() => []));
     if (options.keys === undefined && keys.length > 0) notes.push(`${log}: checkpoint keys read from ${path.basename(publicKeysPath(log))}, not pinned`);
     const checkpoints = await readCheckpointNotes(checkpointsPath(log));
-    const origin = originOf(lines);
+    const origin = originOf(lines, parsed);
     const r = verifyEvidence({
       origin,
       lines,
@@ -147,15 +147,10 @@ function finish(logs: LogReport[], findings: Finding[], notes: string[]): Verify
   return { ok, logs, findings, notes };
 }
 
-/** The files' lines and, for a large log, their parse from worker threads started before the reading. */
+/** The files' lines and, for a large log, their parse from worker threads (else checkChain parses inline). */
 async function readAndParse(files: string[], options: VerifyOptions): Promise<{ lines: LogLine[]; parsed: ParsedLine[] | undefined }> {
-  const parser = await ParallelParser.start(files, options.parallelMinBytes);
-  try {
-    const lines = await readAllLines(files);
-    return { lines, parsed: await parser?.parse(lines) };
-  } finally {
-    await parser?.close();
-  }
+  const parallel = await readAndParseParallel(files, options.parallelMinBytes);
+  return parallel ?? { lines: await readAllLines(files), parsed: undefined };
 }
 
 async function readCheckpointNotes(file: string): Promise<{ note: string; where: string }[]> {
@@ -173,8 +168,16 @@ async function readCheckpointNotes(file: string): Promise<{ note: string; where:
     });
 }
 
-function originOf(lines: LogLine[]): string | undefined {
-  for (const line of lines) {
+/** The origin of the first line that is JSON. Lines parsed on a worker come without text: a valid entry's parse
+ * stands in for them (the first line is always read by the calling thread, so this matters only for a log whose
+ * opening lines are all garbage). */
+function originOf(lines: LogLine[], parsed: ParsedLine[] | undefined): string | undefined {
+  for (const [i, line] of lines.entries()) {
+    if (line.text === '' && parsed !== undefined) {
+      const p = parsed[i];
+      if (p !== undefined && typeof p !== 'string') return p.origin;
+      continue;
+    }
     try {
       return (JSON.parse(line.text) as { origin: string }).origin;
     } catch {
