@@ -123,7 +123,7 @@ try {
   out(`crefgate pid ${gateway.pid} on :${gateway.port}, redis ${redis.url}, state ${dir}`);
 
   const source = new EnvelopeSource(dir, gateway.port);
-  let t = performance.now();
+  const t = performance.now();
   const envelopes = await source.issueMany(WARMUP + requests + rate * rateSeconds, 16);
   out(`issued ${envelopes.length} envelopes in ${fixed((performance.now() - t) / 1000)} s`);
   const bodies = envelopes.map(toRequest);
