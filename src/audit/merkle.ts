@@ -18,8 +18,18 @@ export function leafHash(data: Buffer | string): Buffer {
   return hash('sha256', Buffer.concat([LEAF_PREFIX, bytes], bytes.length + 1), 'buffer');
 }
 
+// Interior nodes are always 0x01 ‖ 32 bytes ‖ 32 bytes: one scratch buffer instead of a concatenation per node
+// (replaying the tree computes about one node per leaf, and verification replays every log).
+const NODE_INPUT = Buffer.alloc(65);
+
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return hash('sha256', Buffer.concat([NODE_PREFIX, left, right], 1 + left.length + right.length), 'buffer');
+  if (left.length !== 32 || right.length !== 32) {
+    return hash('sha256', Buffer.concat([NODE_PREFIX, left, right], 1 + left.length + right.length), 'buffer');
+  }
+  NODE_INPUT[0] = 0x01;
+  left.copy(NODE_INPUT, 1);
+  right.copy(NODE_INPUT, 33);
+  return hash('sha256', NODE_INPUT, 'buffer');
 }
 
 /** Largest power of two strictly below n (n ≥ 2). */
