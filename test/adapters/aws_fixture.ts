@@ -2,10 +2,8 @@
  * Shared set-up of the AWS adapter tests: static test keys in env vars (the `credentials` option names the
  * vars), and helpers to build either adapter against an emulator with the real SDK client.
  */
-import assert from 'node:assert/strict';
-import { AdapterError, type AdapterContext } from '../../adapters/contract.ts';
 import { awsSecretsManagerAdapter, awsStsAdapter } from '../../adapters/aws/index.ts';
-import type { SecretAdapter } from '../../adapters/contract.ts';
+import type { AdapterContext, SecretAdapter } from '../../adapters/contract.ts';
 
 export const TEST_ACCESS_KEY_ID = 'AKIACREFGATETEST0001';
 export const KEY_ENV = { access_key_id_env: 'CREFGATE_TEST_AWS_KEY_ID', secret_access_key_env: 'CREFGATE_TEST_AWS_SECRET' };
@@ -29,14 +27,4 @@ export async function stsOn(endpoint: string, extra: Record<string, unknown> = {
 export const signal = (): AbortSignal => AbortSignal.timeout(5000);
 
 /** Awaits a rejection and checks it is an AdapterError of `kind` at step `backend`. */
-export async function rejectsKind(promise: Promise<unknown>, kind: AdapterError['kind']): Promise<AdapterError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof AdapterError, `expected AdapterError(${kind}), got ${String(err)}`);
-    assert.equal(err.kind, kind, `reason: ${err.reason}`);
-    assert.equal(err.step, 'backend');
-    return err;
-  }
-  assert.fail(`expected AdapterError(${kind}), but it resolved`);
-}
+export { rejectsKind } from '../helpers/adapter_errors.ts';

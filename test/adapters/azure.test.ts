@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AdapterError, type SecretAdapter } from '../../adapters/contract.ts';
+import type { SecretAdapter } from '../../adapters/contract.ts';
 import { azureKeyVaultAdapter } from '../../adapters/azure/index.ts';
 import { retryAfterSeconds } from '../../adapters/azure/map_error.ts';
 import { describeAdapter } from '../conformance/describe_adapter.ts';
 import { AzureKeyVaultEmulator } from '../emulators/azure/server.ts';
+import { rejectsKind } from '../helpers/adapter_errors.ts';
 
 const TOKEN_ENV = 'CREFGATE_TEST_AZURE_TOKEN';
 const signal = (): AbortSignal => AbortSignal.timeout(5000);
@@ -47,16 +48,6 @@ async function start(extra: Record<string, unknown> = {}, token?: string): Promi
   };
 }
 
-async function rejectsWith(promise: Promise<unknown>, kind: AdapterError['kind']): Promise<AdapterError> {
-  const err: unknown = await promise.then(
-    () => assert.fail(`expected AdapterError(${kind}), but it resolved`),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof AdapterError, `expected AdapterError(${kind}), got ${String(err)}`);
-  assert.equal(err.kind, kind);
-  assert.equal(err.step, 'backend');
-  return err;
-}
 
 describeAdapter('azure key vault', async () => {
   const started = await start();
@@ -116,7 +107,7 @@ describe('azure key vault adapter', () => {
     emulator.setSecret('busy', 'v');
     emulator.fault = 'throttled';
     emulator.retryAfter = '7';
-    const err = await rejectsWith(adapter.read({ path: 'busy', signal: signal() }), 'throttled');
+    const err = await rejectsKind(adapter.read({ path: 'busy', signal: signal() }), 'throttled');
     assert.equal(err.retryAfter, 7);
     assert.equal(err.retryable, true);
     const authorised = emulator.requests.filter((r) => r.authorization !== undefined);
@@ -126,21 +117,21 @@ describe('azure key vault adapter', () => {
   it('maps 403, 404 and 500 and keeps the vault text out of the reason', async () => {
     emulator.setSecret('s', 'v');
     emulator.fault = 'forbidden';
-    const denied = await rejectsWith(adapter.read({ path: 's', signal: signal() }), 'permission_denied');
+    const denied = await rejectsKind(adapter.read({ path: 's', signal: signal() }), 'permission_denied');
     assert.equal(denied.retryable, false);
     emulator.fault = 'unavailable';
-    const down = await rejectsWith(adapter.read({ path: 's', signal: signal() }), 'unavailable');
+    const down = await rejectsKind(adapter.read({ path: 's', signal: signal() }), 'unavailable');
     assert.equal(down.retryable, true);
     emulator.fault = null;
-    const missing = await rejectsWith(adapter.read({ path: 'absent', signal: signal() }), 'not_found');
+    const missing = await rejectsKind(adapter.read({ path: 'absent', signal: signal() }), 'not_found');
     for (const err of [denied, down, missing]) assert.ok(!/key vault|authorized|outage/i.test(err.reason), err.reason);
   });
 
   it('refuses paths that do not map to exactly one secret name', async () => {
     for (const path of ['Upper', 'a_b', 'a--b', '-a', 'a-', 'a.b', 'a//b', 'x'.repeat(128)]) {
-      await rejectsWith(adapter.read({ path, signal: signal() }), 'invalid_reference');
+      await rejectsKind(adapter.read({ path, signal: signal() }), 'invalid_reference');
     }
-    await rejectsWith(adapter.read({ path: 'ok', version: '../x', signal: signal() }), 'invalid_reference');
+    await rejectsKind(adapter.read({ path: 'ok', version: '../x', signal: signal() }), 'invalid_reference');
     assert.equal(emulator.requests.length, 0, 'nothing refused reached the vault');
   });
 
@@ -148,7 +139,7 @@ describe('azure key vault adapter', () => {
     const refused = await start({}, 'not-the-token');
     try {
       refused.emulator.setSecret('x', 'v');
-      await rejectsWith(refused.adapter.read({ path: 'x', signal: signal() }), 'permission_denied');
+      await rejectsKind(refused.adapter.read({ path: 'x', signal: signal() }), 'permission_denied');
     } finally {
       await refused.close();
     }
@@ -159,7 +150,7 @@ describe('azure key vault adapter', () => {
     await emulator.stop();
     const gone = await start({ vault_url: url });
     await gone.emulator.stop();
-    await rejectsWith(gone.adapter.read({ path: 'x', signal: signal() }), 'unavailable');
+    await rejectsKind(gone.adapter.read({ path: 'x', signal: signal() }), 'unavailable');
   });
 });
 

@@ -3,10 +3,11 @@
  * client: the shared conformance suite, then checksum, reference and status-mapping cases.
  */
 import assert from 'node:assert/strict';
-import { AdapterError, type SecretAdapter } from '../../adapters/contract.ts';
+import type { AdapterError, SecretAdapter } from '../../adapters/contract.ts';
 import { createGcpSecretManagerAdapter, crc32c, gcpSecretManagerAdapter, type AccessResponse } from '../../adapters/gcp/index.ts';
 import { describeAdapter } from '../conformance/describe_adapter.ts';
 import { GcpSecretManagerEmulator, type GcpFault } from '../emulators/gcp/server.ts';
+import { rejectsKind } from '../helpers/adapter_errors.ts';
 
 const PROJECT = 'crefgate-test';
 const context = { mount: 'gcp', stateDir: '/nonexistent', configDir: '/nonexistent' };
@@ -27,16 +28,6 @@ async function start(extra: Record<string, unknown> = {}): Promise<{ emulator: G
   return { emulator, adapter };
 }
 
-async function rejectsWith(promise: Promise<unknown>, kind: AdapterError['kind']): Promise<AdapterError> {
-  const err: unknown = await promise.then(
-    () => assert.fail(`expected AdapterError(${kind}), but it resolved`),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof AdapterError, `expected AdapterError(${kind}), got ${String(err)}`);
-  assert.equal(err.kind, kind);
-  assert.equal(err.step, 'backend');
-  return err;
-}
 
 describeAdapter('gcp secret manager', async () => {
   const { emulator, adapter } = await start();
@@ -94,7 +85,7 @@ describe('gcp secret manager adapter', () => {
   it('rejects a corrupted checksum as an integrity error and never returns the value', async () => {
     emulator.addVersion(secretOf('tampered'), 'value-that-must-not-leak');
     emulator.checksum = 'wrong';
-    const err = await rejectsWith(adapter.read({ path: 'tampered', signal: signal() }), 'integrity');
+    const err = await rejectsKind(adapter.read({ path: 'tampered', signal: signal() }), 'integrity');
     assert.equal(err.retryable, false);
     assert.equal(err.code, 'unavailable');
     for (const text of [err.message, err.reason, String(err.cause ?? '')]) assert.ok(!text.includes('value-that-must-not-leak'));
@@ -103,7 +94,7 @@ describe('gcp secret manager adapter', () => {
   it('treats a missing checksum as an integrity error unless the mount allows it', async () => {
     emulator.addVersion(secretOf('old'), 'legacy');
     emulator.checksum = 'missing';
-    await rejectsWith(adapter.read({ path: 'old', signal: signal() }), 'integrity');
+    await rejectsKind(adapter.read({ path: 'old', signal: signal() }), 'integrity');
     const lenient = await start({ allow_missing_checksum: true });
     try {
       lenient.emulator.addVersion(secretOf('old'), 'legacy');
@@ -134,7 +125,7 @@ describe('gcp secret manager adapter', () => {
     ];
     for (const [fault, kind, retryable] of expected) {
       emulator.fault = fault;
-      const err = await rejectsWith(adapter.read({ path: 's', signal: signal() }), kind);
+      const err = await rejectsKind(adapter.read({ path: 's', signal: signal() }), kind);
       assert.equal(err.retryable, retryable, fault);
       assert.ok(!err.reason.includes('emulated'), 'backend text stays out of the reason');
     }
@@ -145,18 +136,18 @@ describe('gcp secret manager adapter', () => {
   it('maps a disabled version to not_found', async () => {
     emulator.addVersion(secretOf('rotated'), 'old');
     emulator.disableVersion(secretOf('rotated'), 1);
-    await rejectsWith(adapter.read({ path: 'rotated', version: '1', signal: signal() }), 'not_found');
+    await rejectsKind(adapter.read({ path: 'rotated', version: '1', signal: signal() }), 'not_found');
   });
 
   it('refuses references that do not name exactly one secret of an allowed project', async () => {
     const bad = ['a__b', '_a', 'a_', 'a/b_', 'a.b', 'projects/x', `projects/${PROJECT}/secrets/a/versions/1/extra`];
-    for (const path of bad) await rejectsWith(adapter.read({ path, signal: signal() }), 'invalid_reference');
-    await rejectsWith(adapter.read({ path: 'a', version: 'v/1', signal: signal() }), 'invalid_reference');
-    await rejectsWith(
+    for (const path of bad) await rejectsKind(adapter.read({ path, signal: signal() }), 'invalid_reference');
+    await rejectsKind(adapter.read({ path: 'a', version: 'v/1', signal: signal() }), 'invalid_reference');
+    await rejectsKind(
       adapter.read({ path: `projects/${PROJECT}/secrets/a/versions/1`, version: '2', signal: signal() }),
       'invalid_reference',
     );
-    await rejectsWith(adapter.read({ path: 'projects/other-project/secrets/a', signal: signal() }), 'permission_denied');
+    await rejectsKind(adapter.read({ path: 'projects/other-project/secrets/a', signal: signal() }), 'permission_denied');
     assert.equal(emulator.calls.length, 0, 'nothing refused reached the backend');
   });
 
@@ -184,7 +175,7 @@ describe('gcp secret manager adapter', () => {
     emulator.addVersion(secretOf('slow'), 'v');
     emulator.latencyMs = 5000;
     const started = Date.now();
-    await rejectsWith(adapter.read({ path: 'slow', signal: AbortSignal.timeout(100) }), 'timeout');
+    await rejectsKind(adapter.read({ path: 'slow', signal: AbortSignal.timeout(100) }), 'timeout');
     assert.ok(Date.now() - started < 2000);
     for (let i = 0; i < 50 && emulator.cancelled === 0; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(emulator.cancelled, 1, 'the server saw the call cancelled');
@@ -217,7 +208,7 @@ describe('gcp secret manager adapter with an injected client', () => {
   it('refuses a checksum that is not a 32-bit value', async () => {
     for (const dataCrc32c of ['-1', '4294967296', 'abc']) {
       const adapter = await withAnswer({ name: `${secretOf('x')}/versions/1`, payload: { data: Buffer.from('v'), dataCrc32c } });
-      await rejectsWith(adapter.read({ path: 'x', signal: signal() }), 'integrity');
+      await rejectsKind(adapter.read({ path: 'x', signal: signal() }), 'integrity');
     }
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { AdapterError, type SecretAdapter, type StaticSecret } from '../../adapters/contract.ts';
 import { withResilience, type ResiliencePolicy } from '../../adapters/resilience.ts';
+import { rejectsKind } from '../helpers/adapter_errors.ts';
 
 const policy: ResiliencePolicy = {
   timeoutMs: 1000,
@@ -47,16 +48,6 @@ function harness() {
 const read = (adapter: SecretAdapter, signal = AbortSignal.timeout(5000)) => adapter.read({ path: 'p', signal });
 const unavailable = () => new AdapterError('unavailable', 'backend down');
 
-async function rejectsKind(promise: Promise<unknown>, kind: AdapterError['kind'], reason?: RegExp): Promise<AdapterError> {
-  const err = await promise.then(
-    () => assert.fail('expected a rejection'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof AdapterError, `expected AdapterError, got ${String(err)}`);
-  assert.equal(err.kind, kind);
-  if (reason) assert.match(err.reason, reason);
-  return err;
-}
 
 describe('withResilience', () => {
   it('retries retryable errors up to the configured attempts, with full jitter', async () => {

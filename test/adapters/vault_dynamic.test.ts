@@ -1,21 +1,14 @@
 /** Vault dynamic credentials against emulator leases that really expire: issue, renew, revoke. */
 import assert from 'node:assert/strict';
-import { AdapterError, type DynamicSecret, type IssueRequest } from '../../adapters/contract.ts';
+import type { DynamicSecret, IssueRequest } from '../../adapters/contract.ts';
 import { vaultRig, type VaultTestRig } from './vault_fixture.ts';
+import { rejectsKind } from '../helpers/adapter_errors.ts';
 
 const signal = (): AbortSignal => AbortSignal.timeout(5000);
 const job = { jobId: 'job-7', tenant: 'tenant_abc', executor: 'exec-01', expiresAt: Date.now() + 3_600_000 };
 const issueRequest = (path: string, extra: Partial<IssueRequest> = {}): IssueRequest => ({ path, maxTtlSeconds: 1800, job, signal: signal(), ...extra });
 const leaseId = (cred: DynamicSecret): string => (cred.handle as { lease_id: string }).lease_id;
 
-async function rejectsKind(promise: Promise<unknown>, kind: AdapterError['kind']): Promise<void> {
-  const err = await promise.then(
-    () => assert.fail(`expected ${kind}`),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof AdapterError, String(err));
-  assert.equal(err.kind, kind, err.reason);
-}
 
 describe('vault adapter: dynamic credentials', () => {
   let rig: VaultTestRig;

@@ -2,22 +2,14 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdapterError } from '../../adapters/contract.ts';
+import type { AdapterError } from '../../adapters/contract.ts';
 import { vaultAdapter } from '../../adapters/vault/index.ts';
 import { createThrowawayPki } from '../helpers/throwaway_ca.ts';
 import { vaultRig, type VaultTestRig } from './vault_fixture.ts';
+import { rejectsKind } from '../helpers/adapter_errors.ts';
 
 const signal = (): AbortSignal => AbortSignal.timeout(5000);
 
-async function rejectsKind(promise: Promise<unknown>, kind: AdapterError['kind']): Promise<AdapterError> {
-  const err = await promise.then(
-    () => assert.fail(`expected ${kind}`),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof AdapterError, `expected AdapterError(${kind}), got ${String(err)}`);
-  assert.equal(err.kind, kind, err.reason);
-  return err;
-}
 
 describe('vault adapter: KV v2 versions', () => {
   let rig: VaultTestRig;

@@ -4,7 +4,8 @@
  * Adapters may add their own cases beside it; they may not skip these.
  */
 import assert from 'node:assert/strict';
-import { AdapterError, type SecretAdapter, type SecretPayload } from '../../adapters/contract.ts';
+import type { SecretAdapter, SecretPayload } from '../../adapters/contract.ts';
+import { rejectsKind } from '../helpers/adapter_errors.ts';
 
 export interface ConformanceFixture {
   adapter: SecretAdapter;
@@ -25,17 +26,6 @@ export interface ConformanceFixture {
 
 const signal = (): AbortSignal => AbortSignal.timeout(5000);
 
-async function rejectsWith(promise: Promise<unknown>, kind: AdapterError['kind']): Promise<AdapterError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof AdapterError, `expected AdapterError(${kind}), got ${String(err)}`);
-    assert.equal(err.kind, kind);
-    assert.equal(err.step, 'backend');
-    return err;
-  }
-  assert.fail(`expected AdapterError(${kind}), but it resolved`);
-}
 
 /** Registers the shared cases for one adapter. `setup` runs before each case; the fixture is closed after. */
 export function describeAdapter(name: string, setup: () => Promise<ConformanceFixture>): void {
@@ -55,7 +45,7 @@ export function describeAdapter(name: string, setup: () => Promise<ConformanceFi
     });
 
     it('reports an unknown path as not_found', async () => {
-      await rejectsWith(fx.adapter.read({ path: 'conformance/absent', signal: signal() }), 'not_found');
+      await rejectsKind(fx.adapter.read({ path: 'conformance/absent', signal: signal() }), 'not_found');
     });
 
     it('selects a field of a structured secret, and a missing field is not_found', async function () {
@@ -63,22 +53,22 @@ export function describeAdapter(name: string, setup: () => Promise<ConformanceFi
       await fx.seed('conformance/structured', { username: 'app', password: 'pw-value-1' });
       const secret = await fx.adapter.read({ path: 'conformance/structured', field: 'password', signal: signal() });
       assert.equal(secret.value, 'pw-value-1');
-      await rejectsWith(fx.adapter.read({ path: 'conformance/structured', field: 'nope', signal: signal() }), 'not_found');
+      await rejectsKind(fx.adapter.read({ path: 'conformance/structured', field: 'nope', signal: signal() }), 'not_found');
     });
 
     it('maps a backend permission error to permission_denied, never to not_found', async function () {
       if (fx.deniedPath === undefined) this.skip();
-      await rejectsWith(fx.adapter.read({ path: fx.deniedPath, signal: signal() }), 'permission_denied');
+      await rejectsKind(fx.adapter.read({ path: fx.deniedPath, signal: signal() }), 'permission_denied');
     });
 
     it('maps throttling and outages to retryable errors', async function () {
       if (fx.setFault === undefined) this.skip();
       await fx.seed('conformance/faulty', 'value-behind-fault');
       fx.setFault('throttled');
-      const throttled = await rejectsWith(fx.adapter.read({ path: 'conformance/faulty', signal: signal() }), 'throttled');
+      const throttled = await rejectsKind(fx.adapter.read({ path: 'conformance/faulty', signal: signal() }), 'throttled');
       assert.equal(throttled.retryable, true);
       fx.setFault('unavailable');
-      const down = await rejectsWith(fx.adapter.read({ path: 'conformance/faulty', signal: signal() }), 'unavailable');
+      const down = await rejectsKind(fx.adapter.read({ path: 'conformance/faulty', signal: signal() }), 'unavailable');
       assert.equal(down.retryable, true);
       fx.setFault(null);
       assert.equal((await fx.adapter.read({ path: 'conformance/faulty', signal: signal() })).value, 'value-behind-fault');
@@ -86,8 +76,8 @@ export function describeAdapter(name: string, setup: () => Promise<ConformanceFi
 
     it('keeps secret values and backend text out of error messages', async () => {
       await fx.seed('conformance/leak', 'value-that-must-not-leak');
-      const err = await rejectsWith(fx.adapter.read({ path: 'conformance/leak', field: 'x', signal: signal() }), 'not_found').catch(
-        async () => rejectsWith(fx.adapter.read({ path: 'conformance/leak-absent', signal: signal() }), 'not_found'),
+      const err = await rejectsKind(fx.adapter.read({ path: 'conformance/leak', field: 'x', signal: signal() }), 'not_found').catch(
+        async () => rejectsKind(fx.adapter.read({ path: 'conformance/leak-absent', signal: signal() }), 'not_found'),
       );
       for (const text of [err.message, err.reason, err.publicMessage]) assert.ok(!text.includes('value-that-must-not-leak'));
       assert.equal(err.message, err.publicMessage, 'the client-facing message is the coarse public one');
