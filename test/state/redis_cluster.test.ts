@@ -9,11 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import type { StateStore } from '../../src/state/contract.ts';
-import { createRedisStateStore } from '../../src/state/redis/index.ts';
 import { freePort } from '../helpers/redis_server.ts';
 import { describeStateStore } from './describe_state_store.ts';
-import { newMasterKey, testConfig } from './redis_fixture.ts';
+import { redisFixture, testConfig } from './redis_fixture.ts';
 
 let node: ChildProcess | undefined;
 let port = 0;
@@ -72,20 +70,5 @@ describe('redis cluster (one node, all slots)', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  describeStateStore('redis cluster', async () => {
-    const config = testConfig({ url: undefined, cluster: { nodes: [{ host: '127.0.0.1', port }] } });
-    const env = { CG_MK1: newMasterKey() };
-    const stores: StateStore[] = [await createRedisStateStore(config, { env })];
-    return {
-      store: stores[0]!,
-      now: Date.now,
-      advance: async (ms) => void (await delay(ms)),
-      peer: async () => {
-        const other = await createRedisStateStore(config, { env });
-        stores.push(other);
-        return other;
-      },
-      close: async () => void (await Promise.all(stores.map((s) => s.close()))),
-    };
-  });
+  describeStateStore('redis cluster', () => redisFixture(testConfig({ url: undefined, cluster: { nodes: [{ host: '127.0.0.1', port }] } })));
 });

@@ -24,9 +24,11 @@ export function testConfig(overrides: Partial<RedisConfig> = {}): RedisConfig {
   };
 }
 
-/** Fixture for the conformance suite: real clock (Redis TTLs and idle times run on it), real waits. */
-export async function redisFixture(): Promise<StateFixture> {
-  const config = testConfig();
+/**
+ * Fixture for the conformance suite: real clock (Redis TTLs and idle times run on it), real waits. `config`
+ * picks the topology (the standalone test Redis by default).
+ */
+export async function redisFixture(config: RedisConfig = testConfig()): Promise<StateFixture> {
   const env = { CG_MK1: newMasterKey() };
   const stores: StateStore[] = [await createRedisStateStore(config, { env })];
   return {
