@@ -3,9 +3,9 @@
  * its successor's `prev` was modified; a second line with an existing seq was inserted; a gap in seq means
  * deleted lines; a seq that goes backwards means reordered lines; a last line without newline is a torn tail.
  */
-import { hash } from 'node:crypto';
 import { isCanonicalJsonText } from '../envelope/canonical.ts';
 import { GENESIS_PREV } from './event_line.ts';
+import { lineAndLeafHash } from './merkle.ts';
 import type { Finding } from './findings.ts';
 import type { LogLine } from './log_files.ts';
 
@@ -145,19 +145,6 @@ export function parseLine(text: string): ParsedLine {
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return 'no valid seq';
   if (typeof prev !== 'string' || !/^[0-9a-f]{64}$/.test(prev)) return 'no valid prev';
   if (typeof origin !== 'string' || typeof time !== 'string') return 'no origin or time';
-  const { chain, leaf } = lineHashes(text);
+  const { chain, leaf } = lineAndLeafHash(text);
   return { seq, prev, hash: chain, origin, time, leaf, canonical: isCanonicalJsonText(text, event) };
 }
-
-// One scratch buffer holds 0x00 ‖ line: the line's bytes give the chain hash, the whole the Merkle leaf hash
-// (RFC 6962: SHA-256(0x00 ‖ line)), so each line is encoded once and nothing is allocated per line.
-let scratch = Buffer.alloc(4096);
-
-function lineHashes(text: string): { chain: string; leaf: Buffer } {
-  if (scratch.length < text.length * 3 + 1) scratch = Buffer.alloc(text.length * 3 + 1);
-  scratch[0] = 0x00;
-  const length = scratch.write(text, 1, 'utf8');
-  return { chain: hash('sha256', scratch.subarray(1, length + 1), 'hex'), leaf: hash('sha256', scratch.subarray(0, length + 1), 'buffer') };
-}
-
-

@@ -12,10 +12,31 @@ const NODE_PREFIX = Buffer.of(1);
 
 // One-shot crypto.hash over one buffer: a Hash object per leaf and node dominated verification time.
 
+// One scratch buffer holds 0x00 ‖ line: a line is encoded once, with no allocation, for its leaf hash and, in
+// verification, its chain hash too.
+let lineInput = Buffer.alloc(4096);
+
+/** Writes 0x00 ‖ UTF-8 of `line` into the scratch buffer; returns the line's byte length. */
+function encodeLine(line: string): number {
+  // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
+  if (lineInput.length < line.length * 3 + 1) lineInput = Buffer.alloc(line.length * 3 + 1);
+  lineInput[0] = 0x00;
+  return lineInput.write(line, 1, 'utf8');
+}
+
 /** Hash of a leaf (an audit line's UTF-8 bytes, without newline). */
 export function leafHash(data: Buffer | string): Buffer {
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  return hash('sha256', Buffer.concat([LEAF_PREFIX, bytes], bytes.length + 1), 'buffer');
+  if (typeof data === 'string') return hash('sha256', lineInput.subarray(0, encodeLine(data) + 1), 'buffer');
+  return hash('sha256', Buffer.concat([LEAF_PREFIX, data], data.length + 1), 'buffer');
+}
+
+/**
+ * Both hashes of an audit line from one encoding: `chain`, the hex SHA-256 of its bytes that the next line
+ * records as `prev`, and `leaf`, its Merkle leaf hash. Verification needs both for every line.
+ */
+export function lineAndLeafHash(line: string): { chain: string; leaf: Buffer } {
+  const length = encodeLine(line);
+  return { chain: hash('sha256', lineInput.subarray(1, length + 1), 'hex'), leaf: hash('sha256', lineInput.subarray(0, length + 1), 'buffer') };
 }
 
 // Interior nodes are always 0x01 ‖ 32 bytes ‖ 32 bytes: one scratch buffer instead of a concatenation per node

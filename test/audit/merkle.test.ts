@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { CompactRange, MerkleTree, leafHash, verifyConsistency, verifyInclusion } from '../../src/audit/merkle.ts';
+import { CompactRange, MerkleTree, leafHash, lineAndLeafHash, verifyConsistency, verifyInclusion } from '../../src/audit/merkle.ts';
 
 interface Vectors {
   leaves: string[];
@@ -52,6 +53,25 @@ describe('RFC 6962 Merkle tree (transparency-dev/merkle vectors)', () => {
         assert.ok(verifyConsistency(m, size, big.root(m), big.root(size), big.consistencyProof(m, size)));
         if (m < size) assert.ok(!verifyConsistency(m, size, big.root(size), big.root(m), big.consistencyProof(m, size)));
       }),
+    );
+  });
+});
+
+describe('line hashes from the shared scratch buffer', () => {
+  it('equal SHA-256 of the UTF-8 bytes (chain) and of 0x00 ‖ bytes (leaf), long and non-ASCII lines included (property)', () => {
+    const line = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ minLength: 5000, maxLength: 9000 }));
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 4 }), (lines) => {
+        for (const text of lines) {
+          const bytes = Buffer.from(text, 'utf8');
+          const { chain, leaf } = lineAndLeafHash(text);
+          assert.equal(chain, createHash('sha256').update(bytes).digest('hex'));
+          assert.deepEqual(leaf, createHash('sha256').update(Buffer.concat([Buffer.of(0), bytes])).digest());
+          assert.deepEqual(leafHash(text), leaf);
+          assert.deepEqual(leafHash(bytes), leaf);
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 });
