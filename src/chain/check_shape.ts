@@ -23,7 +23,9 @@ export function checkShape(state: ResolveState): void {
     throw deny('malformed', 'shape', `envelope schema: ${why}`, why);
   }
   const envelope = result.data;
-  // The payload's bytes as sent must already be its RFC 8785 form (checked on the parsed value, in source order).
+  // The payload's bytes as sent must already be its RFC 8785 form, checked on the parsed value (source order)
+  // rather than by canonicalising the schema's output again: the schema returns its input unchanged (strict
+  // objects, no defaults or transforms; test/unit/envelope_schema.test.ts holds it to that).
   const canonical = parsed.spans.payload;
   if (canonical === undefined || !isCanonicalJsonText(canonical, (parsed.value as { payload: unknown }).payload)) {
     throw deny('malformed', 'shape', 'payload is not in RFC 8785 canonical form', 'payload must be sent exactly as issued (RFC 8785 canonical JSON)');
