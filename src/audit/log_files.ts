@@ -49,6 +49,16 @@ export interface LogLine {
 
 const CHUNK_BYTES = 1 << 20;
 
+/** Calls `onLine` with each newline-terminated line of `data` from `start`; returns where the unterminated rest begins. */
+function eachLine(data: Buffer, start: number, onLine: (text: string) => void): number {
+  let from = start;
+  for (let nl = data.indexOf(0x0a, from); nl >= 0; nl = data.indexOf(0x0a, from)) {
+    onLine(data.toString('utf8', from, nl));
+    from = nl + 1;
+  }
+  return from;
+}
+
 /**
  * The lines of the given files in order, a chunk (about 1 MB) at a time, flagging a last line that lacks its
  * newline. Lines end at "\n" only: a raw "\r" stays in the line (no canonical line holds one), so a tampered line
@@ -67,11 +77,7 @@ export async function* readLineBatches(files: string[]): AsyncGenerator<LogLine[
         if (bytesRead === 0) break;
         const data = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
         const batch: LogLine[] = [];
-        let start = 0;
-        for (let nl = data.indexOf(0x0a, start); nl >= 0; nl = data.indexOf(0x0a, start)) {
-          batch.push({ file, lineNo: ++lineNo, text: data.toString('utf8', start, nl), complete: true });
-          start = nl + 1;
-        }
+        const start = eachLine(data, 0, (text) => batch.push({ file, lineNo: ++lineNo, text, complete: true }));
         carry = Buffer.from(data.subarray(start));
         if (batch.length > 0) yield batch;
       }
@@ -140,10 +146,7 @@ export async function readLineRange(files: readonly string[], sizes: readonly nu
         start = nl + 1;
       }
       let lineNo = 0;
-      for (let nl = data.indexOf(0x0a, start); nl >= 0; nl = data.indexOf(0x0a, start)) {
-        out.push({ fileIndex, lineNo: ++lineNo, text: data.toString('utf8', start, nl), complete: true });
-        start = nl + 1;
-      }
+      start = eachLine(data, start, (text) => out.push({ fileIndex, lineNo: ++lineNo, text, complete: true }));
       if (start < data.length) out.push({ fileIndex, lineNo: ++lineNo, text: data.toString('utf8', start), complete: false });
     } finally {
       await handle.close();
