@@ -32,6 +32,15 @@ export const redisConfigSchema = z.strictObject({
   command_timeout_ms: z.number().int().min(10).max(60_000).default(500),
   connect_timeout_ms: z.number().int().min(10).max(60_000).default(2000),
   master_keys: z.array(masterKey).min(1).describe('first is current; older ones decrypt only'),
+  // High availability (owned by src/state/redis/durability.ts and epoch.ts; docs/state.md "Topologies").
+  min_replicas_acked: z.number().int().min(0).max(16).optional()
+    .describe('replicas that must acknowledge (WAIT) each state change that guards a secret before it counts; 0 (default): none'),
+  replica_ack_timeout_ms: z.number().int().min(1).max(10_000).optional()
+    .describe('how long a change waits for those acknowledgements before failing closed (default 200)'),
+  epoch_check_interval_ms: z.number().int().min(100).max(60_000).optional()
+    .describe('how often the store epoch (wipe/rollback detection) is checked in the background (default 1000)'),
+  epoch_loss_hold_ms: z.number().int().min(0).max(600_000).optional()
+    .describe('after a lost store epoch, how long the store stays unavailable before re-seeding and adopting a new epoch (default 5000)'),
 });
 
 export const stateConfigSchema = z.discriminatedUnion('kind', [

@@ -9,7 +9,8 @@ import { GatewayError } from '../errors.ts';
 /** Thrown when the store cannot be reached in bounded time. The gateway answers 503 and releases nothing. */
 export class StateUnavailableError extends GatewayError {
   constructor(reason: string, cause?: unknown) {
-    super('unavailable', { reason: `state store: ${reason}`, cause });
+    // Retry-After: 1 — a failover or reconnect is usually over within seconds; the client should come back.
+    super('unavailable', { reason: `state store: ${reason}`, cause, retryAfter: 1 });
     this.name = 'StateUnavailableError';
   }
 }
