@@ -1,12 +1,13 @@
 /**
  * The adapter registry, in the spirit of Vault's plugin catalog: built-in kinds are registered explicitly at
- * start-up, and an out-of-tree plugin is loaded only if its file hashes to the SHA-256 pinned in config.
+ * start-up, and an out-of-tree plugin is loaded only if every file of its folder matches the manifest whose
+ * SHA-256 is pinned in config.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { realpath } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import type { AdapterFactory } from './contract.ts';
+import { verifyPluginFolder } from './plugin/manifest.ts';
+import { importVerified } from './plugin/verified_loader.ts';
 
 /** Holds the adapter kinds this gateway knows. A duplicate kind is a start-up error, never a silent override. */
 export class AdapterRegistry {
@@ -49,11 +50,10 @@ function assertFactoryShape(value: unknown, label: string): asserts value is Ada
 }
 
 /**
- * Loads a plugin adapter: hashes the module file, refuses it unless the digest equals the pinned one, then
- * imports it and checks that its `adapter` export is an AdapterFactory.
- *
- * The bytes hashed are the bytes imported only if nobody rewrites the file in between; plugin files belong in
- * a directory only the gateway's operator can write, as with Vault's plugin directory.
+ * Loads a plugin adapter. The pin is the SHA-256 of the plugin's manifest (`crefgate-plugin.json` beside the
+ * module), which lists the SHA-256 of every file in the module's folder: the folder is verified (no unlisted
+ * file, no changed file, no symlink out of it), then the module graph is imported from the verified bytes with
+ * imports outside the folder refused, and its `adapter` export is checked to be an AdapterFactory.
  */
 export async function loadPluginFactory(modulePath: string, sha256: string): Promise<AdapterFactory> {
   const absolute = resolve(modulePath);
@@ -61,15 +61,11 @@ export async function loadPluginFactory(modulePath: string, sha256: string): Pro
   if (!/^[0-9a-f]{64}$/.test(expected)) {
     throw new Error(`plugin ${absolute}: pinned sha256 must be 64 hex digits`);
   }
-  const bytes = await readFile(absolute);
-  const actual = createHash('sha256').update(bytes).digest('hex');
-  if (actual !== expected) {
-    throw new Error(`plugin ${absolute} refused: sha256 is ${actual}, but config pins ${expected}`);
-  }
-  // The query string makes the import key unique to this digest, so a module cached under an older digest
-  // is never reused for a file that now hashes differently.
-  const url = `${pathToFileURL(absolute).href}?sha256=${actual}`;
-  const loaded = (await import(url)) as { adapter?: unknown };
+  const real = await realpath(absolute).catch(() => {
+    throw new Error(`plugin ${absolute}: module not found`);
+  });
+  const plugin = await verifyPluginFolder(dirname(real), expected, `plugin ${absolute}`);
+  const loaded = (await importVerified(plugin, basename(real), expected)) as { adapter?: unknown };
   assertFactoryShape(loaded.adapter, `plugin ${absolute}: export "adapter"`);
   return loaded.adapter;
 }

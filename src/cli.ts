@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerAuditCommands } from './cli/audit_commands.ts';
 import { registerClientCommands } from './cli/client_commands.ts';
 import { registerDocsCommands } from './cli/docs_commands.ts';
+import { registerPluginCommands } from './cli/plugin_commands.ts';
 import { registerSecretsCommands } from './cli/secrets_commands.ts';
 import { registerServeCommands } from './cli/serve.ts';
 import { ConfigError } from './config/load.ts';
@@ -15,6 +16,7 @@ registerClientCommands(program);
 registerSecretsCommands(program);
 registerAuditCommands(program);
 registerDocsCommands(program);
+registerPluginCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Users see a one-line reason; a stack trace only helps us, and may carry paths or values they did not ask for.

@@ -108,8 +108,11 @@ const route = z.strictObject({
 });
 
 const plugin = z.strictObject({
-  module: z.string().describe('path of an ES module exporting `adapter` (an AdapterFactory)'),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).describe('pinned SHA-256 of the module file'),
+  module: z.string().describe('path of an ES module exporting `adapter` (an AdapterFactory), in its own folder'),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .describe('pinned SHA-256 of crefgate-plugin.json beside the module, which pins every file of the folder (`crefgate plugin pin`)'),
 });
 
 export const configSchema = z.strictObject({
