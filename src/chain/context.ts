@@ -5,6 +5,16 @@ import type { Identity } from '../identity/identity.ts';
 import type { ResolvedRoute } from '../routing/router.ts';
 import type { ExecutorRecord } from '../state/contract.ts';
 
+/** A nonce reservation made at step 8: what the commit consumes or a failure releases. */
+export interface Reservation {
+  nonceKey: string;
+  jobId: string;
+  /** Owner token (the request id): only this request may consume or release it. */
+  owner: string;
+  /** Epoch ms until which the nonce is held (src/state/retention.ts nonceRetainUntilMs). */
+  retainUntil: number;
+}
+
 export interface ResolveState {
   requestId: string;
   /** Request time, epoch ms (one clock reading for the whole chain). */
@@ -22,7 +32,7 @@ export interface ResolveState {
   /** Step 7: the policy rule that allowed each cref, in order (for the audit line). */
   policyRules?: string[];
   /** Set once step 8 reserved the nonce: the owner token used to consume or release it. */
-  reservation?: { nonceKey: string; jobId: string; owner: string };
+  reservation?: Reservation;
 }
 
 /** The parts of a ResolveState that are guaranteed after the whole chain ran. */

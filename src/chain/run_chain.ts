@@ -38,6 +38,6 @@ export async function runChain(state: ResolveState, deps: ChainDeps): Promise<Ch
   await step('token', () => verifyToken(state, deps.keyring, deps.tokenPolicy));
   await step('binding', () => checkBinding(state));
   await step('scope', () => checkScope(state, deps.policy, deps.router));
-  await step('nonce', () => burnNonce(state, deps.state, deps.now));
+  await step('nonce', () => burnNonce(state, deps.state, deps.now, deps.tokenPolicy.clockSkewSeconds));
   return state as CheckedResolve;
 }

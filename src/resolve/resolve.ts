@@ -30,7 +30,7 @@ export interface ResolveResponse {
 async function rollback(services: GatewayServices, checked: CheckedResolve, fetched: Fetched[], leases: LeaseRecord[], commitUnknown: boolean): Promise<void> {
   await Promise.allSettled(leases.map((l) => services.state.leases.revoke(l.leaseId)));
   await abandonDynamic(services, fetched, new Map(leases.map((l) => [l.alias, l.leaseId])), 'resolve_aborted');
-  if (checked.reservation !== undefined) await releaseEventually(services, checked.reservation, checked.claims.exp * 1000, commitUnknown);
+  if (checked.reservation !== undefined) await releaseEventually(services, checked.reservation, commitUnknown);
 }
 
 /** Runs the resolve; on success the response may be sent (its audit event is durable, its nonce consumed). */

@@ -47,9 +47,10 @@ export type ReserveOutcome = 'reserved' | 'replayed' | 'job_unknown' | 'job_comp
 export interface NonceStore {
   /**
    * Atomically: the job exists and is open, and the nonce was never seen → reserve it for `owner` until
-   * `expiresAt` (epoch ms, the token's `exp`). Exactly one caller across all replicas gets 'reserved'.
+   * `retainUntil` (epoch ms: the last instant any replica accepts the token plus a margin, from
+   * src/state/retention.ts `nonceRetainUntilMs`; never the bare `exp`). Exactly one caller gets 'reserved'.
    */
-  reserve(nonceKey: string, jobId: string, owner: string, expiresAt: number): Promise<ReserveOutcome>;
+  reserve(nonceKey: string, jobId: string, owner: string, retainUntil: number): Promise<ReserveOutcome>;
   /** Marks a reservation held by `owner` as consumed (kept until its expiry). False if not held by owner. */
   consume(nonceKey: string, jobId: string, owner: string): Promise<boolean>;
   /** Drops a reservation held by `owner` so the executor may retry the same envelope. Never a consumed nonce. */

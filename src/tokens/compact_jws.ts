@@ -8,7 +8,7 @@
 import { verify } from 'node:crypto';
 import { deny } from '../errors.ts';
 import type { SigningKey } from './keyring.ts';
-import type { TokenPolicy } from './request_token.ts';
+import { tokenRefusedFromMs, type TokenPolicy } from './request_token.ts';
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -69,6 +69,7 @@ export function checkRegisteredClaims(claims: Record<string, unknown>, policy: T
   const nbf = numericDate(claims, 'nbf');
   if (nbf !== undefined && nbf > now + tolerance) throw claimFailed('nbf', 'check_failed');
   const exp = numericDate(claims, 'exp');
-  if (exp !== undefined && exp <= now - tolerance) throw deny('expired', 'token', 'token expired');
+  // The same function fixes how long the nonce is held (src/state/retention.ts): never change one without the other.
+  if (exp !== undefined && nowMs >= tokenRefusedFromMs(exp, tolerance)) throw deny('expired', 'token', 'token expired');
   return claims;
 }

@@ -21,6 +21,16 @@ export interface TokenPolicy {
   maxLifetimeSeconds: number;
 }
 
+/**
+ * Epoch ms from which a token whose `exp` is `exp` (seconds) is refused, with `clockSkewSeconds` of tolerance: it
+ * is accepted at every instant before. The ONE rule shared by the token check (compact_jws.ts) and the nonce
+ * retention (src/state/retention.ts), so a nonce can never be forgotten while a replica still accepts its token.
+ * `ceil` keeps a fractional `exp` exact: the check compares whole seconds of the clock.
+ */
+export function tokenRefusedFromMs(exp: number, clockSkewSeconds: number): number {
+  return Math.ceil(exp + clockSkewSeconds) * 1000;
+}
+
 /** Signs request-token claims with the current key. */
 export async function signRequestToken(keyring: TokenKeyring, claims: RequestTokenClaims): Promise<string> {
   const key = keyring.current;

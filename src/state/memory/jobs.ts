@@ -30,7 +30,7 @@ export class MemoryJobsAndNonces {
       complete: async (jobId, at) => this.completeJob(jobId, at),
     };
     this.nonces = {
-      reserve: async (nonceKey, jobId, owner, expiresAt) => this.reserve(nonceKey, jobId, owner, expiresAt),
+      reserve: async (nonceKey, jobId, owner, retainUntil) => this.reserve(nonceKey, jobId, owner, retainUntil),
       // One map holds every nonce here, so the job id (which places a nonce in Redis Cluster) is not needed.
       consume: async (nonceKey, _jobId, owner) => this.consume(nonceKey, owner),
       release: async (nonceKey, _jobId, owner) => this.release(nonceKey, owner),
@@ -54,14 +54,14 @@ export class MemoryJobsAndNonces {
     return this.copyOf(job);
   }
 
-  private reserve(nonceKey: string, jobId: string, owner: string, expiresAt: number): ReserveOutcome {
+  private reserve(nonceKey: string, jobId: string, owner: string, retainUntil: number): ReserveOutcome {
     this.sweepIfDue();
     const job = this.liveJob(jobId);
     if (job === undefined) return 'job_unknown';
     if (job.completedAt !== undefined) return 'job_completed';
     if (this.liveNonce(nonceKey) !== undefined) return 'replayed';
     const now = this.now();
-    this.nonceMap.set(nonceKey, { owner, consumed: false, keepUntil: now + nonceTtlMs(expiresAt, now) });
+    this.nonceMap.set(nonceKey, { owner, consumed: false, keepUntil: now + nonceTtlMs(retainUntil, now) });
     return 'reserved';
   }
 

@@ -1,6 +1,6 @@
 /**
  * Jobs and nonces in Redis. A job and every nonce burned against it share the hash tag `{job:<id>}`, so the
- * reservation is ONE Lua script: job exists, job open, nonce absent → SET NX PX until the token's exp.
+ * reservation is ONE Lua script: job exists, job open, nonce absent → SET NX PX until the retention deadline.
  */
 import { GatewayError } from '../../errors.ts';
 import type { JobRecord, JobStore, NonceStore, ReserveOutcome } from '../contract.ts';
@@ -85,9 +85,9 @@ export function createRedisJobs(client: RedisCaller, keys: RedisKeys, guard: Gua
  */
 export function createRedisNonces(client: RedisCaller, keys: RedisKeys, guard: Guard, now: () => number): NonceStore {
   return {
-    reserve: (nonceKey, jobId, owner, expiresAt) =>
+    reserve: (nonceKey, jobId, owner, retainUntil) =>
       guard('nonces.reserve', async () => {
-        const ttl = nonceTtlMs(expiresAt, now());
+        const ttl = nonceTtlMs(retainUntil, now());
         return (await runScript(client, RESERVE, [keys.job(jobId), keys.nonce(jobId, nonceKey)], [owner, ttl])) as ReserveOutcome;
       }),
     consume: (nonceKey, jobId, owner) =>
