@@ -7,6 +7,9 @@ import type { RedisConfig } from '../config.ts';
 import { StateUnavailableError, type StateStore } from '../contract.ts';
 import { connectClient, createClient, type RedisClient } from './connect.ts';
 import { createRedisCounters, createRedisSets } from './counters.ts';
+import { durableCaller } from './durability.ts';
+import { StoreEpoch } from './epoch.ts';
+import { gateByEpoch } from './epoch_gate.ts';
 import { createRedisExecutors } from './executors.ts';
 import { guarded } from './guard.ts';
 import { createRedisJoinTokens } from './join_tokens.ts';
@@ -32,6 +35,20 @@ export interface RedisStateOptions {
  */
 const COMMANDS_PER_OPERATION = 4;
 
+/** What the HA layer adds to a Redis store, for the gateway's wiring (see storeHa). */
+export interface RedisStoreHa {
+  epoch: StoreEpoch;
+  /** The same store without the epoch gate: for the recovery hooks that run while the gate is closed. */
+  ungated: StateStore;
+}
+
+const haOf = new WeakMap<StateStore, RedisStoreHa>();
+
+/** The HA handles of a store built by createRedisStateStore (undefined for any other store). */
+export function storeHa(store: StateStore): RedisStoreHa | undefined {
+  return haOf.get(store);
+}
+
 /** Connects to Redis and returns the shared StateStore. Throws StateUnavailableError if Redis cannot be reached. */
 export async function createRedisStateStore(config: RedisConfig, options: RedisStateOptions = {}): Promise<StateStore> {
   const env = options.env ?? process.env;
@@ -51,36 +68,55 @@ export async function createRedisStateStore(config: RedisConfig, options: RedisS
   await connectClient(client, config.connect_timeout_ms);
 
   const caller = client as unknown as RedisCaller;
+  const ackTimeoutMs = config.replica_ack_timeout_ms ?? 200;
+  if ((config.min_replicas_acked ?? 0) > 0 && ackTimeoutMs >= config.command_timeout_ms) {
+    client.disconnect();
+    throw new StateUnavailableError('state.redis.replica_ack_timeout_ms must be below command_timeout_ms (WAIT runs inside one command timeout)');
+  }
+  // Every state change that guards a secret waits for replica acknowledgements (docs/state.md, "Durability");
+  // counters and sets (rate limits, signals) do not: losing a few counts in a failover opens no door.
+  const durable = durableCaller(client, { replicas: config.min_replicas_acked ?? 0, timeoutMs: ackTimeoutMs });
   const keys = new RedisKeys(config.key_prefix);
   const deadlineMs = config.command_timeout_ms * COMMANDS_PER_OPERATION;
   const guard: Guard = (op, work) => guarded(op, deadlineMs, work);
+  const epoch = new StoreEpoch(durable, {
+    prefix: config.key_prefix,
+    intervalMs: config.epoch_check_interval_ms ?? 1000,
+    holdMs: config.epoch_loss_hold_ms ?? 5000,
+    now,
+    guard,
+  });
   try {
     await guard('revocations.init', () => ensureGroup(caller, keys));
+    await epoch.start();
   } catch (err) {
     client.disconnect();
     throw err;
   }
 
-  return {
-    kind: 'redis',
-    jobs: createRedisJobs(caller, keys, guard, now),
-    nonces: createRedisNonces(caller, keys, guard, now),
-    leases: createRedisLeases(caller, keys, guard, now),
-    revocations: createRedisRevocations(caller, keys, guard, now),
-    executors: createRedisExecutors(caller, keys, guard, box),
-    joinTokens: createRedisJoinTokens(caller, keys, guard),
+  const subStores = {
+    jobs: createRedisJobs(durable, keys, guard, now),
+    nonces: createRedisNonces(durable, keys, guard, now),
+    leases: createRedisLeases(durable, keys, guard, now),
+    revocations: createRedisRevocations(durable, keys, guard, now),
+    executors: createRedisExecutors(durable, keys, guard, box),
+    joinTokens: createRedisJoinTokens(durable, keys, guard),
     counters: createRedisCounters(caller, keys, guard),
     sets: createRedisSets(caller, keys, guard),
+  };
+  const lifecycle = {
     async health() {
       try {
-        await guarded('health', config.command_timeout_ms, () => caller.call('PING'));
-        return { ok: true, detail: `redis ${client.status}` };
+        // The epoch check is the ping: a store that answers but forgot everything is not healthy.
+        await epoch.verify();
+        return { ok: true, detail: `redis ${client.status}, epoch ${epoch.current.slice(0, 6)}` };
       } catch (err) {
-        const reason = err instanceof StateUnavailableError ? err.reason : 'ping failed';
+        const reason = err instanceof StateUnavailableError ? err.reason : 'epoch check failed';
         return { ok: false, detail: lastError === undefined ? reason : `${reason} (last error: ${lastError})` };
       }
     },
     async close() {
+      epoch.stop();
       try {
         await guarded('close', config.command_timeout_ms, () => client.quit());
       } catch {
@@ -90,4 +126,19 @@ export async function createRedisStateStore(config: RedisConfig, options: RedisS
       }
     },
   };
+  const ungated: StateStore = { kind: 'redis', ...subStores, ...lifecycle };
+  const store: StateStore = {
+    kind: 'redis',
+    jobs: gateByEpoch('jobs', subStores.jobs, epoch),
+    nonces: gateByEpoch('nonces', subStores.nonces, epoch),
+    leases: gateByEpoch('leases', subStores.leases, epoch),
+    revocations: gateByEpoch('revocations', subStores.revocations, epoch),
+    executors: gateByEpoch('executors', subStores.executors, epoch),
+    joinTokens: gateByEpoch('joinTokens', subStores.joinTokens, epoch),
+    counters: gateByEpoch('counters', subStores.counters, epoch),
+    sets: gateByEpoch('sets', subStores.sets, epoch),
+    ...lifecycle,
+  };
+  haOf.set(store, { epoch, ungated });
+  return store;
 }
