@@ -92,7 +92,8 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     ca: readFileSync(file(config.gateway.tls.client_ca_file)),
   };
 
-  const state = ops.wrapState(options.state ?? (await createStateStore(config.state, { now, configDir: baseDir })));
+  const rawState = options.state ?? (await createStateStore(config.state, { now, configDir: baseDir }));
+  const state = ops.wrapState(rawState);
   const audit = ops.wrapAudit(
     options.audit ?? (await createAuditTrail(config.audit, { configDir: baseDir, now, notice: (m) => logger.warn(m), observer: ops.auditObserver })),
   );
@@ -104,6 +105,21 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   const observeMount = rateLimiter === undefined ? ops.wrapMount : (m: string, a: ResilientAdapter) => limitMount(m, ops.wrapMount(m, a), rateLimiter);
   const mounts = await Mounts.build(config.mounts, registry, { stateDir: baseDir, configDir: baseDir }, observeMount);
   await seedExecutors(config.executors, state, baseDir, now(), (m) => logger.warn(m));
+  if (rawState.kind === 'redis') {
+    // A Redis store that lost its data (issue 22, docs/state.md): alert, metric, re-seed before a new epoch.
+    const { watchStoreLoss, lossMetrics } = await import('./state/redis/epoch_alert.ts');
+    watchStoreLoss(rawState, {
+      audit,
+      replica,
+      metrics: lossMetrics(ops.metrics.registry),
+      mounts: Object.keys(config.mounts).map((name) => {
+        const adapter = mounts.get(name) as { issue?: unknown; listIssued?: (signal: AbortSignal) => Promise<unknown[]> };
+        return { name, dynamic: typeof adapter.issue === 'function', listIssued: adapter.listIssued?.bind(adapter) };
+      }),
+      reseed: (store) => seedExecutors(config.executors, store, baseDir, now(), (m) => logger.warn(m)),
+      log: (message, facts) => logger.error(facts, message),
+    });
+  }
 
   const services: GatewayServices = {
     state,

@@ -15,6 +15,7 @@ import type { OidcVerifier } from '../identity/oidc/verify_oidc.ts';
 import { issueLeaf, type CertificateAuthority } from '../pki/ca.ts';
 import { publicKeyFromCsr } from '../pki/csr.ts';
 import type { GatewayServices } from '../services.ts';
+import { verifyAudited } from './bootstrap_context.ts';
 import { hashJoinToken } from './join_token_route.ts';
 
 export const certificateRequestSchema = z
@@ -56,7 +57,7 @@ export function certificateRoutes(router: Router<KoaState>, services: GatewaySer
     } else {
       via = 'oidc';
       if (!issuer.oidc.enabled) throw deny('unauthenticated', 'auth', 'no OIDC issuer is configured');
-      const workload = await issuer.oidc.verify(body.oidc_token!, now);
+      const workload = await verifyAudited(issuer.oidc, ctx.state, body.oidc_token!, now);
       ctx.state.identity = workload;
       if (workload.id !== id) throw deny('forbidden', 'auth', `OIDC token maps to executor ${workload.id}, not ${id}`);
       tenant = workload.tenant!;

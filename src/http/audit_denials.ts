@@ -25,7 +25,7 @@ export function auditDenials(audit: AuditTrail): Middleware<KoaState> {
           step: err.step,
           reason: err.reason,
           actor: identity === undefined
-            ? { type: 'unknown', id: 'unknown', auth: 'none' }
+            ? (ctx.state.claimedActor ?? { type: 'unknown', id: 'unknown', auth: 'none' })
             : actorOf(identity),
           request_id: ctx.state.requestId,
           source: ctx.request.ip,

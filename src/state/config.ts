@@ -40,7 +40,7 @@ export const redisConfigSchema = z.strictObject({
   epoch_check_interval_ms: z.number().int().min(100).max(60_000).optional()
     .describe('how often the store epoch (wipe/rollback detection) is checked in the background (default 1000)'),
   epoch_loss_hold_ms: z.number().int().min(0).max(600_000).optional()
-    .describe('after a lost store epoch, how long the store stays unavailable before re-seeding and adopting a new epoch (default 5000)'),
+    .describe('after a lost store epoch, how long the store stays unavailable before re-seeding and adopting a new epoch (default 3000)'),
 });
 
 export const stateConfigSchema = z.discriminatedUnion('kind', [

@@ -10,6 +10,8 @@ import { refused } from '../helpers/assertions.ts';
 import { bootstrapCall } from '../helpers/bootstrap.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { startOidcEmulator, type OidcEmulator } from '../emulators/oidc/server.ts';
+import { oidcConfigSchema } from '../../src/identity/oidc/config.ts';
+import type { CrefgateError } from '../../src/client/index.ts';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -17,6 +19,8 @@ describe('workload OIDC identity', () => {
   let gw: TestGateway;
   let gha: OidcEmulator;
   let stranger: OidcEmulator;
+  // A second trusted issuer configured with the schema's defaults (no test-only cooldown), for rotation timing.
+  let rot: OidcEmulator;
   const main = { repository: 'org/app', ref: 'refs/heads/main', sha: 'a'.repeat(40), workflow: 'deploy' };
   const issue = (executor = 'exec-gha', crefs: Record<string, string> = { npm: 'cref://tenant_abc/npm_token' }) =>
     gw.client('coordinator').issueJob({ tenant: 'tenant_abc', executor, crefs, ttl: 600 });
@@ -25,6 +29,7 @@ describe('workload OIDC identity', () => {
   before(async () => {
     gha = await startOidcEmulator({ path: '/gha' });
     stranger = await startOidcEmulator();
+    rot = await startOidcEmulator({ path: '/rot' });
     gw = await startGateway({
       mutate(config) {
         config.bootstrap = { host: '127.0.0.1', port: 0, ca_cert_file: 'pki/ca.crt', ca_key_file: 'pki/ca.key', certificate_lifetime_seconds: 86_400, join_token_ttl_seconds: 600 };
@@ -34,7 +39,9 @@ describe('workload OIDC identity', () => {
             { executor: 'exec-gha', tenant: 'tenant_abc', claims: { repository: 'org/app' } },
             { executor: 'exec-01', tenant: 'tenant_abc', claims: { repository: 'org/legacy' } },
           ],
-        }];
+        }, ...oidcConfigSchema.parse({
+          issuers: [{ issuer: rot.issuer, audiences: ['crefgate'], executors: [{ executor: 'exec-gha', tenant: 'tenant_abc', claims: { repository: 'org/app' } }] }],
+        }).issuers];
         config.tenants.tenant_abc!.grants = [
           { id: 'deploy-from-main', effect: 'allow', executors: ['exec-gha'], claims: { ref: ['refs/heads/main'], workflow: ['deploy'] }, crefs: ['cref://tenant_abc/npm_token'] },
         ];
@@ -46,6 +53,7 @@ describe('workload OIDC identity', () => {
     await gw.close();
     await gha.close();
     await stranger.close();
+    await rot.close();
   });
 
   it('resolves with a token whose claims map to the executor and satisfy the grant (keys found by discovery)', async () => {
@@ -78,8 +86,57 @@ describe('workload OIDC identity', () => {
     let line = await refused(gw, resolveWith(await issue(), await gha.sign({ ...main, aud: 'someone-else' })), 'unauthenticated', 'tls');
     assert.match(line.reason!, /claim aud/);
     const old = Math.floor(Date.now() / 1000) - 3600;
-    line = await refused(gw, resolveWith(await issue(), await gha.sign(main, { nowSeconds: old })), 'expired', 'tls');
-    assert.match(line.reason!, /expired/);
+    const expired = resolveWith(await issue(), await gha.sign(main, { nowSeconds: old }));
+    line = await refused(gw, expired, 'expired', 'tls');
+    assert.match(line.reason!, /identity token expired/);
+    // Regression (issue 15.5): the client read "the envelope or job has expired" for its expired identity token.
+    const err = (await expired.then(() => assert.fail('expired token accepted'), (e: unknown) => e)) as CrefgateError;
+    assert.match(err.message, /identity token \(OIDC\) expired, not the envelope/);
+  });
+
+  // Regression (issue 15.5): with the default 30 s cooldown, a token signed with a freshly rotated key was
+  // refused for up to 30 s after the last JWKS fetch. The default now refetches at most once per 5 s per issuer.
+  it('honours an issuer key rotation within seconds under the default cooldown', async function () {
+    this.timeout(15_000);
+    await resolveWith(await issue(), await rot.sign(main)); // the JWKS is fetched now
+    await rot.rotate();
+    const rotatedAt = Date.now();
+    for (;;) {
+      const ok = await resolveWith(await issue(), await rot.sign(main)).then(() => true, () => false);
+      if (ok) break;
+      assert.ok(Date.now() - rotatedAt < 7000, 'a rotated key is still refused 7 s after the rotation');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  });
+
+  it('refetches the JWKS at most once per cooldown however many unknown kids arrive', async function () {
+    this.timeout(15_000);
+    await new Promise((r) => setTimeout(r, 5100)); // past the cooldown of the rotation test above
+    const before = rot.jwksFetches();
+    const envelope = await issue();
+    const tokens = await Promise.all(Array.from({ length: 20 }, (_, n) => rot.sign(main, { header: { kid: `random-${n}` } })));
+    const outcomes = await Promise.allSettled(tokens.map((token) => resolveWith(envelope, token)));
+    assert.ok(outcomes.every((o) => o.status === 'rejected' && (o.reason as CrefgateError).code === 'unauthenticated'));
+    const fetched = rot.jwksFetches() - before;
+    assert.ok(fetched >= 1 && fetched <= 1, `20 unknown kids fetched the JWKS ${fetched} times`);
+  });
+
+  // Regression (issue 15.5): a refused workload token was audited as an anonymous actor with nothing to trace it.
+  it('audits a refused token with its keyed digest and the issuer and subject it claimed', async () => {
+    const token = await gha.sign({ ...main, repository: 'org/fork', sub: 'repo:org/fork:ref:refs/heads/main' });
+    const line = await refused(gw, resolveWith(await issue(), token), 'unauthenticated', 'tls');
+    assert.deepEqual(line.actor, { type: 'unknown', id: 'claimed:repo:org/fork:ref:refs/heads/main', auth: 'oidc' });
+    const detail = line.detail as Record<string, unknown>;
+    assert.equal(detail.claimed_issuer, gha.issuer);
+    assert.equal(detail.claimed_subject, 'repo:org/fork:ref:refs/heads/main');
+    assert.equal(detail.claims_verified, false);
+    const sensitive = line.sensitive as Record<string, string>;
+    assert.equal(sensitive.oidc_token, gw.gateway.services.audit.hash(undefined, token));
+    assert.ok(!JSON.stringify(await gw.auditLines()).includes(token), 'the clear token reached the audit trail');
+    // A bearer that is no JWT at all still leaves its digest, with nothing claimed.
+    const junk = await refused(gw, resolveWith(await issue(), 'garbage'), 'unauthenticated', 'tls');
+    assert.deepEqual(junk.actor, { type: 'unknown', id: 'claimed:?', auth: 'oidc' });
+    assert.equal((junk.sensitive as Record<string, string>).oidc_token, gw.gateway.services.audit.hash(undefined, 'garbage'));
   });
 
   it('refuses alg confusion: HS256 keyed with the public key, alg none, and keys or key URLs in the header', async () => {

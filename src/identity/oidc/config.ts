@@ -37,7 +37,8 @@ const issuer = z.strictObject({
   algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'])).min(1).default(['RS256', 'ES256'])
     .describe('asymmetric only: HS* and none can never be configured'),
   max_token_age_seconds: z.number().int().min(1).max(86_400).optional().describe('refuse tokens whose iat is older'),
-  jwks_cooldown_seconds: z.number().int().min(0).max(3600).default(30).describe('least time between two JWKS refetches for an unknown kid'),
+  jwks_cooldown_seconds: z.number().int().min(0).max(300).default(5)
+    .describe('an unknown kid refetches the JWKS at once, but at most once per this many seconds per issuer: a rotated-in key is honoured within it, random kids cannot flood the issuer'),
   jwks_cache_seconds: z.number().int().min(1).max(86_400).default(600),
   executors: z.array(executorMapping).min(1).describe('first matching rule wins; no match: the token is refused'),
 });

@@ -1,7 +1,7 @@
 /**
  * Verification keys of one OIDC issuer: its JWKS through jose's remote key set (cached; refetched when a token
- * names an unknown kid, at most once per cooldown, so random kids cannot turn the gateway into a fetch
- * amplifier). Without a configured jwks_uri, the issuer's discovery document names it; the document must
+ * names an unknown kid, at most once per cooldown, default 5 s, so random kids cannot turn the gateway into a
+ * fetch amplifier). Without a configured jwks_uri, the issuer's discovery document names it; the document must
  * name the very same issuer, so a redirected or spoofed document cannot lend its keys to another issuer.
  */
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
@@ -24,20 +24,28 @@ async function discoverJwksUri(issuer: string): Promise<string> {
   return url.href;
 }
 
-/** The key resolver for one issuer; discovery (if needed) runs on first use and again after a failure. */
+/**
+ * The key resolver for one issuer. An unknown kid refetches the JWKS at once, at most once per cooldown (per
+ * issuer: one key set each), so a rotation is honoured within seconds and random kids cannot flood the issuer.
+ * Discovery (if needed) runs on first use; after a failure it is retried no sooner than the cooldown either.
+ */
 export function issuerKeys(config: OidcIssuerConfig): JWTVerifyGetKey {
+  const cooldownMs = config.jwks_cooldown_seconds * 1000;
   let keySet: Promise<JWTVerifyGetKey> | undefined;
+  let failedAt = Number.NEGATIVE_INFINITY;
   const load = async () => {
     const uri = config.jwks_uri ?? (await discoverJwksUri(config.issuer));
     return createRemoteJWKSet(new URL(uri), {
-      cooldownDuration: config.jwks_cooldown_seconds * 1000,
+      cooldownDuration: cooldownMs,
       cacheMaxAge: config.jwks_cache_seconds * 1000,
       timeoutDuration: FETCH_TIMEOUT_MS,
     });
   };
   return async (header, token) => {
+    if (keySet === undefined && Date.now() - failedAt < cooldownMs) throw new Error('issuer discovery failed moments ago');
     keySet ??= load().catch((err: unknown) => {
       keySet = undefined;
+      failedAt = Date.now();
       throw err;
     });
     return await (await keySet)(header, token);

@@ -89,9 +89,14 @@ export class OidcVerifier {
   }
 
   private explain(err: unknown): GatewayError {
-    if (err instanceof joseErrors.JWTExpired) return deny('expired', 'tls', 'oidc: token expired');
+    // The client's own credential expired, not its envelope: say so, or it would re-issue a job for nothing.
+    if (err instanceof joseErrors.JWTExpired) {
+      return deny('expired', 'tls', 'oidc: identity token expired', 'the workload identity token (OIDC) expired, not the envelope');
+    }
     if (err instanceof joseErrors.JWTClaimValidationFailed) return deny('unauthenticated', 'tls', `oidc: token claim ${err.claim} failed: ${err.reason}`);
-    if (err instanceof joseErrors.JWKSNoMatchingKey) return deny('unauthenticated', 'tls', 'oidc: no key of the issuer matches the token kid');
+    if (err instanceof joseErrors.JWKSNoMatchingKey) {
+      return deny('unauthenticated', 'tls', 'oidc: no key of the issuer matches the token kid (refetched at most once per jwks_cooldown_seconds)');
+    }
     if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) {
       return new GatewayError('unavailable', { step: 'tls', reason: `oidc: issuer keys unavailable (${err.code})`, cause: err });
     }

@@ -82,7 +82,7 @@ export async function createRedisStateStore(config: RedisConfig, options: RedisS
   const epoch = new StoreEpoch(durable, {
     prefix: config.key_prefix,
     intervalMs: config.epoch_check_interval_ms ?? 1000,
-    holdMs: config.epoch_loss_hold_ms ?? 5000,
+    holdMs: config.epoch_loss_hold_ms ?? 3000,
     now,
     guard,
   });

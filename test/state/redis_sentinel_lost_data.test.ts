@@ -1,0 +1,107 @@
+/**
+ * A store that lost its data is noticed, tried as an operator would: a gateway on its own redis-server, then the
+ * data goes (FLUSHALL, as after a restart without persistence or a replica promoted before its first sync).
+ * The next resolve answers 503 `unavailable` with Retry-After (never 401), issuance 503 (never 403), readiness
+ * fails, a `state_lost` alert naming the dynamic mounts is in the audit log and the metric says so; after the
+ * hold the config executors are re-seeded, a `state_reseeded` alert is recorded, and resolves work again.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { CrefgateError } from '../../src/client/index.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { rawPost } from '../helpers/raw_post.ts';
+import { RedisServer } from '../helpers/redis_server.ts';
+import { opsGet, sample } from '../ops/ops_helpers.ts';
+
+const HOLD_MS = 2500;
+
+async function readyIs(gw: TestGateway, ready: boolean, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const res = await opsGet(gw, '/v1/sys/ready');
+    if ((res.status === 200) === ready) return true;
+    if (Date.now() > deadline) return false;
+    await delay(50);
+  }
+}
+
+describe('redis state store: a store that lost its data is noticed', function () {
+  this.timeout(40_000);
+  let redis: RedisServer;
+  let keyDir: string;
+  let gw: TestGateway;
+
+  before(async () => {
+    redis = await RedisServer.start();
+    keyDir = await mkdtemp(path.join(tmpdir(), 'crefgate-lost-key-'));
+    await writeFile(path.join(keyDir, 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    gw = await startGateway({
+      mutate: (config) => {
+        config.state = {
+          kind: 'redis',
+          redis: {
+            url: redis.url, key_prefix: `lost${randomBytes(3).toString('hex')}:`, command_timeout_ms: 300, connect_timeout_ms: 1000,
+            master_keys: [{ key_id: 'm1', file: path.join(keyDir, 'master.key') }], epoch_loss_hold_ms: HOLD_MS,
+          },
+        };
+      },
+    });
+  });
+  after(async () => {
+    await gw?.close();
+    await redis?.stop();
+    await rm(keyDir, { recursive: true, force: true });
+  });
+
+  it('answers 503 (not 401/403), fails readiness and alerts after FLUSHALL; re-seeds config executors, then serves again', async () => {
+    const coordinator = gw.client('coordinator');
+    const executor = gw.client('executor');
+    const issue = () => coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { github: 'cref://tenant_abc/github_token' }, ttl: 600 });
+    const before = await issue();
+    const pending = await issue();
+    await executor.resolve(before, { hmacSecrets: gw.hmac });
+    assert.equal((await opsGet(gw, '/v1/sys/ready')).status, 200);
+
+    const admin = new Redis(redis.url);
+    try {
+      await admin.call('FLUSHALL');
+    } finally {
+      admin.disconnect();
+    }
+
+    // The very next resolve: the executor is "unknown" to the empty store, which must not become 401.
+    const raw = await rawPost(gw.dir, gw.url, '/v1/resolve', 'executor', JSON.stringify(pending));
+    assert.equal(raw.status, 503, raw.body);
+    assert.equal(JSON.parse(raw.body).error.code, 'unavailable');
+    assert.ok(Number(raw.headers['retry-after']) >= 1, 'Retry-After on 503');
+    await assert.rejects(issue(), (err) => err instanceof CrefgateError && err.status === 503 && err.code === 'unavailable');
+    assert.equal((await opsGet(gw, '/v1/sys/ready')).status, 503, 'readiness fails while the loss is handled');
+    const metrics = (await opsGet(gw, '/metrics')).text;
+    assert.equal(sample(metrics, 'crefgate_state_lost'), 1);
+    assert.equal(sample(metrics, 'crefgate_state_epoch_losses_total', { kind: 'wiped' }), 1);
+
+    await delay(200);
+    const lost = (await gw.auditLines()).find((l) => l.action === 'alert' && l.reason === 'state_lost');
+    assert.ok(lost !== undefined, 'a state_lost alert is in the audit log');
+    const detail = lost.detail as { kind: string; mounts_with_dynamic_credentials: string[] };
+    assert.equal(detail.kind, 'wiped');
+    assert.ok(Array.isArray(detail.mounts_with_dynamic_credentials));
+    const refused = (await gw.auditLines()).find((l) => l.action === 'resolve' && l.job_id === pending.payload.job_id);
+    assert.equal(refused?.code, 'unavailable');
+
+    // After the hold: the config executor is back (same HMAC secret from config), readiness too.
+    assert.ok(await readyIs(gw, true, HOLD_MS + 5000), 'readiness returns after the re-seed');
+    const reseeded = (await gw.auditLines()).find((l) => l.action === 'alert' && l.reason === 'state_reseeded');
+    assert.ok(reseeded !== undefined, 'a state_reseeded alert is in the audit log');
+    assert.ok(Array.isArray((reseeded.detail as { unreconciled_mounts: unknown }).unreconciled_mounts));
+    const after = await issue();
+    const result = await executor.resolve(after, { hmacSecrets: gw.hmac });
+    assert.match(result.secrets.github!.value as string, /^ghp_demo_/);
+    assert.equal(sample((await opsGet(gw, '/metrics')).text, 'crefgate_state_lost'), 0);
+  });
+});
