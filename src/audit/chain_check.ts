@@ -63,7 +63,7 @@ export function checkChain(lines: Iterable<LogLine>, expectFirstSeq?: number, pa
   const kept = consecutive ? entries : irregularSeqs(entries, findings);
   const firstSeq = kept.length === 0 ? undefined : kept.reduce((min, e) => Math.min(min, e.seq), kept[0]!.seq);
   if (expectFirstSeq !== undefined && firstSeq !== undefined && firstSeq > expectFirstSeq) {
-    findings.push({ kind: 'deleted', where: kept[0]!.where, seq: expectFirstSeq, message: `seq ${expectFirstSeq}..${firstSeq - 1} missing at the start` });
+    findings.push({ kind: 'deleted', where: kept[0]!.where, seq: expectFirstSeq, message: `${seqSpan(expectFirstSeq, firstSeq - 1)} missing at the start` });
   }
   if (!consecutive) gapFindings(kept, findings);
 
@@ -128,8 +128,13 @@ function gapFindings(kept: ChainEntry[], findings: Finding[]): void {
   const seqs = [...firstOf.keys()].sort((a, b) => a - b);
   for (let i = 1; i < seqs.length; i++) {
     const [a, b] = [seqs[i - 1]!, seqs[i]!];
-    if (b > a + 1) findings.push({ kind: 'deleted', where: firstOf.get(b)!.where, seq: a + 1, message: `seq ${a + 1}..${b - 1} missing` });
+    if (b > a + 1) findings.push({ kind: 'deleted', where: firstOf.get(b)!.where, seq: a + 1, message: `${seqSpan(a + 1, b - 1)} missing` });
   }
+}
+
+/** `seq 4` for one missing line, `seq 4..6` for several. */
+function seqSpan(first: number, last: number): string {
+  return first === last ? `seq ${first}` : `seq ${first}..${last}`;
 }
 
 /** One line on its own: JSON, the chain fields, canonical form, chain and leaf hashes. */

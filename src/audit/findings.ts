@@ -14,7 +14,11 @@ export type FindingKind =
   | 'bad_proof'
   | 'checkpoint_regression'
   | 'bad_manifest'
-  | 'missing_file';
+  | 'missing_file'
+  /** Events no valid checkpoint covers (a log without checkpoints, or a tail older than the checkpoint interval). */
+  | 'unattested'
+  /** `--witness-key`: the checkpoint covering the end of the log carries no valid cosignature of that witness. */
+  | 'unwitnessed';
 
 export interface Finding {
   kind: FindingKind;

@@ -1,15 +1,21 @@
 /**
  * The verification core shared by `audit verify` on a live log folder and on an export bundle: the hash chain,
  * checkpoint signatures against pinned keys and their validity windows, recomputed roots against every
- * checkpoint, consistency and inclusion proofs, monotonic checkpoint sizes and times, and what is unattested.
+ * checkpoint, consistency and inclusion proofs, monotonic checkpoint sizes and times, what no checkpoint
+ * attests, and (given witness keys) whether a witness cosigned the checkpoint that covers the end of the log.
+ *
+ * Nothing here trusts the data it checks: keys come from the caller, an event counts as attested only when the
+ * root of a validly signed checkpoint was recomputed from it (or its inclusion proof verified), and events that
+ * no checkpoint covers are a finding unless the caller explicitly allows them.
  */
-import { checkChain, type ParsedLine } from './chain_check.ts';
+import { checkChain, type ChainEntry, type ParsedLine } from './chain_check.ts';
 import type { BundleProofs } from './bundle_format.ts';
 import { parseCheckpointText, type Checkpoint } from './checkpoint.ts';
 import type { Finding } from './findings.ts';
 import type { LogLine } from './log_files.ts';
 import { CompactRange, verifyConsistency, verifyInclusion } from './merkle.ts';
-import { parseVerifierKey, verifyNote } from './note.ts';
+import { parseVerifierKey, verifyNote, type NoteVerifier } from './note.ts';
+import { verifyCosignatures } from '../witness/cosignature.ts';
 
 export interface TrustedKey {
   vkey: string;
@@ -31,16 +37,37 @@ export interface LogEvidence {
   proofs: BundleProofs;
   keys: TrustedKey[];
   trusted?: Checkpoint | undefined;
+  /** Events recorded before this instant (ms) must be attested; later ones may still await their checkpoint.
+   * Default: every event must be. */
+  attestBefore?: number | undefined;
+  /** Unattested events become a note instead of a finding (`--allow-unattested`). */
+  allowUnattested?: boolean | undefined;
+  /** Witnesses (tlog-cosignature keys) each of which must have cosigned a checkpoint covering the end of the log. */
+  witnesses?: NoteVerifier[] | undefined;
 }
 
 export interface EvidenceReport {
   origin: string | undefined;
   events: number;
+  /** Events whose checkpoint root was recomputed (or whose inclusion proof verified) against a valid checkpoint. */
   attested: number;
+  /** Events past the last valid checkpoint. */
+  unattested: number;
   findings: Finding[];
   notes: string[];
-  /** Root of the tree at every size reached while replaying the lines (contiguous sources). */
+  /** The checkpoints whose signature (and window, and cosignatures) verified, in file order. */
   checkpoints: Checkpoint[];
+  /** Per required witness: the largest checkpoint size it cosigned here whose root matched. */
+  witnessed: { witness: string; size: number }[];
+}
+
+interface Verified {
+  cp: Checkpoint;
+  where: string;
+  /** Names of the required witnesses whose cosignature on this checkpoint verified. */
+  cosigners: string[];
+  /** Its root was recomputed from the events here (or proven consistent with them, or an inclusion proof held). */
+  matched: boolean;
 }
 
 /** Verifies one log's lines against its checkpoints and proofs. */
@@ -49,134 +76,224 @@ export function verifyEvidence(ev: LogEvidence): EvidenceReport {
   const findings = ev.filtered ? chainFindings.filter((f) => f.kind !== 'deleted') : chainFindings;
   const notes: string[] = [];
   const origin = ev.origin ?? entries[0]?.origin;
-  const checkpoints = verifyCheckpoints(ev, origin, findings);
-  const lastSize = Math.max(0, ...checkpoints.map((c) => c.size));
+  const verified = verifyCheckpoints(ev, origin, findings);
+  const lastSize = Math.max(0, ...verified.map((v) => v.cp.size));
 
+  let attested = 0;
   if (ev.filtered) {
-    const bySize = new Map(checkpoints.map((c) => [c.size, c]));
+    const bySize = new Map(verified.map((v) => [v.cp.size, v]));
     const proofs = new Map(ev.proofs.inclusion.map((p) => [p.seq, p]));
     for (const entry of entries) {
-      const proof = proofs.get(entry.seq);
-      const cp = proof === undefined ? undefined : bySize.get(proof.size);
       if (entry.seq >= lastSize) continue;
-      if (proof === undefined || cp === undefined) {
-        findings.push({ kind: 'inserted', where: entry.where, seq: entry.seq, message: 'event has no inclusion proof in a checkpoint' });
-      } else if (!verifyInclusion(entry.seq, cp.size, entry.leaf, proof.proof.map(hexBuf), cp.root)) {
-        findings.push({ kind: 'modified', where: entry.where, seq: entry.seq, message: `event is not the leaf ${entry.seq} of checkpoint ${cp.size}` });
+      const proof = proofs.get(entry.seq);
+      const v = proof === undefined ? undefined : bySize.get(proof.size);
+      if (proof === undefined || v === undefined) {
+        findings.push({ kind: 'inserted', where: entry.where, seq: entry.seq, message: `seq ${entry.seq} has no inclusion proof in a checkpoint` });
+      } else if (!verifyInclusion(entry.seq, v.cp.size, entry.leaf, proof.proof.map(hexBuf), v.cp.root)) {
+        findings.push({ kind: 'modified', where: entry.where, seq: entry.seq, message: `seq ${entry.seq} is not the leaf ${entry.seq} of checkpoint ${v.cp.size}` });
+      } else {
+        attested++;
+        for (const same of verified) if (same.cp.size === v.cp.size && same.cp.root.equals(v.cp.root)) same.matched = true;
       }
     }
   } else {
-    const end = ev.firstSeq + entries.length;
-    // A trusted checkpoint inside the range is compared like any other: its root must be recomputed exactly.
-    const trusted = ev.trusted !== undefined && ev.trusted.size <= end && ev.trusted.size >= ev.firstSeq ? [ev.trusted] : [];
-    replayRoots(ev, entries.map((e) => e.leaf), [...checkpoints, ...trusted], findings);
+    attested = replayRoots(ev, entries, verified, findings);
   }
-  const end = ev.filtered ? lastSize : ev.firstSeq + entries.length;
+  if (ev.trusted !== undefined) checkTrusted(ev, ev.trusted, verified, entries, findings, notes);
+
   const unattested = entries.filter((e) => e.seq >= lastSize);
-  if (unattested.length > 0) {
-    notes.push(`${unattested.length} event(s) after the last checkpoint (seq ${unattested[0]!.seq}..${unattested[unattested.length - 1]!.seq}) are unattested`);
-  }
-  if (ev.trusted !== undefined) checkTrusted(ev, ev.trusted, checkpoints, end, findings, notes);
-  return { origin, events: entries.length, attested: entries.length - unattested.length, findings, notes, checkpoints };
+  reportUnattested(ev, unattested, verified.length, findings, notes);
+  const witnessed = checkWitnesses(ev, entries, verified, findings);
+  return {
+    origin,
+    events: entries.length,
+    attested,
+    unattested: unattested.length,
+    findings,
+    notes,
+    checkpoints: verified.map((v) => v.cp),
+    witnessed,
+  };
 }
 
-function verifyCheckpoints(ev: LogEvidence, origin: string | undefined, findings: Finding[]): Checkpoint[] {
+function verifyCheckpoints(ev: LogEvidence, origin: string | undefined, findings: Finding[]): Verified[] {
   const keys = ev.keys.flatMap((k) => {
     try {
-      return [{ verifier: parseVerifierKey(k.vkey), from: time(k.not_before, -Infinity), to: time(k.not_after, Infinity) }];
+      // A window bound that does not parse leaves the key unusable (NaN compares false), never unbounded.
+      const windowed = k.not_before !== undefined || k.not_after !== undefined;
+      return [{ verifier: parseVerifierKey(k.vkey), windowed, from: time(k.not_before, -Infinity), to: time(k.not_after, Infinity) }];
     } catch {
       return [];
     }
   });
-  const good: Checkpoint[] = [];
+  const good: Verified[] = [];
   let previous: Checkpoint | undefined;
   for (const { note, where } of ev.checkpoints) {
     let cp: Checkpoint;
-    let signers: ReturnType<typeof verifyNote>['verifiedBy'];
+    let signers: NoteVerifier[];
     try {
       const opened = verifyNote(note, keys.map((k) => k.verifier));
       cp = parseCheckpointText(opened.text);
       signers = opened.verifiedBy;
     } catch (err) {
-      findings.push({ kind: 'forged_checkpoint', where, message: `unreadable checkpoint: ${(err as Error).message}` });
+      findings.push({ kind: 'forged_checkpoint', where, message: `rejected checkpoint: ${(err as Error).message}` });
       continue;
     }
-    const inWindow = signers.some((v) => {
+    // The checkpoint's signer must be a key of the log itself: its key name is the origin (tlog-checkpoint). The
+    // export key, or any other pinned key, signs something else and attests nothing here.
+    const own = signers.filter((v) => v.name === cp.origin);
+    const inWindow = own.filter((v) => {
       const key = keys.find((k) => k.verifier === v)!;
-      return cp.time === undefined || (key.from <= cp.time && cp.time <= key.to);
+      if (!key.windowed) return true;
+      return cp.time !== undefined && key.from <= cp.time && cp.time <= key.to;
     });
-    if (signers.length === 0 || cp.origin !== origin || !inWindow) {
-      const why = signers.length === 0 ? 'no valid signature by a trusted key' : cp.origin !== origin ? `origin ${cp.origin}` : "signed outside the key's validity window";
+    let why: string | undefined;
+    if (cp.origin !== origin) why = `origin ${cp.origin}, not ${origin ?? 'the origin of this log'}`;
+    else if (own.length === 0 && signers.length > 0) why = `signed only by ${signers.map((s) => s.name).join(', ')}, not by a key named for the origin (the export key signs manifests only)`;
+    else if (own.length === 0) why = 'no valid signature by a trusted key';
+    else if (inWindow.length === 0) why = cp.time === undefined ? 'no time line, and its key has a validity window' : "signed outside the key's validity window";
+    if (why !== undefined) {
       findings.push({ kind: 'forged_checkpoint', where, seq: cp.size, message: `checkpoint of size ${cp.size}: ${why}` });
       continue;
+    }
+    let cosigners: string[] = [];
+    if (ev.witnesses !== undefined && ev.witnesses.length > 0) {
+      try {
+        cosigners = verifyCosignatures(note, ev.witnesses).map((c) => c.witness.name);
+      } catch (err) {
+        findings.push({ kind: 'forged_checkpoint', where, seq: cp.size, message: `checkpoint of size ${cp.size}: ${(err as Error).message}` });
+        continue;
+      }
     }
     if (previous !== undefined && (cp.size < previous.size || (cp.time ?? 0) < (previous.time ?? 0))) {
       findings.push({ kind: 'checkpoint_regression', where, seq: cp.size, message: `checkpoint size/time goes backwards (${previous.size} → ${cp.size})` });
     }
     previous = cp;
-    good.push(cp);
+    good.push({ cp, where, cosigners, matched: false });
   }
   return good;
 }
 
-/** Replays the lines into the tree from the prefix frontier and compares the root at every checkpoint size. */
-function replayRoots(ev: LogEvidence, leaves: Buffer[], checkpoints: Checkpoint[], findings: Finding[]): void {
+/**
+ * Replays the lines into the tree from the prefix frontier and compares the root at every checkpoint size.
+ * Only the prefix of lines whose seqs follow each other is replayed: past a gap, an inserted or a reordered line,
+ * leaf positions no longer match seqs and a root there proves nothing. Returns how many lines are attested.
+ */
+function replayRoots(ev: LogEvidence, entries: ChainEntry[], verified: Verified[], findings: Finding[]): number {
   const range = new CompactRange(ev.proofs.prefix.size, ev.proofs.prefix.hashes.map(hexBuf));
-  const bySize = new Map<number, Checkpoint[]>();
-  for (const cp of checkpoints) bySize.set(cp.size, [...(bySize.get(cp.size) ?? []), cp]);
+  const bySize = new Map<number, Verified[]>();
+  for (const v of verified) bySize.set(v.cp.size, [...(bySize.get(v.cp.size) ?? []), v]);
+  let attestedEnd = -1;
   const compare = (size: number, root: Buffer): void => {
-    for (const cp of bySize.get(size) ?? []) {
-      if (!cp.root.equals(root)) {
-        findings.push({ kind: 'root_mismatch', where: `checkpoint ${size}`, seq: size - 1, message: `recomputed root of the first ${size} events differs from the signed checkpoint: events before seq ${size} were altered` });
+    for (const v of bySize.get(size) ?? []) {
+      if (v.cp.root.equals(root)) {
+        v.matched = true;
+        attestedEnd = Math.max(attestedEnd, size);
+      } else {
+        findings.push({ kind: 'root_mismatch', where: v.where, seq: size - 1, message: `recomputed root of the first ${size} events differs from the signed checkpoint: events before seq ${size} were altered` });
       }
     }
   };
   compare(range.size, range.root());
-  for (const leaf of leaves) {
-    range.append(leaf);
+  let replayed = 0;
+  for (const entry of entries) {
+    if (entry.seq !== range.size) break;
+    range.append(entry.leaf);
+    replayed++;
     if (bySize.has(range.size)) compare(range.size, range.root());
   }
   const end = range.size;
   const endRoot = range.root();
+  const lastSeq = Math.max(ev.firstSeq - 1, ...entries.map((e) => e.seq));
   const tail = ev.proofs.tail;
-  for (const cp of checkpoints.filter((c) => c.size > end)) {
-    const proven = tail !== undefined && tail.from === end && tail.to === cp.size && verifyConsistency(end, cp.size, endRoot, cp.root, tail.proof.map(hexBuf));
-    const linked = tail !== undefined && tail.from === end && cp.size > tail.to && consistencyChain(ev.proofs, checkpoints, tail.to, cp);
-    if (!proven && !linked) {
-      findings.push({ kind: 'truncated', where: `checkpoint ${cp.size}`, seq: end, message: `checkpoint attests ${cp.size} events but the log ends at seq ${end - 1}` });
+  for (const v of verified.filter((c) => c.cp.size > end)) {
+    // Past an irregularity the chain findings already name what is wrong; the checkpoint is simply not matched.
+    if (replayed < entries.length && v.cp.size <= lastSeq + 1) continue;
+    const proven = tail !== undefined && tail.from === end && tail.to === v.cp.size && verifyConsistency(end, v.cp.size, endRoot, v.cp.root, tail.proof.map(hexBuf));
+    const linked = tail !== undefined && tail.from === end && v.cp.size > tail.to && consistencyChain(ev.proofs, verified, tail.to, v.cp);
+    if (proven || linked) {
+      v.matched = true;
+      attestedEnd = Math.max(attestedEnd, end);
+    } else {
+      findings.push({ kind: 'truncated', where: v.where, seq: lastSeq + 1, message: `checkpoint attests ${v.cp.size} events but the log ends at seq ${lastSeq}` });
     }
   }
-  if (ev.declaredEnd !== undefined && end < ev.declaredEnd) {
-    findings.push({ kind: 'truncated', where: 'events', seq: end, message: `the export declares events up to seq ${ev.declaredEnd - 1} but holds only up to seq ${end - 1}` });
+  if (ev.declaredEnd !== undefined && lastSeq + 1 < ev.declaredEnd) {
+    findings.push({ kind: 'truncated', where: 'events', seq: lastSeq + 1, message: `the export declares events up to seq ${ev.declaredEnd - 1} but holds only up to seq ${lastSeq}` });
   }
   for (const c of ev.proofs.consistency) {
-    const a = checkpoints.find((cp) => cp.size === c.from);
-    const b = checkpoints.find((cp) => cp.size === c.to);
-    if (a !== undefined && b !== undefined && !verifyConsistency(c.from, c.to, a.root, b.root, c.proof.map(hexBuf))) {
+    const a = verified.find((v) => v.cp.size === c.from);
+    const b = verified.find((v) => v.cp.size === c.to);
+    if (a !== undefined && b !== undefined && !verifyConsistency(c.from, c.to, a.cp.root, b.cp.root, c.proof.map(hexBuf))) {
       findings.push({ kind: 'bad_proof', where: `consistency ${c.from}→${c.to}`, seq: c.from, message: 'checkpoints are not consistent (a fork or a forged checkpoint)' });
     }
   }
+  return Math.max(0, Math.min(replayed, attestedEnd - ev.firstSeq));
 }
 
-function consistencyChain(proofs: BundleProofs, checkpoints: Checkpoint[], from: number, target: Checkpoint): boolean {
+function consistencyChain(proofs: BundleProofs, verified: Verified[], from: number, target: Checkpoint): boolean {
   let size = from;
   while (size < target.size) {
     const step = proofs.consistency.find((c) => c.from === size);
     if (step === undefined) return false;
     size = step.to;
   }
-  return size === target.size && checkpoints.some((c) => c.size === from);
+  return size === target.size && verified.some((v) => v.cp.size === from);
 }
 
-function checkTrusted(ev: LogEvidence, trusted: Checkpoint, checkpoints: Checkpoint[], end: number, findings: Finding[], notes: string[]): void {
-  const same = checkpoints.find((c) => c.size === trusted.size);
-  if (same !== undefined && !same.root.equals(trusted.root)) {
-    findings.push({ kind: 'forged_checkpoint', where: `checkpoint ${trusted.size}`, seq: trusted.size, message: 'differs from the trusted checkpoint of the same size (fork)' });
+function checkTrusted(ev: LogEvidence, trusted: Checkpoint, verified: Verified[], entries: ChainEntry[], findings: Finding[], notes: string[]): void {
+  const end = ev.filtered ? Math.max(0, ...verified.map((v) => v.cp.size)) : ev.firstSeq + entries.length;
+  const same = verified.find((v) => v.cp.size === trusted.size);
+  if (same !== undefined && !same.cp.root.equals(trusted.root)) {
+    findings.push({ kind: 'forged_checkpoint', where: same.where, seq: trusted.size, message: 'differs from the trusted checkpoint of the same size (fork)' });
   } else if (trusted.size > end && ev.declaredEnd === undefined) {
     findings.push({ kind: 'truncated', where: 'trusted checkpoint', seq: end, message: `trusted checkpoint attests ${trusted.size} events; the log ends at seq ${end - 1}` });
   } else if (same === undefined && (trusted.size > end || trusted.size < ev.firstSeq || ev.filtered)) {
     notes.push(`trusted checkpoint of size ${trusted.size} has no counterpart here to compare with`);
   }
+}
+
+/** Events past the last valid checkpoint: a finding once they are older than the checkpoint interval allows. */
+function reportUnattested(ev: LogEvidence, unattested: ChainEntry[], checkpoints: number, findings: Finding[], notes: string[]): void {
+  if (unattested.length === 0) return;
+  // Without any valid checkpoint nothing is attested, however recent: the grace is for a tail past a checkpoint.
+  const before = checkpoints === 0 ? Infinity : (ev.attestBefore ?? Infinity);
+  const due = unattested.filter((e) => !(Date.parse(e.time) >= before));
+  const recent = unattested.length - due.length;
+  if (recent > 0) notes.push(`${recent} recent event(s) after the last checkpoint still await theirs (within the checkpoint interval)`);
+  if (due.length === 0) return;
+  const first = due[0]!;
+  const last = due[due.length - 1]!;
+  const span = first.seq === last.seq ? `seq ${first.seq}` : `seq ${first.seq}..${last.seq}`;
+  const why = checkpoints === 0 ? 'the log has no valid checkpoint' : 'they come after the last valid checkpoint';
+  const message = `${due.length} event(s) (${span}) are not covered by any valid checkpoint: ${why}`;
+  if (ev.allowUnattested === true) notes.push(`ALLOWED by --allow-unattested: ${message}`);
+  else findings.push({ kind: 'unattested', where: first.where, seq: first.seq, message });
+}
+
+/** Each witness must have cosigned a matching checkpoint that covers every event that must be attested. */
+function checkWitnesses(ev: LogEvidence, entries: ChainEntry[], verified: Verified[], findings: Finding[]): { witness: string; size: number }[] {
+  if (ev.witnesses === undefined || ev.witnesses.length === 0) return [];
+  const before = ev.attestBefore ?? Infinity;
+  const due = entries.filter((e) => !(Date.parse(e.time) >= before));
+  const required = Math.max(0, ...due.map((e) => e.seq + 1));
+  return ev.witnesses.map((w) => {
+    const size = Math.max(0, ...verified.filter((v) => v.matched && v.cosigners.includes(w.name)).map((v) => v.cp.size));
+    if (size < required) {
+      const seen = size === 0 ? 'it cosigned no matching checkpoint here' : `its cosignatures cover only the first ${size} events`;
+      findings.push({
+        kind: 'unwitnessed',
+        where: `witness ${w.name}`,
+        seq: size,
+        message: `no checkpoint cosigned by witness ${w.name} covers seq ${required - 1} (${seq(size, required)}; ${seen}): the witness never saw these events, so the log may have been rewritten on the gateway's host`,
+      });
+    }
+    return { witness: w.name, size };
+  });
+}
+
+function seq(from: number, to: number): string {
+  return to - from === 1 ? `seq ${from} unwitnessed` : `seq ${from}..${to - 1} unwitnessed`;
 }
 
 function time(value: string | undefined, fallback: number): number {

@@ -12,10 +12,11 @@ import { parseCheckpointText, type Checkpoint } from './checkpoint.ts';
 import { sortFindings, type Finding } from './findings.ts';
 import { readPublishedKeys } from './key_ring.ts';
 import { checkpointsPath, logSegments, publicKeysPath, readAllLines, type LogLine } from './log_files.ts';
-import { parseVerifierKey, verifyNote } from './note.ts';
+import { parseVerifierKey, verifyNote, type NoteVerifier } from './note.ts';
+import { parseCosignerKey } from '../witness/cosignature.ts';
 import type { ParsedLine } from './chain_check.ts';
 import { readAndParseParallel } from './parse_parallel.ts';
-import { verifyEvidence, type TrustedKey } from './verify_evidence.ts';
+import { verifyEvidence, type EvidenceReport, type TrustedKey } from './verify_evidence.ts';
 
 export interface VerifyOptions {
   /** Pinned keys (checkpoint and export keys). */
@@ -24,13 +25,28 @@ export interface VerifyOptions {
   trustedCheckpoint?: string | undefined;
   /** Logs of at least this many bytes are parsed on worker threads too (default PARALLEL_MIN_BYTES). */
   parallelMinBytes?: number | undefined;
+  /** Report events no checkpoint covers as notes instead of `unattested` findings (`--allow-unattested`). */
+  allowUnattested?: boolean | undefined;
+  /** Witness verifier keys (tlog-cosignature, type 0x04): each must have cosigned the end of every log. */
+  witnessKeys?: string[] | undefined;
+  /** How long after an event its checkpoint may still be missing (checkpoint interval plus a margin). */
+  graceMs?: number | undefined;
+  /** The instant of verification (ms since the epoch); default now. */
+  now?: number | undefined;
 }
+
+/** Checkpoint interval (1 s by default) plus a margin for a slow disk or a paused process. */
+export const DEFAULT_ATTEST_GRACE_MS = 1000 + 60_000;
 
 export interface LogReport {
   origin: string | undefined;
   source: string;
   events: number;
   attested: number;
+  /** Events past the last valid checkpoint (reported as `unattested` once older than the grace). */
+  unattested?: number | undefined;
+  /** Per required witness: how many events its cosignatures cover here. */
+  witnessed?: { witness: string; size: number }[] | undefined;
   findings: Finding[];
   notes: string[];
 }
@@ -64,6 +80,8 @@ export async function verifyAuditPath(target: string, options: VerifyOptions = {
   const logs = info.isDirectory() ? await findLogs(target) : [target];
   const notes: string[] = [];
   const trusted = openTrusted(options, notes);
+  const witnesses = openWitnesses(options, notes);
+  const attestBefore = (options.now ?? Date.now()) - (options.graceMs ?? DEFAULT_ATTEST_GRACE_MS);
   const reports: LogReport[] = [];
   for (const log of logs) {
     const files = await logSegments(log);
@@ -82,9 +100,12 @@ export async function verifyAuditPath(target: string, options: VerifyOptions = {
       proofs: { prefix: { size: 0, hashes: [] }, consistency: [], inclusion: [] },
       keys,
       trusted: trusted?.origin === origin ? trusted : undefined,
+      attestBefore,
+      allowUnattested: options.allowUnattested,
+      witnesses,
     });
-    if (checkpoints.length === 0) r.notes.push('no checkpoints: only the hash chain was checked');
-    reports.push({ origin, source: log, events: r.events, attested: r.attested, findings: sortFindings(r.findings), notes: r.notes });
+    if (checkpoints.length === 0) r.notes.push('no checkpoints next to the log');
+    reports.push(logReport(origin, log, r));
   }
   return finish(reports, logs.length === 0 ? [{ kind: 'missing_file', where: target, message: 'no audit log found' }] : [], notes);
 }
@@ -97,12 +118,16 @@ async function verifyBundle(dir: string, options: VerifyOptions): Promise<Verify
     .catch(() => [] as BundleKey[]);
   if (options.keys === undefined) notes.push('keys taken from the bundle itself, not pinned: pass --keys to pin them');
   const trustedKeys: TrustedKey[] = options.keys ?? bundleKeys;
+  const checkpointKeyNames = new Set(bundleKeys.filter((k) => k.role === 'checkpoint').map((k) => k.origin));
   const noteText = await readFile(path.join(dir, MANIFEST_NOTE), 'utf8');
   let manifest: Manifest;
   try {
     const opened = verifyNote(noteText, trustedKeys.flatMap((k) => safeVerifier(k.vkey)));
     manifest = JSON.parse(opened.text) as Manifest;
-    if (opened.verifiedBy.length === 0) findings.push({ kind: 'bad_manifest', where: MANIFEST_NOTE, message: 'manifest is not signed by a trusted key' });
+    // A checkpoint key (named for a log's origin) attests that log's tree, never a bundle's contents.
+    const origins = new Set(manifest.logs.map((l) => l.origin));
+    const signers = opened.verifiedBy.filter((v) => !origins.has(v.name) && !checkpointKeyNames.has(v.name));
+    if (signers.length === 0) findings.push({ kind: 'bad_manifest', where: MANIFEST_NOTE, message: 'manifest is not signed by a trusted export key' });
   } catch (err) {
     return finish([], [{ kind: 'bad_manifest', where: MANIFEST_NOTE, message: `unreadable manifest: ${(err as Error).message}` }], notes);
   }
@@ -112,6 +137,9 @@ async function verifyBundle(dir: string, options: VerifyOptions): Promise<Verify
     else if (createHash('sha256').update(bytes).digest('hex') !== sha) findings.push({ kind: 'bad_manifest', where: rel, message: 'file differs from the SHA-256 in the signed manifest' });
   }
   const trusted = openTrusted(options, notes);
+  const witnesses = openWitnesses(options, notes);
+  // Events of the bundle older than its (signed) creation time minus the grace must be attested.
+  const attestBefore = Date.parse(manifest.created) - (options.graceMs ?? DEFAULT_ATTEST_GRACE_MS);
   const reports: LogReport[] = [];
   for (const log of manifest.logs) {
     const eventsFile = path.join(dir, log.dir, 'events.ndjson');
@@ -128,8 +156,11 @@ async function verifyBundle(dir: string, options: VerifyOptions): Promise<Verify
       proofs,
       keys: trustedKeys.filter((k) => !('origin' in k) || (k as BundleKey).origin === log.origin),
       trusted: trusted?.origin === log.origin ? trusted : undefined,
+      attestBefore: Number.isNaN(attestBefore) ? undefined : attestBefore,
+      allowUnattested: options.allowUnattested,
+      witnesses,
     });
-    reports.push({ origin: log.origin, source: path.join(dir, log.dir), events: r.events, attested: r.attested, findings: sortFindings(r.findings), notes: r.notes });
+    reports.push(logReport(log.origin, path.join(dir, log.dir), r));
   }
   return finish(reports, findings, notes);
 }
@@ -138,8 +169,30 @@ function openTrusted(options: VerifyOptions, notes: string[]): Checkpoint | unde
   if (options.trustedCheckpoint === undefined) return undefined;
   if (options.keys === undefined) notes.push('the trusted checkpoint is checked against unpinned keys');
   const opened = verifyNote(options.trustedCheckpoint, (options.keys ?? []).flatMap((k) => safeVerifier(k.vkey)));
-  if (options.keys !== undefined && opened.verifiedBy.length === 0) throw new Error('the trusted checkpoint is not signed by a pinned key');
-  return parseCheckpointText(opened.text);
+  const checkpoint = parseCheckpointText(opened.text);
+  if (options.keys !== undefined && !opened.verifiedBy.some((v) => v.name === checkpoint.origin)) {
+    throw new Error('the trusted checkpoint is not signed by a pinned key of its origin');
+  }
+  return checkpoint;
+}
+
+function openWitnesses(options: VerifyOptions, notes: string[]): NoteVerifier[] | undefined {
+  if (options.allowUnattested === true) notes.push('--allow-unattested: events that no valid checkpoint covers are reported as notes, not findings');
+  if (options.witnessKeys === undefined || options.witnessKeys.length === 0) return undefined;
+  return options.witnessKeys.map((k) => parseCosignerKey(k.trim()));
+}
+
+function logReport(origin: string | undefined, source: string, r: EvidenceReport): LogReport {
+  return {
+    origin,
+    source,
+    events: r.events,
+    attested: r.attested,
+    unattested: r.unattested,
+    ...(r.witnessed.length > 0 ? { witnessed: r.witnessed } : {}),
+    findings: sortFindings(r.findings),
+    notes: r.notes,
+  };
 }
 
 function finish(logs: LogReport[], findings: Finding[], notes: string[]): VerifyReport {

@@ -8,6 +8,8 @@ import { signerFromPem } from '../audit/note.ts';
 import type { TrustedKey } from '../audit/verify_evidence.ts';
 import { findLogs, verifyAuditPath, type VerifyReport } from '../audit/verify_path.ts';
 import { registerAuditQueryCommand } from './audit_query_command.ts';
+import { registerAuditReportCommand } from './audit_report_command.ts';
+import { eventBytes, eventBytesOf, withProgress } from './progress.ts';
 
 /** Adds the `audit` command group to the CLI. */
 export function registerAuditCommands(program: Command): void {
@@ -19,12 +21,20 @@ export function registerAuditCommands(program: Command): void {
     .argument('<path>', 'export bundle folder, folder of audit logs, or one audit log file')
     .option('--keys <file>', 'pinned public keys: a keys.json, or one verifier key (name+id+key) per line')
     .option('--trusted-checkpoint <file>', 'a checkpoint note you already trust; the data must be consistent with it')
+    .option('--witness-key <vkey...>', 'witness verifier key (name+id+key, or a file holding it): the end of each log must carry its cosignature')
+    .option('--allow-unattested', 'report events no valid checkpoint covers as notes, not findings (said on every run)')
+    .option('--grace-seconds <n>', 'how old an event past the last checkpoint may be before it is unattested', '61')
     .option('--json', 'print the report as JSON')
-    .action(async (target: string, options: { keys?: string; trustedCheckpoint?: string; json?: boolean }) => {
-      const report = await verifyAuditPath(target, {
+    .action(async (target: string, options: { keys?: string; trustedCheckpoint?: string; witnessKey?: string[]; allowUnattested?: boolean; graceSeconds: string; json?: boolean }) => {
+      const grace = Number(options.graceSeconds);
+      if (!Number.isFinite(grace) || grace < 0) throw new Error('--grace-seconds must be a non-negative number');
+      const report = await withProgress('verify', await eventBytes(target), () => verifyAuditPath(target, {
         keys: options.keys === undefined ? undefined : readPinnedKeys(options.keys),
         trustedCheckpoint: options.trustedCheckpoint === undefined ? undefined : readFileSync(options.trustedCheckpoint, 'utf8'),
-      });
+        witnessKeys: options.witnessKey?.map(readWitnessKey),
+        allowUnattested: options.allowUnattested === true,
+        graceMs: grace * 1000,
+      }));
       if (options.json === true) console.log(JSON.stringify(report, null, 2));
       else printReport(report);
       if (!report.ok) process.exitCode = 1;
@@ -45,7 +55,7 @@ export function registerAuditCommands(program: Command): void {
       if (options.format !== 'ndjson' && options.format !== 'ocsf') throw new Error('--format must be ndjson or ocsf');
       const logs: string[] = [];
       for (const p of options.logs) logs.push(...(statSync(p).isDirectory() ? await findLogs(p) : [p]));
-      const manifest = await exportBundle({
+      const manifest = await withProgress('export', await eventBytesOf(logs), () => exportBundle({
         logs,
         out: options.out,
         since: options.since,
@@ -53,7 +63,7 @@ export function registerAuditCommands(program: Command): void {
         tenant: options.tenant,
         format: options.format,
         signer: signerFromPem(options.signerName, readFileSync(options.signingKey)),
-      });
+      }));
       for (const log of manifest.logs) console.log(`${log.origin}: ${log.events} events (seq ${log.first_seq}..${log.end_seq - 1}), ${log.checkpoints} checkpoints`);
       console.log(`bundle written to ${options.out}`);
     });
@@ -70,6 +80,7 @@ export function registerAuditCommands(program: Command): void {
     });
 
   registerAuditQueryCommand(audit);
+  registerAuditReportCommand(audit, { keys: readPinnedKeys, witnessKey: readWitnessKey });
 }
 
 function readPinnedKeys(file: string): TrustedKey[] {
@@ -82,13 +93,19 @@ function readPinnedKeys(file: string): TrustedKey[] {
     .map((vkey) => ({ vkey }));
 }
 
+/** A witness key given inline (`name+id+base64`) or as a file that holds one. */
+function readWitnessKey(value: string): string {
+  return /^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/.test(value) ? value : readFileSync(value, 'utf8').trim();
+}
+
 function printReport(report: VerifyReport): void {
   for (const finding of report.findings) printFinding(finding);
   for (const log of report.logs) {
     for (const finding of log.findings) printFinding(finding);
     for (const note of log.notes) console.log(`note ${log.origin ?? log.source}: ${note}`);
     const status = log.findings.length === 0 ? 'OK' : 'FAILED';
-    console.log(`${status} ${log.origin ?? log.source}: ${log.events} events, ${log.attested} attested by checkpoints, ${log.findings.length} finding(s)`);
+    const witnessed = (log.witnessed ?? []).map((w) => `, ${w.size} cosigned by ${w.witness}`).join('');
+    console.log(`${status} ${log.origin ?? log.source}: ${log.events} events, ${log.attested} attested by checkpoints${witnessed}, ${log.findings.length} finding(s)`);
   }
   for (const note of report.notes) console.log(`note: ${note}`);
   console.log(report.ok ? 'verification passed' : 'verification FAILED');

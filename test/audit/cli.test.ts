@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAuditCommands } from '../../src/cli/audit_commands.ts';
 import { createAuditTrail } from '../../src/audit/index.ts';
-import { auditFixture, resolveEvent } from './helpers.ts';
+import { auditFixture, resolveEvent, writeSigningKey } from './helpers.ts';
 
 /** Runs `crefgate audit …` in-process and captures what it prints and its exit code. */
 async function run(args: string[]): Promise<{ out: string; code: number }> {
@@ -35,7 +35,7 @@ describe('audit CLI', () => {
 
   it('audit verify exits 0 on a good log and 1 naming the modified line', async () => {
     const fx = auditFixture();
-    const trail = await createAuditTrail(fx.config, { configDir: fx.dir });
+    const trail = await createAuditTrail({ ...fx.config, signing_key_file: writeSigningKey(fx.dir) }, { configDir: fx.dir });
     for (let n = 0; n < 5; n++) await trail.record(resolveEvent(n));
     await trail.close();
     assert.equal((await run(['audit', 'verify', fx.logPath])).code, 0);
@@ -46,5 +46,15 @@ describe('audit CLI', () => {
     const { out, code } = await run(['audit', 'verify', fx.logPath]);
     assert.equal(code, 1);
     assert.match(out, /MODIFIED .*audit\.log:3: seq 2 does not hash/);
+  });
+
+  it('audit verify of a log written without a checkpoint key exits 1: nothing attests it', async () => {
+    const fx = auditFixture();
+    const trail = await createAuditTrail(fx.config, { configDir: fx.dir });
+    await trail.record(resolveEvent(1));
+    await trail.close();
+    const { out, code } = await run(['audit', 'verify', fx.logPath]);
+    assert.equal(code, 1);
+    assert.match(out, /UNATTESTED .*: 1 event\(s\) \(seq 0\) are not covered by any valid checkpoint: the log has no valid checkpoint/);
   });
 });

@@ -23,7 +23,8 @@ describe('C2SP signed note (spec example)', () => {
   it('verifies the spec example with its verifier key, and refuses a changed text', () => {
     const verifier = parseVerifierKey(SPEC_VKEY);
     assert.equal(verifyNote(SPEC_NOTE, [verifier]).verifiedBy.length, 1);
-    assert.equal(verifyNote(SPEC_NOTE.replace('cryptography', 'cryptographY'), [verifier]).verifiedBy.length, 0);
+    // A signature by a known key that fails rejects the whole note (not merely "no verified signer").
+    assert.throws(() => verifyNote(SPEC_NOTE.replace('cryptography', 'cryptographY'), [verifier]), /known key PeterNeumann\+c74f20a3 does not verify/);
   });
 
   it('refuses a verifier key whose id does not match the key', () => {
