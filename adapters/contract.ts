@@ -79,6 +79,25 @@ export interface RevokeRequest {
   signal: AbortSignal;
 }
 
+/** What a revoke did at the backend (sessions ended, user dropped…): goes into the revocation's audit detail. */
+export type RevokeOutcome = Record<string, JsonValue>;
+
+/**
+ * A credential the backend holds on record as issued by this mount (a database user with crefgate's prefix),
+ * for orphan sweeps and reconciliation. `id` is the credential's name at the backend; the handle that `issue`
+ * returned for it carries the same value as `username`.
+ */
+export interface IssuedCredential {
+  id: string;
+  /** What `revoke` needs to remove it. */
+  handle: JsonValue;
+  /** Intent recorded with it at the backend; absent when the backend holds none (then it is an orphan). */
+  jobId?: string | undefined;
+  jobExpiresAt?: number | undefined;
+  /** Epoch ms of creation, when known: the sweeper leaves young credentials to their in-flight resolve. */
+  createdAt?: number | undefined;
+}
+
 export interface HealthReport {
   ok: boolean;
   /** Operator-facing detail; never includes credentials. */
@@ -92,8 +111,10 @@ export interface SecretAdapter {
   read(request: ReadRequest): Promise<StaticSecret>;
   issue?(request: IssueRequest): Promise<DynamicSecret>;
   renew?(request: RenewRequest): Promise<RenewResult>;
-  /** Idempotent: revoking something already gone succeeds. */
-  revoke?(request: RevokeRequest): Promise<void>;
+  /** Idempotent: revoking something already gone succeeds. May say what it did, for the audit trail. */
+  revoke?(request: RevokeRequest): Promise<void | RevokeOutcome>;
+  /** Credentials this mount created that the backend still holds (orphan sweep, reconciliation). */
+  listIssued?(signal: AbortSignal): Promise<IssuedCredential[]>;
   health(signal: AbortSignal): Promise<HealthReport>;
   close(): Promise<void>;
 }

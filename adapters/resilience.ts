@@ -113,5 +113,8 @@ export function withResilience(adapter: SecretAdapter, policy: ResiliencePolicy,
   if (revoke !== undefined) {
     wrapped.revoke = (request) => call('revoke', request.signal, true, (signal) => revoke.call(adapter, { ...request, signal }));
   }
+  // Listing what a mount issued (orphan sweeps) is a read: retried, behind the same breaker.
+  const { listIssued } = adapter;
+  if (listIssued !== undefined) wrapped.listIssued = (signal) => call('list', signal, true, (inner) => listIssued.call(adapter, inner));
   return wrapped;
 }

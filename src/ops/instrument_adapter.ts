@@ -34,5 +34,7 @@ export function instrumentAdapter(mount: string, adapter: ResilientAdapter, metr
   if (issue !== undefined) wrapped.issue = (request) => observe('issue', () => issue.call(adapter, request));
   if (renew !== undefined) wrapped.renew = (request) => observe('renew', () => renew.call(adapter, request));
   if (revoke !== undefined) wrapped.revoke = (request) => observe('revoke', () => revoke.call(adapter, request));
+  const { listIssued } = adapter;
+  if (listIssued !== undefined) wrapped.listIssued = (signal) => observe('list', () => listIssued.call(adapter, signal));
   return wrapped;
 }

@@ -1,0 +1,172 @@
+/**
+ * The PostgreSQL adapter: one fresh login role per resolve, a member of the route's group roles, expiring with
+ * its lease (`VALID UNTIL`) as a second line of defence behind the gateway's own revocation. Revocation blocks
+ * logins, ends the user's sessions, hands its objects to the configured owner in each configured database, and
+ * drops it; it is idempotent, and says what it did.
+ */
+import type { Pool, PoolClient } from 'pg';
+import { raceAbort } from '../abortable.ts';
+import {
+  AdapterError,
+  type DynamicSecret,
+  type HealthReport,
+  type IssueRequest,
+  type IssuedCredential,
+  type JsonValue,
+  type ReadRequest,
+  type RenewRequest,
+  type RenewResult,
+  type RevokeRequest,
+  type SecretAdapter,
+  type StaticSecret,
+} from '../contract.ts';
+import { connectionUri, handleOf, leaseSeconds, parseIntent, pickRole, type UserHandle } from '../sql_users/lease.ts';
+import { newPassword, userName } from '../sql_users/names.ts';
+import type { PostgresOptions } from './options.ts';
+import { mapPgError } from './map_error.ts';
+import { scramVerifier } from './scram.ts';
+import * as users from './users.ts';
+
+/** PostgreSQL's NAMEDATALEN − 1. */
+const MAX_NAME = 63;
+
+export interface PostgresSettings {
+  options: PostgresOptions;
+  /** Pool of one database (the admin database, or one of `cleanup_databases`). */
+  pool(database: string): Pool;
+  now: () => number;
+  /** Test seam: awaited between revocation steps, to break the admin connection mid-revoke. */
+  onRevokeStep?: ((step: string) => Promise<void>) | undefined;
+  close(): Promise<void>;
+}
+
+export class PostgresAdapter implements SecretAdapter {
+  readonly kind = 'postgres';
+  readonly #s: PostgresSettings;
+  readonly #o: PostgresOptions;
+
+  constructor(settings: PostgresSettings) {
+    this.#s = settings;
+    this.#o = settings.options;
+  }
+
+  /** A database mount serves no static secrets: routes to it must be `dynamic: true`. */
+  async read(_request: ReadRequest): Promise<StaticSecret> {
+    throw new AdapterError('invalid_reference', 'postgres mounts only issue dynamic credentials (mark the route dynamic)');
+  }
+
+  /** Creates a user for the job; nothing reaches the server when the route names no configured role. */
+  async issue(request: IssueRequest): Promise<DynamicSecret> {
+    const { name: roleName, role } = pickRole(this.#o.roles, request, 'postgres');
+    const now = this.#s.now();
+    const seconds = leaseSeconds(role, this.#o.default_ttl_seconds, request.maxTtlSeconds);
+    const username = userName(this.#o.username_prefix, request.job.tenant, request.job.jobId, MAX_NAME);
+    const password = newPassword();
+    const verifier = await scramVerifier(password);
+    const validUntil = new Date(Math.min(now + seconds * 1000, request.job.expiresAt));
+    const intent = { jobId: request.job.jobId, tenant: request.job.tenant, jobExpiresAt: request.job.expiresAt, createdAt: now };
+    await this.#withClient('issue', this.#o.connection.database, request.signal, (client) =>
+      users.createUser(client, role, { name: username, verifier, validUntil }, intent),
+    );
+    const handle: UserHandle = { username, job_expires_at: request.job.expiresAt, role: roleName };
+    const host = this.#o.connect_host ?? this.#o.connection.host;
+    const port = this.#o.connect_port ?? this.#o.connection.port;
+    const database = this.#o.connection.database;
+    return {
+      value: { username, password, host, port: String(port), database, uri: connectionUri('postgresql', username, password, host, port, database) },
+      leaseDuration: Math.max(1, Math.floor((validUntil.getTime() - now) / 1000)),
+      renewable: true,
+      revocable: true,
+      handle: handle as unknown as JsonValue,
+    };
+  }
+
+  /** Moves VALID UNTIL by the increment, never past the job end; a user that is gone is not_found. */
+  async renew(request: RenewRequest): Promise<RenewResult> {
+    const handle = handleOf(request.handle, 'postgres', this.#o.username_prefix);
+    const now = this.#s.now();
+    const until = Math.min(now + Math.max(1, Math.floor(request.incrementSeconds)) * 1000, handle.job_expires_at);
+    if (until <= now) throw new AdapterError('not_found', 'postgres renew: the job has ended');
+    const moved = await this.#withClient('renew', this.#o.connection.database, request.signal, (client) => users.setValidUntil(client, handle.username, new Date(until)));
+    if (!moved) throw new AdapterError('not_found', 'postgres renew: the user no longer exists');
+    return { leaseDuration: Math.max(1, Math.floor((until - now) / 1000)) };
+  }
+
+  /** Blocks login, ends sessions, reassigns and drops owned objects, drops the user, ends late sessions. */
+  async revoke(request: RevokeRequest): Promise<Record<string, JsonValue>> {
+    const handle = handleOf(request.handle, 'postgres', this.#o.username_prefix);
+    const { username } = handle;
+    const main = this.#o.connection.database;
+    const step = async (name: string) => this.#s.onRevokeStep?.(name);
+    const exists = await this.#withClient('revoke', main, request.signal, async (client) => {
+      const found = await users.roleExists(client, username);
+      if (found) await users.blockLogin(client, username);
+      return found;
+    });
+    await step('blocked');
+    let ended = await this.#withClient('revoke', main, request.signal, (client) => users.terminateSessions(client, username));
+    await step('terminated');
+    let dropped = false;
+    if (exists) {
+      await this.#withClient('revoke', main, request.signal, (client) => users.runRevocationStatements(client, this.#o.roles[handle.role], username));
+      const owner = this.#o.reassign_owned_to ?? this.#o.connection.user;
+      for (const database of this.#o.cleanup_databases ?? [main]) {
+        await this.#withClient('revoke', database, request.signal, async (client) => {
+          if (await users.roleExists(client, username)) await users.dropOwned(client, username, owner);
+        });
+      }
+      await step('owned');
+      dropped = await this.#withClient('revoke', main, request.signal, (client) => users.dropRole(client, username));
+    }
+    // A login that was being authenticated while NOLOGIN committed can still have started a session.
+    ended += await this.#withClient('revoke', main, request.signal, (client) => users.terminateSessions(client, username));
+    return { user: username, sessions_terminated: ended, user_dropped: dropped, already_gone: !exists };
+  }
+
+  /** Every user with this mount's prefix, with the job its intent comment names. */
+  async listIssued(signal: AbortSignal): Promise<IssuedCredential[]> {
+    const rows = await this.#withClient('list', this.#o.connection.database, signal, (client) => users.listUsers(client, this.#o.username_prefix));
+    return rows.map(({ name, comment }) => {
+      const intent = parseIntent(comment);
+      return {
+        id: name,
+        handle: { username: name, job_expires_at: intent?.jobExpiresAt ?? 0, role: '' },
+        jobId: intent?.jobId,
+        jobExpiresAt: intent?.jobExpiresAt,
+        createdAt: intent?.createdAt,
+      };
+    });
+  }
+
+  /** One round trip on the admin connection. */
+  async health(signal: AbortSignal): Promise<HealthReport> {
+    await this.#withClient('health', this.#o.connection.database, signal, (client) => client.query('SELECT 1'));
+    return { ok: true, detail: 'admin connection answers' };
+  }
+
+  async close(): Promise<void> {
+    await this.#s.close();
+  }
+
+  /** Runs `work` on a pooled connection of `database` under the signal; every failure becomes an AdapterError. */
+  async #withClient<T>(action: string, database: string, signal: AbortSignal, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    if (signal.aborted) throw new AdapterError('timeout', `postgres ${action}: aborted before sending`, { cause: signal.reason });
+    let client: PoolClient | undefined;
+    let failed = false;
+    const connecting = this.#s.pool(database).connect();
+    try {
+      client = await raceAbort(connecting, signal);
+      return await raceAbort(work(client), signal);
+    } catch (err) {
+      failed = true;
+      // A connection that arrives after the caller gave up goes straight back to the pool.
+      if (client === undefined) connecting.then((late) => late.release(), () => undefined);
+      if (signal.aborted) throw new AdapterError('timeout', `postgres ${action}: aborted`, { cause: signal.reason });
+      throw mapPgError(err, action);
+    } finally {
+      // A connection that failed (or was abandoned mid-statement) is closed, never handed to the next caller in
+      // an unknown state; closing it also makes the server roll back an unfinished transaction.
+      client?.release(failed);
+    }
+  }
+}
