@@ -8,6 +8,7 @@ import { secretsManagerOptionsSchema, stsOptionsSchema } from './aws/options.ts'
 import { azureOptionsSchema } from './azure/options.ts';
 import type { AdapterFactory } from './contract.ts';
 import { gcpOptionsSchema } from './gcp/options.ts';
+import { githubAppOptionsSchema } from './github-app/options.ts';
 import { localAdapter } from './local/index.ts';
 import { AdapterRegistry } from './registry.ts';
 import { vaultOptionsSchema } from './vault/options.ts';
@@ -24,6 +25,7 @@ export const builtinAdapters: AdapterFactory[] = [
   lazy('aws-sts', stsOptionsSchema, async () => (await import('./aws/index.ts')).awsStsAdapter as AdapterFactory),
   lazy('gcp-secret-manager', gcpOptionsSchema, async () => (await import('./gcp/index.ts')).gcpSecretManagerAdapter as AdapterFactory),
   lazy('azure-key-vault', azureOptionsSchema, async () => (await import('./azure/index.ts')).azureKeyVaultAdapter as AdapterFactory),
+  lazy('github-app', githubAppOptionsSchema, async () => (await import('./github-app/index.ts')).githubAppAdapter as AdapterFactory),
 ];
 
 /** A registry holding every built-in adapter kind. */

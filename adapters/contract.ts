@@ -38,6 +38,8 @@ export interface JobContext {
   executor: string;
   /** Job end, epoch milliseconds. No credential may outlive it. */
   expiresAt: number;
+  /** What the coordinator bound the job to (`repository`, `ref`, `sha`, `run_id`, `workflow`), from the signed payload. */
+  bindings?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface IssueRequest {
@@ -72,6 +74,12 @@ export interface RenewRequest {
 export interface RenewResult {
   leaseDuration: number;
   handle?: JsonValue;
+  /**
+   * Set when the backend could not extend the credential and minted a replacement instead (GitHub tokens
+   * live one hour): the new value for the lease holder, with `handle` its revoke handle. The gateway records
+   * the replacement as a new lease and queues revocation of the old credential.
+   */
+  value?: SecretPayload;
 }
 
 export interface RevokeRequest {

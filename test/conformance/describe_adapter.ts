@@ -21,6 +21,11 @@ export interface ConformanceFixture {
   dynamicPath?: string;
   /** For revocable dynamic credentials: asks the emulator whether the credential behind `handle` is revoked. */
   isRevoked?(handle: unknown): Promise<boolean>;
+  /**
+   * The backend has no static secrets (GitHub App tokens): `read` must refuse with invalid_reference, and the
+   * read cases run as their `issue` equivalents on `dynamicPath` instead of being skipped.
+   */
+  issueOnly?: boolean;
   close(): Promise<void>;
 }
 
@@ -38,13 +43,15 @@ export function describeAdapter(name: string, setup: () => Promise<ConformanceFi
       await fx?.close();
     });
 
-    it('reads a seeded string secret', async () => {
+    it('reads a seeded string secret', async function () {
+      if (fx.issueOnly) this.skip();
       await fx.seed('conformance/plain', 's3cr3t-plain-value');
       const secret = await fx.adapter.read({ path: 'conformance/plain', signal: signal() });
       assert.equal(secret.value, 's3cr3t-plain-value');
     });
 
-    it('reports an unknown path as not_found', async () => {
+    it('reports an unknown path as not_found', async function () {
+      if (fx.issueOnly) this.skip();
       await rejectsKind(fx.adapter.read({ path: 'conformance/absent', signal: signal() }), 'not_found');
     });
 
@@ -62,6 +69,7 @@ export function describeAdapter(name: string, setup: () => Promise<ConformanceFi
     });
 
     it('maps throttling and outages to retryable errors', async function () {
+      if (fx.issueOnly) this.skip();
       if (fx.setFault === undefined) this.skip();
       await fx.seed('conformance/faulty', 'value-behind-fault');
       fx.setFault('throttled');
@@ -74,7 +82,8 @@ export function describeAdapter(name: string, setup: () => Promise<ConformanceFi
       assert.equal((await fx.adapter.read({ path: 'conformance/faulty', signal: signal() })).value, 'value-behind-fault');
     });
 
-    it('keeps secret values and backend text out of error messages', async () => {
+    it('keeps secret values and backend text out of error messages', async function () {
+      if (fx.issueOnly) this.skip();
       await fx.seed('conformance/leak', 'value-that-must-not-leak');
       const err = await rejectsKind(fx.adapter.read({ path: 'conformance/leak', field: 'x', signal: signal() }), 'not_found').catch(
         async () => rejectsKind(fx.adapter.read({ path: 'conformance/leak-absent', signal: signal() }), 'not_found'),
@@ -83,7 +92,8 @@ export function describeAdapter(name: string, setup: () => Promise<ConformanceFi
       assert.equal(err.message, err.publicMessage, 'the client-facing message is the coarse public one');
     });
 
-    it('rejects promptly when the signal is already aborted', async () => {
+    it('rejects promptly when the signal is already aborted', async function () {
+      if (fx.issueOnly) this.skip();
       await fx.seed('conformance/abort', 'v');
       const controller = new AbortController();
       controller.abort();
@@ -109,6 +119,28 @@ export function describeAdapter(name: string, setup: () => Promise<ConformanceFi
         await fx.adapter.revoke({ handle: cred.handle, signal: signal() });
         if (fx.isRevoked !== undefined) assert.equal(await fx.isRevoked(cred.handle), true);
       }
+    });
+
+    it('issue-only: refuses read, maps faults on issue to retryable errors, honours an aborted signal, leaks nothing', async function () {
+      if (!fx.issueOnly) this.skip();
+      assert.ok(fx.dynamicPath !== undefined && fx.adapter.issue !== undefined, 'an issue-only adapter names a dynamicPath');
+      await rejectsKind(fx.adapter.read({ path: fx.dynamicPath, signal: signal() }), 'invalid_reference');
+      const job = { jobId: 'job-conf', tenant: 'tenant_abc', executor: 'exec-01', expiresAt: Date.now() + 3_600_000 };
+      const issue = (s: AbortSignal) => fx.adapter.issue!({ path: fx.dynamicPath!, maxTtlSeconds: 1800, job, signal: s });
+      const controller = new AbortController();
+      controller.abort();
+      await assert.rejects(issue(controller.signal));
+      if (fx.setFault !== undefined) {
+        fx.setFault('throttled');
+        const throttled = await rejectsKind(issue(signal()), 'throttled');
+        assert.equal(throttled.retryable, true);
+        assert.equal(throttled.message, throttled.publicMessage, 'the client-facing message is the coarse public one');
+        fx.setFault('unavailable');
+        assert.equal((await rejectsKind(issue(signal()), 'unavailable')).retryable, true);
+        fx.setFault(null);
+      }
+      const cred = await issue(signal());
+      assert.ok(typeof cred.value === 'string' || Object.keys(cred.value).length > 0);
     });
 
     it('closes', async () => {
