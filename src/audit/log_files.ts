@@ -49,6 +49,9 @@ export interface LogLine {
 
 const CHUNK_BYTES = 1 << 20;
 
+/** Sees every batch of lines read here (count and bytes), for the CLI's progress line; unset in library use. */
+export const readObserver: { onRead?: ((lines: number, bytes: number) => void) | undefined } = {};
+
 /** Calls `onLine` with each newline-terminated line of `data` from `start`; returns where the unterminated rest begins. */
 function eachLine(data: Buffer, start: number, onLine: (text: string) => void): number {
   let from = start;
@@ -79,6 +82,7 @@ export async function* readLineBatches(files: string[]): AsyncGenerator<LogLine[
         const batch: LogLine[] = [];
         const start = eachLine(data, 0, (text) => batch.push({ file, lineNo: ++lineNo, text, complete: true }));
         carry = Buffer.from(data.subarray(start));
+        readObserver.onRead?.(batch.length, bytesRead);
         if (batch.length > 0) yield batch;
       }
       if (carry.length > 0) yield [{ file, lineNo: ++lineNo, text: carry.toString('utf8'), complete: false }];
@@ -148,6 +152,7 @@ export async function readLineRange(files: readonly string[], sizes: readonly nu
       let lineNo = 0;
       start = eachLine(data, start, (text) => out.push({ fileIndex, lineNo: ++lineNo, text, complete: true }));
       if (start < data.length) out.push({ fileIndex, lineNo: ++lineNo, text: data.toString('utf8', start), complete: false });
+      readObserver.onRead?.(lineNo, localTo - localFrom);
     } finally {
       await handle.close();
     }

@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { parseLine, type ParsedLine } from './chain_check.ts';
-import { readLineRange, type LogLine, type RangeLine } from './log_files.ts';
+import { readLineRange, readObserver, type LogLine, type RangeLine } from './log_files.ts';
 import type { WorkerResult, WorkerTask } from './parse_worker.ts';
 
 export const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
@@ -36,6 +36,7 @@ export async function readAndParseParallel(files: readonly string[], minBytes = 
   const mine = await readLineRange(files, sizes, 0, own);
   const parts: Array<{ lines: RangeLine[]; parsed: ParsedLine[] }> = [{ lines: mine, parsed: mine.map((l) => parseLine(l.text)) }];
   parts.push(...(await Promise.all(offloaded)));
+  for (const [i, part] of parts.slice(1).entries()) readObserver.onRead?.(part.lines.length, Math.max(0, Math.min(total, own + (i + 1) * share) - (own + i * share)));
 
   // Line numbers restart in each range: add the lines the same file had in the ranges before.
   const seen = new Array<number>(files.length).fill(0);

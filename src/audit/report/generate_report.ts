@@ -11,8 +11,6 @@ import { renderReportHtml } from './render_html.ts';
 export interface ReportOptions extends VerifyOptions {
   title?: string | undefined;
   now?: number | undefined;
-  /** Sees every batch of lines read for the page (for a progress line). */
-  onRead?: ((lines: number, bytes: number) => void) | undefined;
 }
 
 export interface GeneratedReport {
@@ -24,7 +22,7 @@ export interface GeneratedReport {
 /** Verifies `target` and renders its report page. */
 export async function generateReport(target: string, options: ReportOptions = {}): Promise<GeneratedReport> {
   const verify = await verifyAuditPath(target, options);
-  const input = await readReportInput(target, options.onRead);
+  const input = await readReportInput(target);
   const data = reportData(path.basename(path.resolve(target)), verify, input, { title: options.title, now: options.now });
   return { html: renderReportHtml(data), data, verify };
 }

@@ -50,20 +50,17 @@ export interface ReportInput {
   checkpoints: LogCheckpoints[];
 }
 
-/** Reads what `target` holds; `onRead` sees every batch of lines (for a progress line). */
-export async function readReportInput(target: string, onRead?: (lines: number, bytes: number) => void): Promise<ReportInput> {
+/** Reads what `target` holds. */
+export async function readReportInput(target: string): Promise<ReportInput> {
   const sources = await sourcesOf(target);
   const events: ReportEvent[] = [];
   const checkpoints: LogCheckpoints[] = [];
   for (const source of sources) {
     for await (const batch of readLineBatches(source.files)) {
-      let bytes = 0;
       for (const line of batch) {
-        bytes += Buffer.byteLength(line.text) + 1;
         const event = line.complete ? slim(line.text) : undefined;
         if (event !== undefined) events.push(event);
       }
-      onRead?.(batch.length, bytes);
     }
     checkpoints.push(countSignatures(source.origin, await readNotes(source.checkpoints)));
   }
