@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { buildTimeline, type TimelineQuery } from '../forensics/timeline.ts';
 import { timelineTable } from '../forensics/timeline_table.ts';
+import { eventBytesOf, withProgress } from './progress.ts';
 
 function instant(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -34,7 +35,8 @@ export function registerAuditQueryCommand(audit: Command): void {
         since: instant('--since', options.since),
         until: instant('--until', options.until),
       };
-      const timeline = await buildTimeline(options.logs, query);
+      // Each log is read twice: once to verify its chain, once for its events.
+      const timeline = await withProgress('query', 2 * (await eventBytesOf(options.logs)), () => buildTimeline(options.logs, query));
       for (const log of timeline.logs.filter((l) => !l.ok)) {
         console.error(`INTEGRITY FAILURE in ${log.file}: ${log.findings.map((f) => f.message).slice(0, 3).join('; ')}`);
       }
