@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerAuditCommands } from './cli/audit_commands.ts';
 import { registerClientCommands } from './cli/client_commands.ts';
+import { registerConfigCommands } from './cli/config_commands.ts';
 import { registerDocsCommands } from './cli/docs_commands.ts';
 import { registerPluginCommands } from './cli/plugin_commands.ts';
 import { registerSecretsCommands } from './cli/secrets_commands.ts';
@@ -16,6 +17,7 @@ registerClientCommands(program);
 registerSecretsCommands(program);
 registerAuditCommands(program);
 registerDocsCommands(program);
+registerConfigCommands(program);
 registerPluginCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
