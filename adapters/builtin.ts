@@ -10,6 +10,8 @@ import type { AdapterFactory } from './contract.ts';
 import { gcpOptionsSchema } from './gcp/options.ts';
 import { githubAppOptionsSchema } from './github-app/options.ts';
 import { localAdapter } from './local/index.ts';
+import { mysqlOptionsSchema } from './mysql/options.ts';
+import { postgresOptionsSchema } from './postgres/options.ts';
 import { AdapterRegistry } from './registry.ts';
 import { vaultOptionsSchema } from './vault/options.ts';
 
@@ -26,6 +28,8 @@ export const builtinAdapters: AdapterFactory[] = [
   lazy('gcp-secret-manager', gcpOptionsSchema, async () => (await import('./gcp/index.ts')).gcpSecretManagerAdapter as AdapterFactory),
   lazy('azure-key-vault', azureOptionsSchema, async () => (await import('./azure/index.ts')).azureKeyVaultAdapter as AdapterFactory),
   lazy('github-app', githubAppOptionsSchema, async () => (await import('./github-app/index.ts')).githubAppAdapter as AdapterFactory),
+  lazy('postgres', postgresOptionsSchema, async () => (await import('./postgres/index.ts')).postgresAdapter as AdapterFactory),
+  lazy('mysql', mysqlOptionsSchema, async () => (await import('./mysql/index.ts')).mysqlAdapter as AdapterFactory),
 ];
 
 /** A registry holding every built-in adapter kind. */

@@ -131,17 +131,20 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
 
   it('finishes a revocation whose admin connection is killed mid-way, through the retry', async () => {
     let kills = 0;
+    let reached = 0;
     const raw = rig.adapter({}, {
       onRevokeStep: async (step) => {
+        if (step === 'terminated') reached++;
         if (step !== 'terminated' || kills > 0) return;
         kills++;
         await rig.admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'crefgate:pg'");
       },
     });
     const adapter = withResilience(raw, { timeoutMs: 10_000, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }, breaker: { failureThreshold: 10, cooldownMs: 1000 } });
-    const cred = await adapter.issue(issueRequest('readonly'));
+    const cred = await adapter.issue!(issueRequest('readonly'));
     const session = await login(cred.value as Value);
-    const outcome = (await adapter.revoke({ handle: cred.handle, signal: signal() })) as Record<string, unknown>;
+    const outcome = (await adapter.revoke!({ handle: cred.handle, signal: signal() })) as Record<string, unknown>;
+    assert.equal(reached, 2, 'the first attempt failed on the dead connection and the retry ran the revoke again');
     assert.equal(kills, 1, 'the admin connections were killed during the revoke');
     assert.equal(outcome.user_dropped, true);
     await assert.rejects(session.query('SELECT 1'));

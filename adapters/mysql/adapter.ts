@@ -1,0 +1,193 @@
+/**
+ * The MySQL/MariaDB adapter: one fresh account per resolve, granted the route's roles. Neither server expires an
+ * account at a given time, so the gateway's lease (and its revocation) is the bound. Revocation locks the
+ * account, kills its connections (they outlive DROP USER), drops it, kills again, and forgets the intent row.
+ */
+import type mysql from 'mysql2/promise';
+import { raceAbort } from '../abortable.ts';
+import {
+  AdapterError,
+  type DynamicSecret,
+  type HealthReport,
+  type IssueRequest,
+  type IssuedCredential,
+  type JsonValue,
+  type ReadRequest,
+  type RenewRequest,
+  type RenewResult,
+  type RevokeRequest,
+  type SecretAdapter,
+  type StaticSecret,
+} from '../contract.ts';
+import { connectionUri, handleOf, leaseSeconds, pickRole } from '../sql_users/lease.ts';
+import { newPassword, userName } from '../sql_users/names.ts';
+import { mapMysqlError } from './map_error.ts';
+import type { MysqlOptions } from './options.ts';
+import * as users from './users.ts';
+
+/** MySQL's limit for user names (MariaDB allows 80): the smaller one fits both. */
+const MAX_NAME = 32;
+
+export interface MysqlSettings {
+  options: MysqlOptions;
+  pool: mysql.Pool;
+  now: () => number;
+  /** Test seam: awaited between revocation steps, to break the admin connection mid-revoke. */
+  onRevokeStep?: ((step: string) => Promise<void>) | undefined;
+}
+
+export class MysqlAdapter implements SecretAdapter {
+  readonly kind = 'mysql';
+  readonly #s: MysqlSettings;
+  readonly #o: MysqlOptions;
+  #prepared: Promise<boolean> | undefined;
+
+  constructor(settings: MysqlSettings) {
+    this.#s = settings;
+    this.#o = settings.options;
+  }
+
+  /** A database mount serves no static secrets: routes to it must be `dynamic: true`. */
+  async read(_request: ReadRequest): Promise<StaticSecret> {
+    throw new AdapterError('invalid_reference', 'mysql mounts only issue dynamic credentials (mark the route dynamic)');
+  }
+
+  /** Records intent, then creates the account; nothing reaches the server when the route names no configured role. */
+  async issue(request: IssueRequest): Promise<DynamicSecret> {
+    const { name: roleName, role } = pickRole(this.#o.roles, request, 'mysql');
+    const now = this.#s.now();
+    const seconds = leaseSeconds(role, this.#o.default_ttl_seconds, request.maxTtlSeconds);
+    const username = userName(this.#o.username_prefix, request.job.tenant, request.job.jobId, MAX_NAME);
+    const password = newPassword();
+    const host = this.#o.user_host;
+    const expiresAt = new Date(Math.min(now + seconds * 1000, request.job.expiresAt));
+    const intent = { jobId: request.job.jobId, tenant: request.job.tenant, jobExpiresAt: request.job.expiresAt, createdAt: now };
+    await this.#with('issue', request.signal, async (conn) => {
+      const mariadb = await this.#prepare(conn);
+      await users.recordIntent(conn, this.#o.admin_schema, username, host, intent);
+      try {
+        await users.createUser(conn, role, { name: username, host, password, expiresAt }, mariadb);
+      } catch (err) {
+        // Leave nothing half made: an account without all its grants is removed with its intent row.
+        await users.dropUser(conn, username, host).then(() => users.forgetIntent(conn, this.#o.admin_schema, username)).catch(() => undefined);
+        throw err;
+      }
+    });
+    const handle = { username, host, job_expires_at: request.job.expiresAt, role: roleName };
+    const connectHost = this.#o.connect_host ?? this.#o.connection.host;
+    const port = this.#o.connect_port ?? this.#o.connection.port;
+    const database = this.#o.connection.database;
+    return {
+      value: { username, password, host: connectHost, port: String(port), database, uri: connectionUri('mysql', username, password, connectHost, port, database) },
+      leaseDuration: Math.max(1, Math.floor((expiresAt.getTime() - now) / 1000)),
+      renewable: true,
+      revocable: true,
+      handle,
+    };
+  }
+
+  /** The server keeps no expiry to move: renew checks the account still exists and bounds the lease by the job end. */
+  async renew(request: RenewRequest): Promise<RenewResult> {
+    const handle = handleOf(request.handle, 'mysql', this.#o.username_prefix);
+    const now = this.#s.now();
+    const until = Math.min(now + Math.max(1, Math.floor(request.incrementSeconds)) * 1000, handle.job_expires_at);
+    if (until <= now) throw new AdapterError('not_found', 'mysql renew: the job has ended');
+    const exists = await this.#with('renew', request.signal, (conn) => users.userExists(conn, handle.username, this.#hostOf(request.handle)));
+    if (!exists) throw new AdapterError('not_found', 'mysql renew: the account no longer exists');
+    return { leaseDuration: Math.max(1, Math.floor((until - now) / 1000)) };
+  }
+
+  /** Locks, kills sessions, drops the account, kills late sessions, forgets the intent; idempotent. */
+  async revoke(request: RevokeRequest): Promise<Record<string, JsonValue>> {
+    const handle = handleOf(request.handle, 'mysql', this.#o.username_prefix);
+    const { username } = handle;
+    const host = this.#hostOf(request.handle);
+    const step = async (name: string) => this.#s.onRevokeStep?.(name);
+    const exists = await this.#with('revoke', request.signal, async (conn) => {
+      const found = await users.userExists(conn, username, host);
+      if (found) await users.lockUser(conn, username, host);
+      return found;
+    });
+    let killed = await this.#with('revoke', request.signal, (conn) => users.killSessions(conn, username));
+    const dropped = await this.#with('revoke', request.signal, async (conn) => {
+      await step('dropping');
+      if (exists) await users.runRevocationStatements(conn, this.#o.roles[handle.role], username, host);
+      return users.dropUser(conn, username, host);
+    });
+    await step('dropped');
+    // MariaDB keeps a dropped account's connections running; one that slipped in before the lock is ended now.
+    killed += await this.#with('revoke', request.signal, async (conn) => {
+      const late = await users.killSessions(conn, username);
+      await this.#prepare(conn);
+      await users.forgetIntent(conn, this.#o.admin_schema, username);
+      return late;
+    });
+    return { user: username, sessions_terminated: killed, user_dropped: dropped, already_gone: !exists };
+  }
+
+  /** Accounts with this mount's prefix and intent rows, with the job each row names. */
+  async listIssued(signal: AbortSignal): Promise<IssuedCredential[]> {
+    const rows = await this.#with('list', signal, async (conn) => {
+      await this.#prepare(conn);
+      return users.listUsers(conn, this.#o.admin_schema, this.#o.username_prefix);
+    });
+    return rows.map(({ name, host, intent }) => ({
+      id: name,
+      handle: { username: name, host: host ?? this.#o.user_host, job_expires_at: intent?.jobExpiresAt ?? 0, role: '' },
+      jobId: intent?.jobId,
+      jobExpiresAt: intent?.jobExpiresAt,
+      createdAt: intent?.createdAt,
+    }));
+  }
+
+  /** One round trip on the admin connection. */
+  async health(signal: AbortSignal): Promise<HealthReport> {
+    await this.#with('health', signal, (conn) => conn.query('SELECT 1'));
+    return { ok: true, detail: 'admin connection answers' };
+  }
+
+  async close(): Promise<void> {
+    await this.#s.pool.end().catch(() => undefined);
+  }
+
+  #hostOf(handle: JsonValue): string {
+    const host = (handle as { host?: unknown } | null)?.host;
+    return typeof host === 'string' && /^[A-Za-z0-9.%_:-]{1,255}$/.test(host) ? host : this.#o.user_host;
+  }
+
+  /** Creates the bookkeeping table once and learns whether the server is MariaDB (it differs on default roles). */
+  #prepare(conn: mysql.PoolConnection): Promise<boolean> {
+    this.#prepared ??= (async () => {
+      await users.ensureBookkeeping(conn, this.#o.admin_schema);
+      const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
+      return /mariadb/i.test(String(rows[0]?.v ?? ''));
+    })();
+    this.#prepared.catch(() => {
+      this.#prepared = undefined;
+    });
+    return this.#prepared;
+  }
+
+  /** Runs `work` on a pooled connection under the signal; every failure becomes an AdapterError. */
+  async #with<T>(action: string, signal: AbortSignal, work: (conn: mysql.PoolConnection) => Promise<T>): Promise<T> {
+    if (signal.aborted) throw new AdapterError('timeout', `mysql ${action}: aborted before sending`, { cause: signal.reason });
+    let conn: mysql.PoolConnection | undefined;
+    let failed = false;
+    const connecting = this.#s.pool.getConnection();
+    try {
+      conn = await raceAbort(connecting, signal);
+      return await raceAbort(work(conn), signal);
+    } catch (err) {
+      failed = true;
+      if (conn === undefined) connecting.then((late) => late.release(), () => undefined);
+      if (signal.aborted) throw new AdapterError('timeout', `mysql ${action}: aborted`, { cause: signal.reason });
+      throw mapMysqlError(err, action);
+    } finally {
+      // A connection that failed is closed, never handed to the next caller in an unknown state.
+      if (conn !== undefined) {
+        if (failed) conn.destroy();
+        else conn.release();
+      }
+    }
+  }
+}
