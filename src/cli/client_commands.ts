@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { envelopeBody } from '../client/index.ts';
 import type { Envelope } from '../envelope/schema.ts';
 import { versionFor } from '../executors/secrets.ts';
 import { connect, print, withConnection, type ConnectionOptions } from './connection.ts';
@@ -36,8 +37,17 @@ export function registerClientCommands(program: Command): void {
     .requiredOption('--executor <id>')
     .requiredOption('--cref <alias=cref>', 'a secret reference, repeatable', collect, [])
     .option('--ttl <seconds>', 'job lifetime', (v) => Number(v), 600)
-    .action((o: ConnectionOptions & { tenant: string; executor: string; cref: string[]; ttl: number }) =>
-      withClient(o, (c) => c.issueJob({ tenant: o.tenant, executor: o.executor, crefs: parseCrefArgs(o.cref), ttl: o.ttl })));
+    .action(async (o: ConnectionOptions & { tenant: string; executor: string; cref: string[]; ttl: number }) => {
+      const client = connect(o);
+      try {
+        const envelope = await client.issueJob({ tenant: o.tenant, executor: o.executor, crefs: parseCrefArgs(o.cref), ttl: o.ttl });
+        // The wire body itself, not pretty JSON: the gateway checks the payload's bytes are RFC 8785 canonical,
+        // so this file can be posted as it is (`curl --data @envelope.json`) and resolves.
+        process.stdout.write(`${envelopeBody(envelope)}\n`);
+      } finally {
+        client.close();
+      }
+    });
   withConnection(job.command('complete <jobId>').description('complete a job and revoke its leases'), 'executor')
     .action((jobId: string, o: ConnectionOptions) => withClient(o, (c) => c.completeJob(jobId)));
 
