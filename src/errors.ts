@@ -35,7 +35,8 @@ export type Step =
   | 'commit'
   | 'auth'
   | 'policy'
-  | 'rate_limit';
+  | 'rate_limit'
+  | 'proxy';
 
 export const statusOf: Record<ErrorCode, number> = {
   malformed: 400,

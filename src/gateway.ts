@@ -39,6 +39,7 @@ import type { GatewayServices } from './services.ts';
 import type { StateStore } from './state/contract.ts';
 import { createStateStore } from './state/index.ts';
 import { TokenKeyring } from './tokens/keyring.ts';
+import { ProxyService } from './proxy/service.ts';
 
 export interface GatewayOptions {
   /** Folder of the config file: relative paths resolve against it (then `state_dir`). */
@@ -146,6 +147,15 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     tracer: ops.tracing.enabled ? ops.tracing.tracer : undefined,
   };
 
+  // Proxy delivery (docs/proxy.md). Its lease gate watches the trail, so this replica's completions and revocations
+  // cut proxied exchanges off at once; the listening address is read lazily (port 0 in tests).
+  services.proxy = new ProxyService({
+    settings: config.proxy, routes: config.routes, state, router, mounts, now,
+    readFile: (f) => readFileSync(file(f)),
+    listeningOrigin: () => `https://${config.gateway.host}:${(server.address() as AddressInfo | null)?.port ?? config.gateway.port}`,
+  });
+  services.audit = services.proxy.gate.watch(services.audit);
+
   const pinned = new Map<string, PinnedExecutor>();
   for (const e of config.executors) {
     for (const id of e.identities) if (id.startsWith('sha256:')) pinned.set(id, { id: e.id, tenant: e.tenant });
@@ -227,6 +237,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
           server.closeIdleConnections();
         });
         await bootstrap?.close();
+        services.proxy?.close();
         await Promise.all(workers.map((w) => w.stop()));
         await mounts.close();
         await signals?.close();

@@ -8,6 +8,7 @@ import type { CrefRouter } from './routing/router.ts';
 import type { StateStore } from './state/contract.ts';
 import type { TokenKeyring } from './tokens/keyring.ts';
 import type { TokenPolicy } from './tokens/request_token.ts';
+import type { ProxyService } from './proxy/service.ts';
 
 export interface GatewayServices {
   state: StateStore;
@@ -33,4 +34,6 @@ export interface GatewayServices {
   rateLimiter?: RateLimiter | undefined;
   /** Set when tracing is configured: spans around the chain steps (src/ops/tracing.ts). */
   tracer?: Tracer | undefined;
+  /** Proxy delivery (src/proxy/): held credentials, lease gate, upstream agents. */
+  proxy?: ProxyService | undefined;
 }

@@ -21,6 +21,7 @@ export type AuditAction =
   | 'executor.join_token'
   | 'executor.certificate'
   | 'alert'
+  | 'proxy.request'
   | 'request';
 
 export type AuditOutcome = 'granted' | 'denied' | 'error' | 'ok';

@@ -9,16 +9,20 @@ import type { Envelope } from '../envelope/schema.ts';
 import type { ResolveResponse } from '../resolve/resolve.ts';
 import { Transport, type TransportOptions } from './http.ts';
 import { verifyEnvelope } from './verify_envelope.ts';
+import { proxyTarget, type ProxyTarget } from './proxy.ts';
 
 export interface IssueJobInput {
   tenant: string;
   executor: string;
   crefs: Record<string, string>;
   ttl: number;
+  /** Aliases whose resolve returns a proxy URL instead of the value (docs/proxy.md). */
+  delivery?: Record<string, 'proxy'>;
 }
 
 // The response shapes are the server's own types, so client and gateway cannot drift apart.
 export type { ResolvedSecret } from '../resolve/resolve.ts';
+import type { ResolvedSecret } from '../resolve/resolve.ts';
 export type ResolveResult = ResolveResponse;
 
 export interface LeaseInfo {
@@ -105,6 +109,12 @@ export class CrefgateClient {
 
   async listExecutors(tenant?: string) {
     return await this.transport.request<{ executors: unknown[] }>('GET', `/v1/executors${tenant === undefined ? '' : `?tenant=${encodeURIComponent(tenant)}`}`);
+  }
+
+  /** Executor: the base URL, mTLS agent and `fetch` for a secret delivered through the proxy. */
+  proxy(secret: ResolvedSecret): ProxyTarget {
+    if (secret.proxy_url === undefined) throw new Error(`lease ${secret.lease_id} was delivered by value, not through the proxy`);
+    return proxyTarget(secret.proxy_url, this.transport.agent);
   }
 
   async get<T>(path: string): Promise<T> {

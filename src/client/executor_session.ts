@@ -7,6 +7,7 @@
 import type { Envelope } from '../envelope/schema.ts';
 import type { CrefgateClient, ResolvedSecret } from './client.ts';
 import { CrefgateError } from './http.ts';
+import type { ProxyTarget } from './proxy.ts';
 
 export interface ExecutorSessionOptions {
   /** This executor's HMAC secrets by kid: the envelope is verified locally before it is presented. */
@@ -69,7 +70,15 @@ export class ExecutorSession {
   value(alias: string): string | Record<string, string> {
     const secret = this.secrets[alias];
     if (secret === undefined) throw new Error(`no secret named ${alias} in job ${this.jobId}`);
+    if (secret.value === undefined) throw new Error(`secret ${alias} is delivered through the proxy: use proxy('${alias}')`);
     return secret.value;
+  }
+
+  /** For a secret delivered through the proxy: its base URL, mTLS agent and `fetch` (docs/executor-sdk.md). */
+  proxy(alias: string): ProxyTarget {
+    const secret = this.secrets[alias];
+    if (secret === undefined) throw new Error(`no secret named ${alias} in job ${this.jobId}`);
+    return this.client.proxy(secret);
   }
 
   private schedule(alias: string, secret: ResolvedSecret): void {

@@ -29,7 +29,8 @@ export class CrefgateError extends Error {
 
 export class Transport {
   private readonly base: URL;
-  private readonly agent: https.Agent;
+  /** The keep-alive mTLS agent (also what proxied requests go through: src/client/proxy.ts). */
+  readonly agent: https.Agent;
   private readonly timeoutMs: number;
 
   constructor(options: TransportOptions) {

@@ -13,6 +13,7 @@ import { bootstrapConfigSchema } from '../bootstrap/config.ts';
 import { oidcConfigSchema } from '../identity/oidc/config.ts';
 import { rateLimitsConfigSchema } from '../ratelimit/config.ts';
 import { signalsConfigSchema } from '../signals/config.ts';
+import { PROXY_DEFAULTS, proxySettingsSchema, routeProxySchema } from '../proxy/config.ts';
 
 export const tenantId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'tenant id: [a-z0-9][a-z0-9_-]{0,62}');
 export const executorId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'executor id: [a-z0-9][a-z0-9_-]{0,62}');
@@ -105,6 +106,7 @@ const route = z.strictObject({
   version: z.string().optional(),
   dynamic: z.boolean().default(false).describe('issue dynamic credentials instead of reading'),
   options: z.record(z.string(), z.unknown()).optional(),
+  proxy: routeProxySchema.optional().describe('makes the route\'s crefs deliverable through the proxy (docs/proxy.md)'),
 });
 
 const plugin = z.strictObject({
@@ -140,6 +142,7 @@ export const configSchema = z.strictObject({
   tracing: tracingConfigSchema.optional().describe('OpenTelemetry tracing; off when absent'),
   rate_limits: rateLimitsConfigSchema.prefault({}).describe('rate limits on resolve, issuance and backend mounts; none by default (docs/signals.md)'),
   signals: signalsConfigSchema.prefault({}).describe('anomaly signals, alerts and automatic response; off by default (docs/signals.md)'),
+  proxy: proxySettingsSchema.default(PROXY_DEFAULTS).describe('proxy delivery: limits, timeouts, public URL (docs/proxy.md)'),
 });
 
 export type Config = z.infer<typeof configSchema>;

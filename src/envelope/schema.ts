@@ -19,6 +19,14 @@ export const crefMapSchema = z
   .record(aliasSchema, crefSchema)
   .refine((m) => Object.keys(m).length >= 1 && Object.keys(m).length <= MAX_CREFS, `1 to ${MAX_CREFS} crefs`);
 
+/**
+ * Aliases the coordinator marked for proxy delivery (docs/proxy.md): their resolve returns a proxy URL, never the
+ * value. Absent when none is marked, so payloads without it keep their exact canonical bytes.
+ */
+export const deliverySchema = z
+  .record(aliasSchema, z.literal('proxy'))
+  .refine((m) => Object.keys(m).length >= 1 && Object.keys(m).length <= MAX_CREFS, `1 to ${MAX_CREFS} aliases`);
+
 export const payloadSchema = z.strictObject({
   v: z.literal(1),
   job_id: jobIdSchema,
@@ -28,6 +36,7 @@ export const payloadSchema = z.strictObject({
   issued_at: epochSeconds,
   expires_at: epochSeconds,
   nonce: z.string().regex(/^[A-Za-z0-9_-]{22,128}$/, 'base64url, at least 128 bits'),
+  delivery: deliverySchema.optional(),
 });
 
 export const envelopeSchema = z.strictObject({

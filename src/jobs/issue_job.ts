@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { canonicalJson } from '../envelope/canonical.ts';
 import { parseCref } from '../envelope/cref.ts';
 import { payloadDigest } from '../envelope/payload_digest.ts';
-import { crefMapSchema, executorIdSchema, tenantIdSchema, type Envelope, type JobPayload } from '../envelope/schema.ts';
+import { crefMapSchema, deliverySchema, executorIdSchema, tenantIdSchema, type Envelope, type JobPayload } from '../envelope/schema.ts';
 import { hmacTag } from '../crypto/hmac.ts';
 import { newNonce, randomId } from '../crypto/random.ts';
 import { deny } from '../errors.ts';
@@ -15,12 +15,14 @@ import type { Identity } from '../identity/identity.ts';
 import type { GatewayServices } from '../services.ts';
 import { signRequestToken } from '../tokens/request_token.ts';
 import { actorOf } from '../http/audit_actor.ts';
+import { checkDelivery } from '../proxy/issuance.ts';
 
 export const issueJobSchema = z.strictObject({
   tenant: tenantIdSchema,
   executor: executorIdSchema,
   crefs: crefMapSchema,
   ttl: z.number().int().min(1).describe('job lifetime in seconds; leases never outlive it'),
+  delivery: deliverySchema.optional().describe('aliases to deliver through the proxy: their resolve returns a proxy URL, never the value'),
 });
 
 export type IssueJobRequest = z.infer<typeof issueJobSchema>;
@@ -45,6 +47,7 @@ export async function issueJob(services: GatewayServices, identity: Identity, re
     crefRules.push(rule.rule);
     if (services.router.route(cref) === undefined) throw deny('forbidden', 'policy', `no route for ${raw}`, `crefs.${alias} has no route`);
   }
+  const delivery = checkDelivery(services.router, request.crefs, request.delivery);
   const secret = executor.secrets.find((s) => s.supersededAt === undefined);
   if (secret === undefined) throw deny('unavailable', 'policy', `executor ${executor.id} has no current HMAC secret`);
 
@@ -59,6 +62,7 @@ export async function issueJob(services: GatewayServices, identity: Identity, re
     issued_at: issuedAt,
     expires_at: issuedAt + request.ttl,
     nonce: newNonce(),
+    ...delivery,
   };
   const canonical = canonicalJson(payload);
   const token = await signRequestToken(services.keyring, {
@@ -92,7 +96,7 @@ export async function issueJob(services: GatewayServices, identity: Identity, re
     crefs: Object.values(payload.crefs),
     request_id: requestId,
     sensitive: { nonce: payload.nonce },
-    detail: { ttl: request.ttl, hmac_kid: secret.kid, token_kid: services.keyring.current.kid, rule: tenantRule.rule, cref_rules: crefRules },
+    detail: { ttl: request.ttl, hmac_kid: secret.kid, token_kid: services.keyring.current.kid, rule: tenantRule.rule, cref_rules: crefRules, ...(delivery.delivery === undefined ? {} : { proxied: Object.keys(delivery.delivery) }) },
   });
   // Returned in canonical member order, so an envelope saved as JSON can be presented exactly as issued.
   return { payload: JSON.parse(canonical) as JobPayload, kid: secret.kid, sig: hmacTag(secret.secret, canonical), token };

@@ -59,6 +59,11 @@ interface Operation {
 }
 
 const idParam = pathParam('id', executorIdSchema, 'executor id');
+const proxyParams = [
+  pathParam('lease_id', z.string().regex(/^lease_[A-Za-z0-9_-]{16,64}$/), 'a lease delivered through the proxy'),
+  pathParam('path', z.string(), "the upstream path (raw; checked against the route's allow-list)"),
+];
+const proxied = (summary: string): Operation => ({ summary, roles: ['executor'], ok: [200, 'Health'], params: proxyParams, errors: [404, 409] });
 
 /** Every route of the gateway's router: method, path (OpenAPI template) and what it takes and answers. */
 const operations: Record<string, Record<string, Operation>> = {
@@ -105,6 +110,9 @@ const operations: Record<string, Record<string, Operation>> = {
       errors: [400, 401, 403, 413, 415, 429, 503],
     },
   },
+  '/v1/proxy/{lease_id}/{path}': Object.fromEntries(
+    ['get', 'head', 'post', 'put', 'patch', 'delete', 'options'].map((m) => [m, proxied("Proxy delivery: forwarded to the lease's upstream with the credential injected")]),
+  ),
   '/v1/audit/stream': {
     get: { summary: 'Live audit events as NDJSON or SSE, resumable with from_seq or Last-Event-ID', roles: ['auditor'], ok: [200, 'Health'], errors: [404] },
   },
@@ -147,6 +155,10 @@ export function openapiDocument(version: string): Record<string, unknown> {
     description: 'audit events, one canonical JSON line each (NDJSON) or as Server-Sent Events',
     content: { 'application/x-ndjson': { schema: { type: 'object' } }, 'text/event-stream': { schema: { type: 'string' } } },
   };
+  // A proxied request answers with whatever the upstream answered (status, headers, body), streamed.
+  for (const op of Object.values(paths['/v1/proxy/{lease_id}/{path}']!)) {
+    (op as { responses: Record<string, unknown> }).responses['200'] = { description: "the upstream's answer, streamed (any status)", content: { '*/*': { schema: {} } } };
+  }
   (paths['/v1/audit/stream']!.get as { parameters?: unknown[] }).parameters = [
     { name: 'from_seq', in: 'query', required: false, schema: { type: 'integer', minimum: 0 }, description: 'replay from this seq, then follow' },
     { name: 'tenant', in: 'query', required: false, schema: { type: 'string' }, description: 'only this tenant\'s events' },

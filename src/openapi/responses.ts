@@ -18,12 +18,13 @@ export const errorResponseSchema = z.strictObject({
 });
 
 export const resolvedSecretSchema = z.strictObject({
-  value: z.union([z.string(), z.record(z.string(), z.string())]).describe('the secret, or its fields'),
+  value: z.union([z.string(), z.record(z.string(), z.string())]).optional().describe('the secret, or its fields; absent for proxy delivery'),
   encoding: z.literal('base64').optional().describe('set when the value is binary'),
   lease_id: leaseId,
   lease_duration: z.number().int().min(0).describe('seconds until the lease ends unless renewed'),
   renewable: z.boolean(),
   expires_at: epochSeconds.describe('never after the job end'),
+  proxy_url: z.string().optional().describe('proxy delivery: send requests here; crefgate injects the credential (docs/proxy.md)'),
 });
 
 export const resolveResponseSchema = z.strictObject({

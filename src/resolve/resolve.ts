@@ -12,14 +12,18 @@ import type { LeaseRecord } from '../state/contract.ts';
 import { buildLeases } from './build_leases.ts';
 import { abandonDynamic, fetchSecrets, type Fetched } from './fetch_secrets.ts';
 import { actorOf } from '../http/audit_actor.ts';
+import { proxyDelivery } from '../proxy/deliver.ts';
 
 export interface ResolvedSecret {
-  value: string | Record<string, string>;
+  /** Absent for a cref delivered through the proxy (`proxy_url` instead). */
+  value?: string | Record<string, string>;
   encoding?: 'base64';
   lease_id: string;
   lease_duration: number;
   renewable: boolean;
   expires_at: number;
+  /** Proxy delivery: the base URL to send requests to; the credential is injected there (src/proxy/). */
+  proxy_url?: string;
 }
 
 export interface ResolveResponse {
@@ -75,6 +79,10 @@ export async function resolveEnvelope(services: GatewayServices, state: ResolveS
   const secrets: Record<string, ResolvedSecret> = {};
   fetched.forEach((f, i) => {
     const lease = leases[i]!;
+    if (checked.envelope.payload.delivery?.[f.alias] === 'proxy') {
+      secrets[f.alias] = proxyDelivery(services, lease, f.secret, checked.now);
+      return;
+    }
     secrets[f.alias] = {
       value: f.secret.value,
       ...('encoding' in f.secret && f.secret.encoding === 'base64' ? { encoding: 'base64' as const } : {}),

@@ -9,6 +9,7 @@ import { jobRoutes } from './jobs.ts';
 import { leaseRoutes } from './leases.ts';
 import { resolveRoutes } from './resolve.ts';
 import { sysRoutes } from './sys.ts';
+import { proxyRoutes } from '../proxy/route.ts';
 
 export function mainRoutes(router: Router<KoaState>, services: GatewayServices): void {
   jobRoutes(router, services);
@@ -17,5 +18,6 @@ export function mainRoutes(router: Router<KoaState>, services: GatewayServices):
   executorRoutes(router, services);
   sysRoutes(router, services);
   auditStreamRoutes(router, services);
+  proxyRoutes(router, services);
   openapiRoutes(router);
 }

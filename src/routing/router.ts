@@ -5,6 +5,7 @@
  */
 import type { JsonValue } from '../../adapters/contract.ts';
 import type { Cref } from '../envelope/cref.ts';
+import type { RouteProxy } from '../proxy/config.ts';
 
 export interface RouteSpec {
   cref: string;
@@ -14,6 +15,8 @@ export interface RouteSpec {
   version?: string | undefined;
   dynamic: boolean;
   options?: Record<string, unknown> | undefined;
+  /** Set when the route's crefs may be delivered through the proxy (src/proxy/). */
+  proxy?: RouteProxy | undefined;
 }
 
 export interface ResolvedRoute {
@@ -23,6 +26,7 @@ export interface ResolvedRoute {
   version?: string | undefined;
   dynamic: boolean;
   options?: Record<string, JsonValue> | undefined;
+  proxy?: RouteProxy | undefined;
 }
 
 type Part = { literal: string } | { variable: string; rest: boolean };
@@ -87,6 +91,7 @@ export class CrefRouter {
         version: spec.version === undefined ? undefined : fill(spec.version, vars),
         dynamic: spec.dynamic,
         options: spec.options as Record<string, JsonValue> | undefined,
+        proxy: spec.proxy,
       };
     }
     return undefined;

@@ -24,7 +24,7 @@ function routerRoutes(): string[] {
   joinTokenRoutes(router, services, 600);
   certificateRoutes(router, services, {} as never);
   return router.stack.flatMap((layer) =>
-    layer.methods.filter((m) => METHODS.includes(m.toLowerCase())).map((m) => `${m} ${String(layer.path).replace(/:([A-Za-z_]+)/g, '{$1}')}`),
+    layer.methods.filter((m) => METHODS.includes(m.toLowerCase())).map((m) => `${m} ${String(layer.path).replace(/:([A-Za-z_]+)/g, '{$1}').replace(/\{\*([A-Za-z_]+)\}/g, '{$1}')}`),
   );
 }
 

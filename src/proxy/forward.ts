@@ -1,0 +1,120 @@
+/**
+ * One upstream exchange over TLS that verifies the upstream's certificate: send the request, wait for the
+ * response head, then stream the body back. Bounded everywhere: an idle upstream is cut after the timeout, a
+ * response past its size limit is cut, and the lease cut-off aborts the exchange wherever it is. Failures before
+ * the response head are typed GatewayErrors (the error middleware answers them); after it, the connection is cut.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import https from 'node:https';
+import { GatewayError, deny } from '../errors.ts';
+
+export interface UpstreamRequest {
+  method: string;
+  url: URL;
+  /** Raw path and query, exactly as checked (never re-serialised from `url`). */
+  target: string;
+  headers: OutgoingHttpHeaders;
+  body: Buffer | undefined;
+  agent: https.Agent;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+// Bodies are buffered, so the length is always known: no chunked framing reaches the upstream.
+function contentLength(method: string, body: Buffer | undefined): OutgoingHttpHeaders {
+  if (body !== undefined) return { 'content-length': String(body.length) };
+  return method === 'POST' || method === 'PUT' || method === 'PATCH' ? { 'content-length': '0' } : {};
+}
+
+/** Sends the request; resolves with the upstream's response head (its body not yet read). */
+export function sendUpstream(request: UpstreamRequest): Promise<IncomingMessage> {
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    if (request.signal.aborted) return reject(request.signal.reason as Error);
+    const upstream = https.request({
+      protocol: 'https:',
+      hostname: request.url.hostname.replace(/^\[|\]$/g, ''),
+      port: request.url.port === '' ? 443 : Number(request.url.port),
+      servername: /^[\d.]+$|:/.test(request.url.hostname) ? undefined : request.url.hostname,
+      method: request.method,
+      path: request.target,
+      headers: { ...request.headers, ...contentLength(request.method, request.body) },
+      agent: request.agent,
+      timeout: request.timeoutMs,
+    });
+    const onAbort = () => upstream.destroy(request.signal.reason as Error);
+    request.signal.addEventListener('abort', onAbort, { once: true });
+    upstream.on('timeout', () => upstream.destroy(deny('unavailable', 'proxy', `upstream sent no response within ${request.timeoutMs} ms`)));
+    upstream.on('error', (err) => {
+      request.signal.removeEventListener('abort', onAbort);
+      // Certificate, DNS and connection failures all look the same to the executor; the reason says which.
+      reject(err instanceof GatewayError ? err : deny('unavailable', 'proxy', `upstream unreachable: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
+    });
+    upstream.on('response', (res) => {
+      request.signal.removeEventListener('abort', onAbort);
+      resolve(res);
+    });
+    upstream.end(request.body);
+  });
+}
+
+export interface Streamed {
+  bytesOut: number;
+  /** Why the body was cut short, if it was. */
+  cut?: string | undefined;
+}
+
+/** Streams the upstream body to the client; cut at `maxBytes`, on idle timeout, on cut-off, or when the client leaves. */
+export function streamBack(upstream: IncomingMessage, client: ServerResponse, maxBytes: number, timeoutMs: number, signal: AbortSignal): Promise<Streamed> {
+  return new Promise<Streamed>((resolve) => {
+    let bytesOut = 0;
+    let done = false;
+    const finish = (cut?: string) => {
+      if (done) return;
+      done = true;
+      signal.removeEventListener('abort', onAbort);
+      upstream.socket?.setTimeout(0);
+      if (cut !== undefined) {
+        upstream.destroy();
+        client.destroy();
+      }
+      resolve({ bytesOut, cut });
+    };
+    const onAbort = () => finish((signal.reason as GatewayError | undefined)?.reason ?? 'cut off');
+    signal.addEventListener('abort', onAbort, { once: true });
+    upstream.socket?.setTimeout(timeoutMs, () => finish(`upstream idle for ${timeoutMs} ms`));
+    upstream.on('data', (chunk: Buffer) => {
+      bytesOut += chunk.length;
+      if (bytesOut > maxBytes) return finish(`response over ${maxBytes} bytes`);
+      if (!client.write(chunk)) {
+        upstream.pause();
+        client.once('drain', () => upstream.resume());
+      }
+    });
+    upstream.on('end', () => {
+      if (done) return;
+      client.end(() => finish());
+    });
+    upstream.on('error', () => finish('upstream connection failed mid-response'));
+    upstream.on('aborted', () => finish('upstream aborted the response'));
+    client.on('close', () => {
+      if (!client.writableFinished) finish('the executor closed the connection');
+    });
+    if (signal.aborted) onAbort();
+  });
+}
+
+/** Reads the executor's body, bounded: a declared length over the limit is refused before a byte is read. */
+export async function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) throw deny('payload_too_large', 'proxy', `declared body of ${declared} bytes`);
+  if (declared === undefined && req.headers['transfer-encoding'] === undefined) return undefined;
+  // Buffered before anything is sent, so an oversized chunked body is refused with nothing forwarded.
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw deny('payload_too_large', 'proxy', `body over ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return size === 0 ? undefined : Buffer.concat(chunks, size);
+}

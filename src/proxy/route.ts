@@ -1,0 +1,156 @@
+/**
+ * `/v1/proxy/<lease_id>/<path>`: an executor's ordinary HTTPS request, forwarded with the credential injected.
+ * In order: the caller is an enabled executor; the target and head are unambiguous; the lease is active, its own
+ * and its job open; the route of the lease allows this method and path on its upstream; then the credential is
+ * injected and the exchange runs, tracked for cut-off. Each exchange becomes one `proxy.request` audit event
+ * (no bodies, no credential, no query values); a refusal is audited by the denial auditor like any other.
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { IncomingMessage } from 'node:http';
+import { actorOf } from '../http/audit_actor.ts';
+import type { KoaState } from '../http/context.ts';
+import { requireRole } from '../http/validate.ts';
+import { assertExecutorActive } from '../executors/active.ts';
+import { parseCref } from '../envelope/cref.ts';
+import type { Identity } from '../identity/identity.ts';
+import { deny } from '../errors.ts';
+import type { GatewayServices } from '../services.ts';
+import type { LeaseRecord } from '../state/contract.ts';
+import type { RouteProxy } from './config.ts';
+import { readRequestBody, sendUpstream, streamBack } from './forward.ts';
+import { checkRequestHead, responseHeaders, upstreamHeaders } from './headers.ts';
+import { inject, type OutgoingRequest } from './inject.ts';
+import type { ProxyService } from './service.ts';
+import { checkAllowed, checkPath, isAllowedPath, parseProxyTarget, queryKeys, type ProxyTarget } from './target.ts';
+
+export const PROXY_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const SIGV4_HEADERS = new Set(['x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256', 'authorization']);
+
+/** A 3xx is passed back only if its Location stays on the upstream and inside the allow-list; rewritten to the proxy. */
+function redirectLocation(proxy: ProxyService, route: RouteProxy, lease: LeaseRecord, upstream: IncomingMessage, base: URL): string | undefined {
+  const location = upstream.headers.location;
+  if (upstream.statusCode === undefined || upstream.statusCode < 300 || upstream.statusCode > 399 || location === undefined) return undefined;
+  let target: URL;
+  try {
+    target = new URL(location, base);
+  } catch {
+    throw deny('forbidden', 'proxy', 'upstream redirect with an unparsable Location');
+  }
+  const path = target.pathname;
+  let inside = target.origin === new URL(route.upstream).origin && target.username === '' && isAllowedPath(route, path);
+  try {
+    checkPath(path);
+  } catch {
+    inside = false;
+  }
+  if (!inside) throw deny('forbidden', 'proxy', `upstream redirect to ${target.origin} outside the allow-list`);
+  return `${proxy.proxyUrl(lease.leaseId)}${path.slice(1)}${target.search}`;
+}
+
+async function handle(ctx: Context & { state: KoaState }, services: GatewayServices, proxy: ProxyService): Promise<void> {
+  const started = performance.now();
+  ctx.state.audit.action = 'proxy.request';
+  const identity = requireRole(ctx.state.identity, 'executor');
+  const req = ctx.req;
+  const target = parseProxyTarget(req.url ?? '');
+  ctx.state.audit.lease_ids = [target.leaseId];
+  checkRequestHead(req.headers, req.rawHeaders, proxy.settings.max_header_bytes, proxy.authority());
+  await assertExecutorActive(services.state, identity, 'proxy');
+  const { lease, job } = await proxy.gate.admit(identity, target.leaseId);
+  Object.assign(ctx.state.audit, { tenant: lease.tenant, job_id: lease.jobId, executor: lease.executor, crefs: [lease.cref] });
+  const route = services.router.route(parseCref(lease.cref)!)?.proxy;
+  if (route === undefined) throw deny('forbidden', 'proxy', 'the route of this lease has no proxy');
+  checkAllowed(route, ctx.method, target.path);
+  ctx.state.audit.detail = { method: ctx.method, upstream: route.upstream, path: target.path };
+
+  const controller = new AbortController();
+  const untrack = proxy.gate.track(lease, controller);
+  let status = 0;
+  let bytesIn = 0;
+  let bytesOut = 0;
+  let cut: string | undefined;
+  let echoed: string[] = [];
+  try {
+    const body = await readRequestBody(req, proxy.settings.max_request_bytes);
+    bytesIn = body?.length ?? 0;
+    // After a failed audit write, each request is recorded before it goes out until a write succeeds again.
+    if (proxy.auditFailing) {
+      await services.audit.record({ ...event(ctx, identity, lease, route, target), outcome: 'granted', detail: { method: ctx.method, upstream: route.upstream, path: target.path, recorded: 'before' } });
+      proxy.auditFailing = false;
+    }
+    const value = await proxy.credentials.get(lease, controller.signal);
+    const rawTarget = `${target.path}${target.query === '' ? '' : `?${target.query}`}`;
+    const url = new URL(rawTarget, route.upstream);
+    const strip = route.inject.kind === 'header' ? new Set([route.inject.header]) : route.inject.kind === 'aws_sigv4' ? SIGV4_HEADERS : new Set<string>();
+    const outgoing: OutgoingRequest = { method: ctx.method, url, headers: upstreamHeaders(req.rawHeaders, url.host, strip), body };
+    const secrets = await inject(route.inject, value, outgoing, new Date(services.now()));
+    const upstream = await sendUpstream({ method: ctx.method, url, target: rawTarget, headers: outgoing.headers, body, agent: proxy.agentFor(route), timeoutMs: proxy.settings.upstream_timeout_ms, signal: controller.signal });
+    let location: string | undefined;
+    try {
+      location = redirectLocation(proxy, route, lease, upstream, url);
+    } catch (err) {
+      upstream.resume();
+      throw err;
+    }
+    const filtered = responseHeaders(upstream.rawHeaders, secrets);
+    echoed = filtered.echoed;
+    if (location !== undefined) filtered.headers.location = location;
+    status = upstream.statusCode ?? 502;
+    ctx.status = status;
+    ctx.respond = false;
+    ctx.res.writeHead(status, filtered.headers);
+    const streamed = await streamBack(upstream, ctx.res, proxy.settings.max_response_bytes, proxy.settings.upstream_timeout_ms, controller.signal);
+    bytesOut = streamed.bytesOut;
+    cut = streamed.cut;
+  } finally {
+    untrack();
+  }
+  // After the exchange: the event carries its outcome. The executor already has its answer, so a failing audit
+  // sink cannot hold this response back; instead the next requests are audited before they go out (fail closed).
+  await services.audit
+    .record({
+      ...event(ctx, identity, lease, route, target),
+      outcome: cut === undefined ? 'ok' : 'error',
+      ...(cut === undefined ? {} : { step: 'proxy' as const, reason: cut }),
+      job_id: job.jobId,
+      detail: {
+        method: ctx.method,
+        upstream: route.upstream,
+        path: target.path,
+        query_keys: queryKeys(target.query),
+        status,
+        bytes_in: bytesIn,
+        bytes_out: bytesOut,
+        duration_ms: Math.round((performance.now() - started) * 100) / 100,
+        ...(echoed.length === 0 ? {} : { echoed_headers_dropped: echoed }),
+      },
+    })
+    .catch(() => {
+      proxy.auditFailing = true;
+    });
+}
+
+function event(ctx: Context & { state: KoaState }, identity: Identity, lease: LeaseRecord, route: RouteProxy, target: ProxyTarget) {
+  return {
+    action: 'proxy.request' as const,
+    actor: actorOf(identity),
+    tenant: lease.tenant,
+    job_id: lease.jobId,
+    executor: lease.executor,
+    crefs: [lease.cref],
+    lease_ids: [lease.leaseId],
+    request_id: ctx.state.requestId,
+    source: ctx.request.ip,
+    detail: { method: ctx.method, upstream: route.upstream, path: target.path },
+  };
+}
+
+/** Registers the proxy route for the methods the allow-lists may name; others fall through to "not allowed". */
+export function proxyRoutes(router: Router<KoaState>, services: GatewayServices): void {
+  router.register('/v1/proxy/:lease_id/{*path}', PROXY_METHODS, async (ctx) => {
+    const proxy = services.proxy;
+    if (proxy === undefined) throw deny('not_found', 'proxy', 'proxy delivery is not configured');
+    await handle(ctx as Context & { state: KoaState }, services, proxy);
+  });
+}
