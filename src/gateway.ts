@@ -27,6 +27,7 @@ import type { KoaState } from './http/context.ts';
 import { IdentityMapper, type PinnedExecutor } from './identity/identity.ts';
 import { runRevocations, every } from './leases/revocation_worker.ts';
 import { sweepExpiredLeases } from './leases/expiry_sweeper.ts';
+import { ORPHAN_SWEEP_INTERVAL_MS, sweepOrphans } from './leases/orphan_sweeper.ts';
 import { createLogger } from './log.ts';
 import { GatewayOps } from './ops/index.ts';
 import { Policy } from './policy/policy.ts';
@@ -199,6 +200,8 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     : [
         every(config.leases.sweep_interval_ms, () => sweepExpiredLeases(services), onWorkerError),
         every(1000, () => runRevocations(services, replica, config.leases.revocation_stale_after_ms), onWorkerError),
+        // Database users no lease owns (a crash between CREATE USER and the lease record): src/leases/orphan_sweeper.ts.
+        every(ORPHAN_SWEEP_INTERVAL_MS, () => sweepOrphans(services, Object.keys(config.mounts)), onWorkerError),
       ];
 
   let closing: Promise<void> | undefined;

@@ -1,12 +1,21 @@
 /**
  * Step 6, binding: the token was minted for exactly this payload (`pld`), job, tenant, nonce and executor, and
  * the executor's certificate is the one presenting it. A stolen token with another payload stops here.
+ *
+ * Then the job's own bindings (repository, ref, sha, run_id, workflow; src/envelope/bindings.ts): each must
+ * equal the claim of the same name in the executor's workload OIDC token, byte for byte. A certificate proves
+ * no repository or commit, so a certificate-authenticated executor cannot satisfy a bound job. Routes that
+ * require bindings are checked again here, against today's config. Every refusal is `forbidden` at `binding`,
+ * and names the binding (never its value) in the audit line.
  */
+import { unmetBinding } from '../envelope/bindings.ts';
+import { parseCref } from '../envelope/cref.ts';
 import { payloadDigest } from '../envelope/payload_digest.ts';
 import { deny } from '../errors.ts';
+import type { CrefRouter } from '../routing/router.ts';
 import type { ResolveState } from './context.ts';
 
-export function checkBinding(state: ResolveState): void {
+export function checkBinding(state: ResolveState, router?: CrefRouter): void {
   const claims = state.claims!;
   const payload = state.envelope!.payload;
   const mismatch = (what: string) => deny('forbidden', 'binding', `token ${what} does not match the payload`);
@@ -19,4 +28,37 @@ export function checkBinding(state: ResolveState): void {
     throw deny('forbidden', 'binding', `executor belongs to ${state.executor!.tenant}, payload names ${payload.tenant}`);
   }
   if (payload.expires_at * 1000 <= state.now) throw deny('expired', 'binding', 'the job has ended');
+  checkJobBindings(state);
+  if (router !== undefined) checkRouteBindings(state, router);
+}
+
+/** Every binding of the payload equals the workload identity's claim of that name. */
+function checkJobBindings(state: ResolveState): void {
+  const bindings = state.envelope!.payload.bindings;
+  if (bindings === undefined) return;
+  const names = Object.keys(bindings).sort();
+  if (state.identity.auth !== 'oidc') {
+    state.auditDetail = { binding: names[0]!, bound: names };
+    throw deny('forbidden', 'binding', `job is bound (${names.join(', ')}) but the executor authenticated with ${state.identity.auth}, which proves no such claims`);
+  }
+  const claims = state.identity.claims ?? {};
+  for (const name of names) {
+    if (claims[name] === (bindings as Record<string, string>)[name]) continue;
+    state.auditDetail = { binding: name, bound: names };
+    throw deny('forbidden', 'binding', `binding ${name} ${claims[name] === undefined ? 'has no claim in' : 'differs from the claim of'} the identity token`);
+  }
+}
+
+/** The bindings today's routes require for the payload's crefs (a route tightened after issuance applies at once). */
+function checkRouteBindings(state: ResolveState, router: CrefRouter): void {
+  const payload = state.envelope!.payload;
+  for (const raw of Object.values(payload.crefs)) {
+    const cref = parseCref(raw);
+    const route = cref === undefined ? undefined : router.route(cref);
+    if (route === undefined) continue; // step 7 (scope) refuses crefs without a route
+    const unmet = unmetBinding(route, payload.bindings);
+    if (unmet === undefined) continue;
+    state.auditDetail = { binding: unmet.name, route_requirement: unmet.problem };
+    throw deny('forbidden', 'binding', `route of ${raw} ${unmet.problem === 'missing' ? 'requires' : 'does not accept the job\'s'} ${unmet.name} binding`);
+  }
 }

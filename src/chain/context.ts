@@ -29,6 +29,8 @@ export interface ResolveState {
   executor?: ExecutorRecord;
   claims?: RequestTokenClaims;
   crefs?: Array<{ alias: string; cref: Cref; route: ResolvedRoute }>;
+  /** Set by a step that refuses, for the denial's audit detail (step 6 names the mismatching job binding). */
+  auditDetail?: Record<string, string | string[]>;
   /** Step 7: the policy rule that allowed each cref, in order (for the audit line). */
   policyRules?: string[];
   /** Set once step 8 reserved the nonce: the owner token used to consume or release it. */
@@ -36,4 +38,4 @@ export interface ResolveState {
 }
 
 /** The parts of a ResolveState that are guaranteed after the whole chain ran. */
-export type CheckedResolve = Required<Omit<ResolveState, 'reservation' | 'policyRules' | 'source'>> & Pick<ResolveState, 'reservation' | 'policyRules' | 'source'>;
+export type CheckedResolve = Required<Omit<ResolveState, 'reservation' | 'policyRules' | 'source' | 'auditDetail'>> & Pick<ResolveState, 'reservation' | 'policyRules' | 'source' | 'auditDetail'>;

@@ -36,7 +36,7 @@ export async function runChain(state: ResolveState, deps: ChainDeps): Promise<Ch
   await step('executor', () => checkExecutor(state, deps.state));
   await step('hmac', () => verifyHmac(state));
   await step('token', () => verifyToken(state, deps.keyring, deps.tokenPolicy));
-  await step('binding', () => checkBinding(state));
+  await step('binding', () => checkBinding(state, deps.router));
   await step('scope', () => checkScope(state, deps.policy, deps.router));
   await step('nonce', () => burnNonce(state, deps.state, deps.now, deps.tokenPolicy.clockSkewSeconds));
   return state as CheckedResolve;

@@ -18,6 +18,8 @@ export interface IssueJobInput {
   ttl: number;
   /** Aliases whose resolve returns a proxy URL instead of the value (docs/proxy.md). */
   delivery?: Record<string, 'proxy'>;
+  /** Binds the job to a CI run (`repository`, `ref`, `sha`, `run_id`, `workflow`): see docs/identity.md. */
+  bindings?: Record<string, string>;
 }
 
 // The response shapes are the server's own types, so client and gateway cannot drift apart.

@@ -13,6 +13,7 @@ import { bootstrapConfigSchema } from '../bootstrap/config.ts';
 import { oidcConfigSchema } from '../identity/oidc/config.ts';
 import { rateLimitsConfigSchema } from '../ratelimit/config.ts';
 import { signalsConfigSchema } from '../signals/config.ts';
+import { routeBindingShape } from '../envelope/bindings.ts';
 import { PROXY_DEFAULTS, proxySettingsSchema, routeProxySchema } from '../proxy/config.ts';
 
 export const tenantId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'tenant id: [a-z0-9][a-z0-9_-]{0,62}');
@@ -106,6 +107,7 @@ const route = z.strictObject({
   version: z.string().optional(),
   dynamic: z.boolean().default(false).describe('issue dynamic credentials instead of reading'),
   options: z.record(z.string(), z.unknown()).optional(),
+  ...routeBindingShape,
   proxy: routeProxySchema.optional().describe('makes the route\'s crefs deliverable through the proxy (docs/proxy.md)'),
 });
 

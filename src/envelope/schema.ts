@@ -3,6 +3,7 @@
  * never ignored. The same schemas validate requests and generate the OpenAPI description.
  */
 import { z } from 'zod';
+import { bindingsSchema } from './bindings.ts';
 import { isCref } from './cref.ts';
 
 export const MAX_CREFS = 32;
@@ -36,6 +37,8 @@ export const payloadSchema = z.strictObject({
   issued_at: epochSeconds,
   expires_at: epochSeconds,
   nonce: z.string().regex(/^[A-Za-z0-9_-]{22,128}$/, 'base64url, at least 128 bits'),
+  /** What the job is bound to (src/envelope/bindings.ts). Absent when unbound, so unbound payloads keep their exact bytes. */
+  bindings: bindingsSchema.optional(),
   delivery: deliverySchema.optional(),
 });
 

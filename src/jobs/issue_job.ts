@@ -4,6 +4,7 @@
  * request token by `pld` and `jti`. The job is recorded, the issuance audited, and only then is it returned.
  */
 import { z } from 'zod';
+import { bindingsSchema, unmetBinding } from '../envelope/bindings.ts';
 import { canonicalJson } from '../envelope/canonical.ts';
 import { parseCref } from '../envelope/cref.ts';
 import { payloadDigest } from '../envelope/payload_digest.ts';
@@ -22,6 +23,7 @@ export const issueJobSchema = z.strictObject({
   executor: executorIdSchema,
   crefs: crefMapSchema,
   ttl: z.number().int().min(1).describe('job lifetime in seconds; leases never outlive it'),
+  bindings: bindingsSchema.optional().describe('binds the job to a CI run: a workload OIDC identity must carry each as a claim of equal value (docs/identity.md)'),
   delivery: deliverySchema.optional().describe('aliases to deliver through the proxy: their resolve returns a proxy URL, never the value'),
 });
 
@@ -45,7 +47,13 @@ export async function issueJob(services: GatewayServices, identity: Identity, re
     const rule = services.policy.mayRead(executor, cref);
     if (!rule.allowed) throw deny('forbidden', 'policy', `policy denies ${raw}: ${rule.rule}`, `crefs.${alias} is not allowed for this executor`);
     crefRules.push(rule.rule);
-    if (services.router.route(cref) === undefined) throw deny('forbidden', 'policy', `no route for ${raw}`, `crefs.${alias} has no route`);
+    const route = services.router.route(cref);
+    if (route === undefined) throw deny('forbidden', 'policy', `no route for ${raw}`, `crefs.${alias} has no route`);
+    const unmet = unmetBinding(route, request.bindings);
+    if (unmet !== undefined) {
+      const why = unmet.problem === 'missing' ? `requires a job bound to a ${unmet.name}` : `does not accept this ${unmet.name} binding`;
+      throw deny('forbidden', 'policy', `route of ${raw} ${why}`, `crefs.${alias} ${why}`);
+    }
   }
   const delivery = checkDelivery(services.router, request.crefs, request.delivery);
   const secret = executor.secrets.find((s) => s.supersededAt === undefined);
@@ -62,6 +70,7 @@ export async function issueJob(services: GatewayServices, identity: Identity, re
     issued_at: issuedAt,
     expires_at: issuedAt + request.ttl,
     nonce: newNonce(),
+    ...(request.bindings === undefined ? {} : { bindings: request.bindings }),
     ...delivery,
   };
   const canonical = canonicalJson(payload);
@@ -96,8 +105,13 @@ export async function issueJob(services: GatewayServices, identity: Identity, re
     crefs: Object.values(payload.crefs),
     request_id: requestId,
     sensitive: { nonce: payload.nonce },
-    detail: { ttl: request.ttl, hmac_kid: secret.kid, token_kid: services.keyring.current.kid, rule: tenantRule.rule, cref_rules: crefRules, ...(delivery.delivery === undefined ? {} : { proxied: Object.keys(delivery.delivery) }) },
+    detail: { ttl: request.ttl, hmac_kid: secret.kid, token_kid: services.keyring.current.kid, rule: tenantRule.rule, cref_rules: crefRules, ...(delivery.delivery === undefined ? {} : { proxied: Object.keys(delivery.delivery) }), ...boundTo(payload) },
   });
   // Returned in canonical member order, so an envelope saved as JSON can be presented exactly as issued.
   return { payload: JSON.parse(canonical) as JobPayload, kid: secret.kid, sig: hmacTag(secret.secret, canonical), token };
+}
+
+/** The job's bindings for its issuance audit line (not secret: they name a repository, commit and run). */
+function boundTo(payload: JobPayload): { bindings?: Record<string, string> } {
+  return payload.bindings === undefined ? {} : { bindings: payload.bindings as Record<string, string> };
 }

@@ -29,8 +29,9 @@ export async function runRevocations(services: GatewayServices, consumer: string
     try {
       const adapter = services.mounts.has(task.mount) ? services.mounts.get(task.mount) : undefined;
       if (adapter?.revoke === undefined) throw new Error(`mount ${task.mount} cannot revoke`);
-      await adapter.revoke({ handle: task.handle, signal: AbortSignal.timeout(30_000) });
-      await services.audit.record({ ...base, outcome: 'ok' });
+      // What the backend did (sessions ended, user dropped) goes into the trail as proof of revocation.
+      const backend = await adapter.revoke({ handle: task.handle, signal: AbortSignal.timeout(30_000) });
+      await services.audit.record({ ...base, outcome: 'ok', ...(backend ? { detail: { ...base.detail, backend } } : {}) });
       await services.state.revocations.ack(id);
       done++;
     } catch (err) {

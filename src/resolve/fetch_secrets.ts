@@ -33,7 +33,7 @@ export async function abandonDynamic(services: GatewayServices, fetched: Fetched
 
 export async function fetchSecrets(services: GatewayServices, checked: CheckedResolve, signal: AbortSignal): Promise<Fetched[]> {
   const payload = checked.envelope.payload;
-  const job = { jobId: payload.job_id, tenant: payload.tenant, executor: payload.executor, expiresAt: payload.expires_at * 1000 };
+  const job = { jobId: payload.job_id, tenant: payload.tenant, executor: payload.executor, expiresAt: payload.expires_at * 1000, bindings: payload.bindings as Record<string, string> | undefined };
   const maxTtlSeconds = Math.max(1, Math.floor((job.expiresAt - checked.now) / 1000));
   const settled = await Promise.allSettled(
     checked.crefs.map(async ({ alias, cref, route }): Promise<Fetched> => {

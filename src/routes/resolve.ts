@@ -37,6 +37,7 @@ export function resolveRoutes(router: Router<KoaState>, services: GatewayService
           sensitive: { nonce: payload.nonce, token: state.envelope!.token },
         });
       }
+      if (state.auditDetail !== undefined) ctx.state.audit.detail = { ...ctx.state.audit.detail, ...state.auditDetail };
     }
   });
 }

@@ -4,10 +4,11 @@
  * segment, `{x*}` (last only) one or more. Templates are checked at start-up; a cref with no route is refused.
  */
 import type { JsonValue } from '../../adapters/contract.ts';
+import type { RouteBindingRule } from '../envelope/bindings.ts';
 import type { Cref } from '../envelope/cref.ts';
 import type { RouteProxy } from '../proxy/config.ts';
 
-export interface RouteSpec {
+export interface RouteSpec extends RouteBindingRule {
   cref: string;
   mount: string;
   path: string;
@@ -19,7 +20,7 @@ export interface RouteSpec {
   proxy?: RouteProxy | undefined;
 }
 
-export interface ResolvedRoute {
+export interface ResolvedRoute extends RouteBindingRule {
   mount: string;
   path: string;
   field?: string | undefined;
@@ -91,6 +92,8 @@ export class CrefRouter {
         version: spec.version === undefined ? undefined : fill(spec.version, vars),
         dynamic: spec.dynamic,
         options: spec.options as Record<string, JsonValue> | undefined,
+        require_bindings: spec.require_bindings,
+        binding_patterns: spec.binding_patterns,
         proxy: spec.proxy,
       };
     }

@@ -1,0 +1,71 @@
+/**
+ * Removes credentials that a mount created but no active lease owns: a database user left by a crash between
+ * `CREATE USER` and the lease record, by an aborted resolve whose revocation was lost, or brought back by a
+ * restore of the database. The resolve records its lease only after `issue` returns, so intent is recorded
+ * at the backend itself, with the user (PostgreSQL: a role comment written in the creating transaction;
+ * MySQL/MariaDB: a bookkeeping row written before CREATE USER), naming the job and its end. This sweep reads
+ * that back (`listIssued`) and asks the gateway's state whether the job is open and a lease holds the user.
+ *
+ * Young credentials are left alone for a grace period: their resolve may still be between `issue` and the
+ * lease record. Every removal is audited as a `revocation` with cause `orphan` and what the backend did.
+ */
+import type { IssuedCredential, JsonValue } from '../../adapters/contract.ts';
+import type { GatewayServices } from '../services.ts';
+
+/** Longer than any resolve can take from `issue` to its lease record (mount timeouts are at most 120 s). */
+export const ORPHAN_GRACE_MS = 5 * 60_000;
+export const ORPHAN_SWEEP_INTERVAL_MS = 60_000;
+
+/** Why a credential is an orphan, as written into the audit detail. */
+export type OrphanReason = 'no_intent' | 'job_unknown' | 'job_completed' | 'job_ended' | 'no_lease';
+
+/** The user name a lease handle names (database adapters store it as `username`). */
+function handleUser(handle: JsonValue | undefined): string | undefined {
+  const name = (handle as { username?: unknown } | null | undefined)?.username;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** Why `credential` of `mount` is an orphan at `now`, or undefined when it is (or may still be) owned. */
+export async function orphanReason(services: GatewayServices, mount: string, credential: IssuedCredential, now: number, graceMs: number): Promise<OrphanReason | undefined> {
+  if (credential.createdAt !== undefined && now - credential.createdAt < graceMs) return undefined;
+  if (credential.jobId === undefined) return 'no_intent';
+  if (credential.jobExpiresAt !== undefined && credential.jobExpiresAt <= now) return 'job_ended';
+  const job = await services.state.jobs.get(credential.jobId);
+  if (job === undefined) return 'job_unknown';
+  if (job.completedAt !== undefined) return 'job_completed';
+  if (job.expiresAt <= now) return 'job_ended';
+  const leases = await services.state.leases.listByJob(credential.jobId);
+  const owned = leases.some((l) => l.mount === mount && l.state === 'active' && l.expiresAt > now && handleUser(l.handle) === credential.id);
+  return owned ? undefined : 'no_lease';
+}
+
+/** One pass over `mounts` (those whose adapter can list what it issued); returns how many orphans it removed. */
+export async function sweepOrphans(services: GatewayServices, mounts: string[], graceMs = ORPHAN_GRACE_MS): Promise<number> {
+  let removed = 0;
+  for (const mount of mounts) {
+    const adapter = services.mounts.has(mount) ? services.mounts.get(mount) : undefined;
+    if (adapter?.listIssued === undefined || adapter.revoke === undefined) continue;
+    const issued = await adapter.listIssued(AbortSignal.timeout(30_000));
+    for (const credential of issued) {
+      const reason = await orphanReason(services, mount, credential, services.now(), graceMs);
+      if (reason === undefined) continue;
+      const base = {
+        action: 'revocation' as const,
+        actor: { type: 'system' as const, id: services.replica, auth: 'system' as const },
+        job_id: credential.jobId,
+        lease_ids: [],
+        detail: { mount, cause: 'orphan', orphan: reason, credential: credential.id },
+      };
+      try {
+        const backend = await adapter.revoke({ handle: credential.handle, signal: AbortSignal.timeout(30_000) });
+        await services.audit.record({ ...base, outcome: 'ok', detail: { ...base.detail, ...(backend ? { backend } : {}) } });
+        removed++;
+      } catch (err) {
+        // Left for the next pass; the failure is on the trail.
+        const why = err instanceof Error && 'reason' in err ? String((err as { reason: unknown }).reason) : 'revoke failed';
+        await services.audit.record({ ...base, outcome: 'error', step: 'backend', reason: why }).catch(() => undefined);
+      }
+    }
+  }
+  return removed;
+}
