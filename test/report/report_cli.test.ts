@@ -1,0 +1,87 @@
+/**
+ * `crefgate audit report` without a browser: it verifies first, writes the page either way, exits 1 on a finding,
+ * and the page's data island cannot be broken out of.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { createAuditTrail } from '../../src/audit/index.ts';
+import { escapeHtml, jsonIsland } from '../../src/audit/report/render_html.ts';
+import { registerAuditCommands } from '../../src/cli/audit_commands.ts';
+import { auditFixture, resolveEvent, writeSigningKey, type AuditFixture } from '../audit/helpers.ts';
+
+async function run(args: string[]): Promise<{ out: string; code: number }> {
+  const program = new Command().exitOverride();
+  registerAuditCommands(program);
+  const out: string[] = [];
+  const original = console.log;
+  console.log = (...parts: unknown[]) => out.push(parts.join(' '));
+  process.exitCode = 0;
+  try {
+    await program.parseAsync(['node', 'crefgate', ...args]);
+  } finally {
+    console.log = original;
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { out: out.join('\n'), code };
+}
+
+function island(html: string): { verification: { ok: boolean; findings: { kind: string; seq?: number }[] }; events: { seq: number; reason?: string }[] } {
+  const match = /<script type="application\/json" id="report-data">([^<]*)<\/script>/.exec(html);
+  assert.ok(match, 'one data island, with no < inside it');
+  return JSON.parse(match[1]!);
+}
+
+describe('audit report command', () => {
+  let fx: AuditFixture;
+  let out: string;
+
+  before(async () => {
+    fx = auditFixture();
+    const trail = await createAuditTrail({ ...fx.config, signing_key_file: writeSigningKey(fx.dir) }, { configDir: fx.dir });
+    for (let n = 0; n < 12; n++) await trail.record({ ...resolveEvent(n), reason: n === 1 ? '</script><!-- & "quoted" \u2028' : undefined });
+    await trail.close();
+    out = mkdtempSync(path.join(os.tmpdir(), 'crefgate-report-cli-'));
+  });
+
+  it('writes a passing report of a good log and exits 0', async () => {
+    const file = path.join(out, 'good.html');
+    const { out: text, code } = await run(['audit', 'report', fx.logPath, '--out', file]);
+    assert.equal(code, 0, text);
+    assert.match(text, /^verification passed; 12 events; report written to /);
+    const html = readFileSync(file, 'utf8');
+    const data = island(html);
+    assert.equal(data.verification.ok, true);
+    assert.equal(data.events.length, 12);
+    assert.equal(data.events[1]!.reason, '</script><!-- & "quoted" \u2028', 'the island round-trips the hostile value');
+    assert.match(html, /class="banner warn" data-state="warn"/, 'unpinned keys: passed, but not green');
+    assert.ok(!/<(link|img|iframe)\b|src=|href="?http/i.test(html.replace(/<script type="application\/json"[\s\S]*?<\/script>/, '')), 'no external asset');
+    assert.match(html, /Content-Security-Policy" content="default-src &#39;none&#39;/);
+  });
+
+  it('writes a failing report of a tampered log, red with the finding and its seq, and exits 1', async () => {
+    const lines = readFileSync(fx.logPath, 'utf8').split('\n');
+    lines[4] = lines[4]!.replace('"outcome":"granted"', '"outcome":"denied"');
+    const tampered = path.join(out, 'tampered.log');
+    writeFileSync(tampered, lines.join('\n'));
+    const file = path.join(out, 'tampered.html');
+    const { out: text, code } = await run(['audit', 'report', tampered, '--out', file]);
+    assert.equal(code, 1);
+    assert.match(text, /^verification FAILED \(\d+ finding\(s\)\)/);
+    const html = readFileSync(file, 'utf8');
+    assert.match(html, /class="banner fail"/);
+    assert.ok(!/banner pass|banner warn/.test(html), 'never a passing banner');
+    assert.match(html, /<li class="finding" data-kind="modified" data-seq="4"><b>MODIFIED<\/b>/);
+    assert.ok(island(html).verification.findings.some((f) => f.kind === 'modified' && f.seq === 4));
+  });
+
+  it('escapes HTML and JSON for their contexts', () => {
+    assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;');
+    const text = jsonIsland({ s: '</script><!--\u2028&' });
+    assert.ok(!/[<>&\u2028]/.test(text), text);
+    assert.deepEqual(JSON.parse(text), { s: '</script><!--\u2028&' });
+  });
+});
