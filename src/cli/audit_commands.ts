@@ -61,7 +61,7 @@ export function registerAuditCommands(program: Command): void {
         since: options.since,
         until: options.until,
         tenant: options.tenant,
-        format: options.format,
+        format: options.format as 'ndjson' | 'ocsf', // checked above; the closure does not keep the narrowing
         signer: signerFromPem(options.signerName, readFileSync(options.signingKey)),
       }));
       for (const log of manifest.logs) console.log(`${log.origin}: ${log.events} events (seq ${log.first_seq}..${log.end_seq - 1}), ${log.checkpoints} checkpoints`);
