@@ -32,6 +32,33 @@ export interface ConformanceFixture {
 }
 
 const signal = (): AbortSignal => AbortSignal.timeout(5000);
+/** An already-aborted call rejects without a backend round trip; close needs no long drain. */
+const ABORT_PROMPT_MS = 250;
+const CLOSE_MS = 2000;
+
+/** True when `err` is the abort: the signal's reason itself, an AbortError, or an error caused by either. */
+function isAbortRejection(err: unknown, reason: unknown): boolean {
+  for (let at = err, depth = 0; at !== undefined && at !== null && depth < 5; depth++) {
+    if (at === reason) return true;
+    const e = at as { name?: unknown; code?: unknown; cause?: unknown };
+    if (e.name === 'AbortError' || e.code === 'ABORT_ERR') return true;
+    at = e.cause;
+  }
+  return false;
+}
+
+/** Fails unless `promise` resolves within `ms` (a rejection fails too, with its reason). */
+async function settlesWithin(promise: Promise<unknown>, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 
 /** Registers the shared cases for one adapter. `setup` runs before each case; the fixture is closed after. */
@@ -97,9 +124,18 @@ export function describeAdapter(name: string, setup: () => Promise<ConformanceFi
     it('rejects promptly when the signal is already aborted', async function () {
       if (fx.issueOnly) this.skip();
       await fx.seed('conformance/abort', 'v');
+      // Promptly and because of the abort: a rejection for another reason (a fault, a missing secret), or one
+      // that arrives only after a backend round trip, does not count.
       const controller = new AbortController();
-      controller.abort();
-      await assert.rejects(fx.adapter.read({ path: 'conformance/abort', signal: controller.signal }));
+      const reason = new Error('conformance abort');
+      controller.abort(reason);
+      const started = performance.now();
+      const err = await fx.adapter.read({ path: 'conformance/abort', signal: controller.signal }).then(
+        () => assert.fail('read with an aborted signal resolved'),
+        (e: unknown) => e,
+      );
+      assert.ok(performance.now() - started < ABORT_PROMPT_MS, `rejected after ${Math.round(performance.now() - started)} ms`);
+      assert.ok(isAbortRejection(err, reason), `rejected for another reason than the abort: ${String(err)}`);
     });
 
     it('reports health', async () => {
@@ -145,8 +181,16 @@ export function describeAdapter(name: string, setup: () => Promise<ConformanceFi
       assert.ok(typeof cred.value === 'string' || Object.keys(cred.value).length > 0);
     });
 
-    it('closes', async () => {
-      await fx.adapter.close();
+    it('closes promptly, idempotently, and settles calls made after close', async () => {
+      if (!fx.issueOnly) {
+        await fx.seed('conformance/closing', 'v');
+        await fx.adapter.read({ path: 'conformance/closing', signal: signal() });
+      }
+      await settlesWithin(fx.adapter.close(), CLOSE_MS, 'close');
+      // The gateway may close twice (shutdown after a failed start); the second call must not throw or hang.
+      await settlesWithin(fx.adapter.close(), CLOSE_MS, 'a second close');
+      // Whatever a closed adapter answers (a refusal, or a value if it holds no resources), it never hangs.
+      await settlesWithin(fx.adapter.read({ path: 'conformance/closing', signal: signal() }).catch(() => undefined), CLOSE_MS, 'a read after close');
     });
   });
 }
