@@ -1,9 +1,10 @@
 /**
  * Ends leases whose time is up. Runs on every replica; the store's `claimExpired` hands each lease to exactly
- * one of them, which audits the expiry and queues the backend revocation.
+ * one of them and records its backend revocation in the same atomic step; this replica audits the expiry. Each
+ * pass also moves revocations that a dead process left recorded but not queued (`recoverRevocations`).
  */
 import type { GatewayServices } from '../services.ts';
-import { queueBackendRevocation } from './revoke_lease.ts';
+import { backendRevocationQueued } from './revoke_lease.ts';
 
 const BATCH = 100;
 
@@ -11,7 +12,6 @@ const BATCH = 100;
 export async function sweepExpiredLeases(services: GatewayServices): Promise<number> {
   const expired = await services.state.leases.claimExpired(services.now(), BATCH);
   for (const lease of expired) {
-    const queued = await queueBackendRevocation(services, lease, 'lease_expired');
     await services.audit.record({
       action: 'lease.expire',
       outcome: 'ok',
@@ -21,8 +21,9 @@ export async function sweepExpiredLeases(services: GatewayServices): Promise<num
       executor: lease.executor,
       crefs: [lease.cref],
       lease_ids: [lease.leaseId],
-      detail: { backend_revocation: queued },
+      detail: { backend_revocation: backendRevocationQueued(lease) },
     });
   }
+  await services.state.leases.recoverRevocations(services.now(), BATCH);
   return expired.length;
 }

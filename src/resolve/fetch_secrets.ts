@@ -3,11 +3,12 @@
  * mount's adapter with the mount's timeout. All or nothing: if any fetch fails, dynamic credentials already
  * minted for the other crefs are handed to the revocation queue and the first failure is thrown.
  */
-import type { DynamicSecret, JsonValue, StaticSecret } from '../../adapters/contract.ts';
+import type { DynamicSecret, StaticSecret } from '../../adapters/contract.ts';
 import type { CheckedResolve } from '../chain/context.ts';
 import { AdapterError } from '../../adapters/contract.ts';
 import { asGatewayError } from '../errors.ts';
 import type { GatewayServices } from '../services.ts';
+import { abandonDynamic } from './abandon.ts';
 
 export interface Fetched {
   alias: string;
@@ -15,20 +16,6 @@ export interface Fetched {
   mount: string;
   secret: StaticSecret | DynamicSecret;
   dynamic: boolean;
-}
-
-function isDynamic(secret: StaticSecret | DynamicSecret): secret is DynamicSecret {
-  return 'handle' in secret;
-}
-
-/** Queues revocation of dynamic credentials that will never be handed out. */
-export async function abandonDynamic(services: GatewayServices, fetched: Fetched[], leaseIds: Map<string, string>, cause: string): Promise<void> {
-  const tasks = fetched.flatMap((f) =>
-    isDynamic(f.secret) && f.secret.revocable
-      ? [{ leaseId: leaseIds.get(f.alias) ?? `unrecorded:${f.alias}`, mount: f.mount, handle: f.secret.handle as JsonValue, cause, enqueuedAt: services.now() }]
-      : [],
-  );
-  await Promise.allSettled(tasks.map((t) => services.state.revocations.enqueue(t)));
 }
 
 export async function fetchSecrets(services: GatewayServices, checked: CheckedResolve, signal: AbortSignal): Promise<Fetched[]> {
@@ -50,7 +37,7 @@ export async function fetchSecrets(services: GatewayServices, checked: CheckedRe
   const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed !== undefined) {
-    await abandonDynamic(services, ok, new Map(), 'resolve_aborted');
+    await abandonDynamic(services, checked, ok, 'resolve_aborted');
     throw asGatewayError(failed.reason, 'backend');
   }
   return ok;

@@ -1,16 +1,19 @@
 /**
- * A whole resolve: the eight-step chain, then the backends, the leases, the durable audit event, and only then
- * the commit of the nonce. If anything after the reservation fails, what was done is undone (leases revoked,
- * dynamic credentials queued for revocation, the reservation released) and the error goes up to be audited.
+ * A whole resolve: the eight-step chain, then the backends, the dynamic leases, the durable audit event, and only
+ * then the one atomic commit (nonce consumed, job still open, static leases recorded). If anything after the
+ * reservation fails, what was done is undone (leases revoked with their backend revocations queued, unrecorded
+ * dynamic credentials queued for revocation, the reservation released) and the error goes up to be audited; after
+ * the granted event, that denial names the event it aborts.
  */
 import { releaseEventually } from '../chain/release_nonce.ts';
+import { abandonDynamic, revokeEventually } from './abandon.ts';
 import { runChain } from '../chain/run_chain.ts';
 import type { CheckedResolve, ResolveState } from '../chain/context.ts';
-import { GatewayError } from '../errors.ts';
+import { GatewayError, asGatewayError, deny } from '../errors.ts';
 import type { GatewayServices } from '../services.ts';
-import type { LeaseRecord } from '../state/contract.ts';
+import type { CommitOutcome, LeaseRecord } from '../state/contract.ts';
 import { buildLeases } from './build_leases.ts';
-import { abandonDynamic, fetchSecrets, type Fetched } from './fetch_secrets.ts';
+import { fetchSecrets, type Fetched } from './fetch_secrets.ts';
 import { actorOf } from '../http/audit_actor.ts';
 import { proxyDelivery } from '../proxy/deliver.ts';
 
@@ -31,49 +34,87 @@ export interface ResolveResponse {
   secrets: Record<string, ResolvedSecret>;
 }
 
-async function rollback(services: GatewayServices, checked: CheckedResolve, fetched: Fetched[], leases: LeaseRecord[], commitUnknown: boolean): Promise<void> {
-  await Promise.allSettled(leases.map((l) => services.state.leases.revoke(l.leaseId)));
-  await abandonDynamic(services, fetched, new Map(leases.map((l) => [l.alias, l.leaseId])), 'resolve_aborted');
-  if (checked.reservation !== undefined) await releaseEventually(services, checked.reservation, commitUnknown);
+interface RollbackState {
+  /** Leases the store may hold: revoked (dynamic ones queue their backend revocation in the same step). */
+  recorded: LeaseRecord[];
+  /** Dynamic credentials minted but never recorded as leases: their revocation is queued directly. */
+  unrecorded: Fetched[];
+  /** The commit failed without an answer: undo a consumption the store may have applied. */
+  commitUnknown: boolean;
 }
 
-/** Runs the resolve; on success the response may be sent (its audit event is durable, its nonce consumed). */
+async function rollback(services: GatewayServices, checked: CheckedResolve, undo: RollbackState): Promise<void> {
+  await Promise.all([
+    ...undo.recorded.map((l) => revokeEventually(services, l, 'resolve_aborted')),
+    abandonDynamic(services, checked, undo.unrecorded, 'resolve_aborted'),
+  ]);
+  await releaseEventually(services, checked.reservation!, undo.commitUnknown);
+}
+
+/** Why a commit was refused: the job closed first (a completion won the race), or the reservation is gone. */
+function commitRefusal(outcome: Exclude<CommitOutcome, 'committed'>): GatewayError {
+  if (outcome === 'job_completed') return deny('expired', 'commit', 'the job was completed before the commit');
+  if (outcome === 'job_unknown') return deny('expired', 'commit', 'the job is unknown to the state store at commit');
+  return new GatewayError('unavailable', { step: 'commit', reason: 'nonce reservation lost before commit' });
+}
+
+/**
+ * Runs the resolve; on success the response may be sent. The order is DESIGN.md's: dynamic leases recorded (their
+ * revoke handle exists before anything can leave), the audit event durable, then ONE atomic commit (nonce
+ * consumed, job still open, static leases recorded). Anything failing after the reservation is rolled back.
+ */
 export async function resolveEnvelope(services: GatewayServices, state: ResolveState, signal: AbortSignal): Promise<ResolveResponse> {
   const checked = await runChain(state, services);
+  const reservation = checked.reservation!;
   let fetched: Fetched[] = [];
   let leases: LeaseRecord[] = [];
-  let commitUnknown = false;
+  const undo: RollbackState = { recorded: [], unrecorded: [], commitUnknown: false };
+  let granted: string | undefined;
   try {
     fetched = await fetchSecrets(services, checked, signal);
     leases = buildLeases(checked, fetched, services.limits.staticLeaseSeconds);
-    await services.state.leases.put(leases);
-    const payload = checked.envelope.payload;
-    await services.audit.record({
-      action: 'resolve',
-      outcome: 'granted',
-      actor: actorOf(checked.identity),
-      tenant: payload.tenant,
-      job_id: payload.job_id,
-      executor: payload.executor,
-      crefs: fetched.map((f) => f.cref),
-      lease_ids: leases.map((l) => l.leaseId),
-      request_id: state.requestId,
-      source: state.source,
-      sensitive: { nonce: payload.nonce, token: checked.envelope.token },
-      detail: { hmac_kid: checked.envelope.kid, mounts: [...new Set(fetched.map((f) => f.mount))], rules: checked.policyRules ?? [] },
-    });
-    const { nonceKey, jobId, owner } = checked.reservation!;
-    let consumed: boolean;
-    try {
-      consumed = await services.state.nonces.consume(nonceKey, jobId, owner);
-    } catch (err) {
-      // The store may have applied the consume before failing to answer; the secrets were never sent.
-      commitUnknown = true;
-      throw err;
+    const dynamic = leases.filter((l) => l.handle !== undefined);
+    const statics = leases.filter((l) => l.handle === undefined);
+    undo.unrecorded = fetched.filter((f) => f.dynamic);
+    if (dynamic.length > 0) {
+      await services.state.leases.put(dynamic);
+      undo.recorded = dynamic;
+      undo.unrecorded = [];
     }
-    if (!consumed) throw new GatewayError('unavailable', { step: 'commit', reason: 'nonce reservation lost before commit' });
+    const payload = checked.envelope.payload;
+    // The static leases' global indexes are written while the audit event is made durable (no extra wait).
+    const [receipt] = await Promise.all([
+      services.audit.record({
+        action: 'resolve',
+        outcome: 'granted',
+        actor: actorOf(checked.identity),
+        tenant: payload.tenant,
+        job_id: payload.job_id,
+        executor: payload.executor,
+        crefs: fetched.map((f) => f.cref),
+        lease_ids: leases.map((l) => l.leaseId),
+        request_id: state.requestId,
+        source: state.source,
+        sensitive: { nonce: payload.nonce, token: checked.envelope.token },
+        detail: { hmac_kid: checked.envelope.kid, mounts: [...new Set(fetched.map((f) => f.mount))], rules: checked.policyRules ?? [] },
+      }),
+      services.state.leases.prepare(statics),
+    ]);
+    granted = receipt.event_id;
+    let outcome: CommitOutcome;
+    try {
+      outcome = await services.state.nonces.commit({ ...reservation, leases: statics });
+    } catch (err) {
+      // The store may have applied the commit before failing to answer; the secrets were never sent.
+      undo.commitUnknown = true;
+      undo.recorded = leases;
+      throw asGatewayError(err, 'commit');
+    }
+    if (outcome !== 'committed') throw commitRefusal(outcome);
   } catch (err) {
-    await rollback(services, checked, fetched, leases, commitUnknown);
+    // After the granted event, the denial the route records is the follow-up that aborts it (same request id).
+    if (granted !== undefined) state.auditDetail = { ...state.auditDetail, aborts_event: granted, rolled_back_leases: leases.map((l) => l.leaseId) };
+    await rollback(services, checked, undo);
     throw err;
   }
   const secrets: Record<string, ResolvedSecret> = {};

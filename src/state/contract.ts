@@ -44,6 +44,20 @@ export interface JobStore {
 
 export type ReserveOutcome = 'reserved' | 'replayed' | 'job_unknown' | 'job_completed';
 
+/** `not_held`: the reservation is not (or no longer) this owner's; nothing was recorded. */
+export type CommitOutcome = 'committed' | 'job_unknown' | 'job_completed' | 'not_held';
+
+/** What one resolve's commit records, in one atomic step (see NonceStore.commit). */
+export interface CommitRequest {
+  nonceKey: string;
+  jobId: string;
+  owner: string;
+  /** Epoch ms until which the consumed nonce is held (src/state/retention.ts nonceRetainUntilMs). */
+  retainUntil: number;
+  /** The resolve's static leases, all of job `jobId`, passed through `leases.prepare` first. */
+  leases: LeaseRecord[];
+}
+
 export interface NonceStore {
   /**
    * Atomically: the job exists and is open, and the nonce was never seen → reserve it for `owner` until
@@ -51,13 +65,18 @@ export interface NonceStore {
    * src/state/retention.ts `nonceRetainUntilMs`; never the bare `exp`). Exactly one caller gets 'reserved'.
    */
   reserve(nonceKey: string, jobId: string, owner: string, retainUntil: number): Promise<ReserveOutcome>;
-  /** Marks a reservation held by `owner` as consumed (kept until its expiry). False if not held by owner. */
-  consume(nonceKey: string, jobId: string, owner: string): Promise<boolean>;
+  /**
+   * The resolve's commit, ONE atomic step: the nonce is reserved by `owner`, the job exists and is not completed →
+   * the nonce becomes consumed (held until `retainUntil`) and the static leases are recorded. Anything else
+   * records nothing and says why. Idempotent: a nonce this owner already consumed answers 'committed' again
+   * (its leases were recorded by that first commit). A lease id that exists already is a `conflict` error.
+   */
+  commit(request: CommitRequest): Promise<CommitOutcome>;
   /** Drops a reservation held by `owner` so the executor may retry the same envelope. Never a consumed nonce. */
   release(nonceKey: string, jobId: string, owner: string): Promise<void>;
   /**
-   * Drops what `owner` holds, reserved or consumed. Only for a commit whose `consume` failed without an answer:
-   * the store may have applied it, but the response (the secrets) was never sent, so the envelope is not spent.
+   * Drops what `owner` holds, reserved or consumed. Only for a commit that failed without an answer: the store
+   * may have applied it, but the response (the secrets) was never sent, so the envelope is not spent.
    */
   revertConsume(nonceKey: string, jobId: string, owner: string): Promise<void>;
 }
@@ -89,7 +108,16 @@ export interface LeaseRecord {
 }
 
 export interface LeaseStore {
-  /** Stores new leases (all or none), indexed by job and by expiry. */
+  /**
+   * Registers leases in the store's global indexes (lookup by id, expiry, revocation watch) ahead of the step
+   * that records them (`put`, or the resolve's `nonces.commit`). Harmless if that step never happens: an index
+   * entry whose record is missing is dropped by the sweep. The per-job record is the truth.
+   */
+  prepare(leases: LeaseRecord[]): Promise<void>;
+  /**
+   * Records new leases of ONE job (all or none), prepared first by this call. Refused with `expired` (step
+   * `commit`) if the job is completed, so a lease recorded after a completion closed its job cannot exist.
+   */
   put(leases: LeaseRecord[]): Promise<void>;
   get(leaseId: string): Promise<LeaseRecord | undefined>;
   listByJob(jobId: string): Promise<LeaseRecord[]>;
@@ -99,15 +127,21 @@ export interface LeaseStore {
    */
   renew(leaseId: string, newExpiresAt: number): Promise<LeaseRecord | undefined>;
   /**
-   * Atomically moves an active lease to `revoked`. Returns the record as it was if this call did it, undefined
-   * if it was already revoked/expired/unknown (so exactly one caller enqueues the backend revocation).
+   * Atomically moves an active lease to `revoked` AND records its backend revocation (for a lease with a
+   * revocable handle) in that same step: a lease never leaves `active` without what its revocation needs being
+   * durable. Returns the record as it was if this call did it, undefined if it had already ended or is unknown.
    */
-  revoke(leaseId: string): Promise<LeaseRecord | undefined>;
+  revoke(leaseId: string, cause: string): Promise<LeaseRecord | undefined>;
   /**
-   * Claims up to `limit` active leases whose `expiresAt` ≤ `now`, moving them to `expired`. Each lease is
-   * claimed by exactly one caller across replicas.
+   * Claims up to `limit` active leases whose `expiresAt` ≤ `now`, moving them to `expired` and recording their
+   * backend revocations (cause `lease_expired`) in the same atomic step. Each lease is claimed by exactly one caller.
    */
   claimExpired(now: number, limit: number): Promise<LeaseRecord[]>;
+  /**
+   * Moves revocations recorded with a lease's state change but not yet on the queue (the process died or the
+   * queue failed in between) onto the queue. Run by the sweeper; returns how many it moved.
+   */
+  recoverRevocations(now: number, limit: number): Promise<number>;
   /** Number of active leases (for metrics). */
   countActive(): Promise<number>;
 }

@@ -1,6 +1,6 @@
 /** Record helpers shared by both state stores: defensive copies and the secret-version rotation rule. */
 import { GatewayError } from '../errors.ts';
-import type { ExecutorRecord, HmacSecretVersion, LeaseRecord } from './contract.ts';
+import type { ExecutorRecord, HmacSecretVersion, LeaseRecord, RevocationTask } from './contract.ts';
 
 /** Copies a secret version so that neither the caller nor the store can mutate the other's buffer. */
 export function copyVersion(version: HmacSecretVersion): HmacSecretVersion {
@@ -40,4 +40,10 @@ export function rotateVersions<V extends { kid: string; supersededAt?: number | 
   const marked = secrets.map((v, i) => (i === 0 && v.supersededAt === undefined ? { ...v, supersededAt: at } : v));
   const next = [version, ...marked];
   return next.filter((v, i) => i < 2 || v.supersededAt === undefined || v.supersededAt + graceMs > at);
+}
+
+/** The revocation task a lease's state change records; undefined when the backend cannot revoke the credential. */
+export function revocationTaskOf(lease: LeaseRecord, cause: string, at: number): RevocationTask | undefined {
+  if (lease.handle === undefined || !lease.revocable) return undefined;
+  return { leaseId: lease.leaseId, mount: lease.mount, handle: lease.handle, cause, enqueuedAt: at };
 }

@@ -48,7 +48,7 @@ export function describeLeaseCases(fx: FixtureRef): void {
       assert.equal(renewed?.renewals, 1);
       assert.equal(renewed?.state, 'active');
       assert.equal((await store.leases.get(lease.leaseId))?.expiresAt, newEnd);
-      await store.leases.revoke(lease.leaseId);
+      await store.leases.revoke(lease.leaseId, 'lease_revoked');
       assert.equal(await store.leases.renew(lease.leaseId, now() + 200_000), undefined);
       assert.equal(await store.leases.renew('lease-unknown', now() + 1), undefined);
       await advance(150);
@@ -62,13 +62,13 @@ export function describeLeaseCases(fx: FixtureRef): void {
       const lease = sampleLease(job, now());
       await store.leases.put([lease]);
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store : other).leases.revoke(lease.leaseId)),
+        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store : other).leases.revoke(lease.leaseId, 'lease_revoked')),
       );
       const winners = results.filter((r) => r !== undefined);
       assert.equal(winners.length, 1);
       assert.deepEqual(winners[0], lease, 'the record as it was');
       assert.equal((await store.leases.get(lease.leaseId))?.state, 'revoked');
-      assert.equal(await store.leases.revoke(lease.leaseId), undefined);
+      assert.equal(await store.leases.revoke(lease.leaseId, 'lease_revoked'), undefined);
       assert.equal(await store.leases.countActive(), 0);
     });
 
@@ -80,7 +80,7 @@ export function describeLeaseCases(fx: FixtureRef): void {
       const revoked = sampleLease(job, t, -10_000);
       const alive = sampleLease(job, t, 60_000);
       await store.leases.put([...leases, revoked, alive]);
-      await store.leases.revoke(revoked.leaseId);
+      await store.leases.revoke(revoked.leaseId, 'lease_revoked');
       const firstTwo = await store.leases.claimExpired(t, 2);
       assert.deepEqual(firstTwo.map((l) => l.leaseId), [leases[3]!.leaseId, leases[2]!.leaseId]);
       assert.ok(firstTwo.every((l) => l.state === 'expired'));

@@ -6,6 +6,9 @@ import { sampleJob } from './samples.ts';
 
 /** Registers the job and nonce cases. */
 export function describeJobAndNonceCases(fx: FixtureRef): void {
+  /** A commit with no leases: the nonce part of the commit (consume), as the old `consume` was. */
+  const commit = async (nonceKey: string, jobId: string, owner: string, retainUntil = fx().now() + 60_000) =>
+    await fx().store.nonces.commit({ nonceKey, jobId, owner, retainUntil, leases: [] });
   describe('jobs', () => {
     it('stores, reads and completes a job (complete is idempotent)', async () => {
       const { store, now } = fx();
@@ -66,11 +69,11 @@ export function describeJobAndNonceCases(fx: FixtureRef): void {
       const job = sampleJob(now());
       await store.jobs.create(job);
       assert.equal(await store.nonces.reserve('n1', job.jobId, 'owner', now() + 60_000), 'reserved');
-      assert.equal(await store.nonces.consume('n1', job.jobId, 'intruder'), false);
-      assert.equal(await store.nonces.consume('n1', job.jobId, 'owner'), true);
+      assert.equal((await commit('n1', job.jobId, 'intruder')) === 'committed', false);
+      assert.equal((await commit('n1', job.jobId, 'owner')) === 'committed', true);
       await store.nonces.release('n1', job.jobId, 'owner');
       assert.equal(await store.nonces.reserve('n1', job.jobId, 'retry', now() + 60_000), 'replayed');
-      assert.equal(await store.nonces.consume('never-reserved', job.jobId, 'owner'), false);
+      assert.equal((await commit('never-reserved', job.jobId, 'owner')) === 'committed', false);
     });
 
     it('lets only the owner release, and a released nonce can be reserved again', async () => {
@@ -82,8 +85,8 @@ export function describeJobAndNonceCases(fx: FixtureRef): void {
       assert.equal(await store.nonces.reserve('n2', job.jobId, 'other', now() + 60_000), 'replayed');
       await store.nonces.release('n2', job.jobId, 'first');
       assert.equal(await store.nonces.reserve('n2', job.jobId, 'second', now() + 60_000), 'reserved');
-      assert.equal(await store.nonces.consume('n2', job.jobId, 'first'), false, 'the old owner lost it');
-      assert.equal(await store.nonces.consume('n2', job.jobId, 'second'), true);
+      assert.equal((await commit('n2', job.jobId, 'first')) === 'committed', false, 'the old owner lost it');
+      assert.equal((await commit('n2', job.jobId, 'second')) === 'committed', true);
     });
 
     it('reverts a consumption only for its owner (a commit whose answer was lost), never by a plain release', async () => {
@@ -91,7 +94,7 @@ export function describeJobAndNonceCases(fx: FixtureRef): void {
       const job = sampleJob(now());
       await store.jobs.create(job);
       assert.equal(await store.nonces.reserve('n4', job.jobId, 'owner', now() + 60_000), 'reserved');
-      assert.equal(await store.nonces.consume('n4', job.jobId, 'owner'), true);
+      assert.equal((await commit('n4', job.jobId, 'owner')) === 'committed', true);
       await store.nonces.release('n4', job.jobId, 'owner');
       await store.nonces.revertConsume('n4', job.jobId, 'intruder');
       assert.equal(await store.nonces.reserve('n4', job.jobId, 'probe', now() + 60_000), 'replayed', 'still burned');
@@ -106,8 +109,9 @@ export function describeJobAndNonceCases(fx: FixtureRef): void {
       const { store, now, advance } = fx();
       const job = sampleJob(now());
       await store.jobs.create(job);
-      assert.equal(await store.nonces.reserve('n3', job.jobId, 'a', now() + 1000), 'reserved');
-      assert.equal(await store.nonces.consume('n3', job.jobId, 'a'), true);
+      const retainUntil = now() + 1000;
+      assert.equal(await store.nonces.reserve('n3', job.jobId, 'a', retainUntil), 'reserved');
+      assert.equal(await commit('n3', job.jobId, 'a', retainUntil), 'committed');
       await advance(400);
       assert.equal(await store.nonces.reserve('n3', job.jobId, 'b', now() + 1000), 'replayed');
       await advance(800);

@@ -3,6 +3,7 @@
  * file calls `describeStateStore('memory', setup)`; implementations may add their own cases beside it.
  */
 import type { StateStore } from '../../src/state/contract.ts';
+import { describeCommitCases } from './cases_commit.ts';
 import { describeCounterCases } from './cases_counters.ts';
 import { describeExecutorCases } from './cases_executors.ts';
 import { describeJoinTokenCases } from './cases_join_tokens.ts';
@@ -43,6 +44,7 @@ export function describeStateStore(name: string, setup: () => Promise<StateFixtu
     };
     describeJobAndNonceCases(ref);
     describeLeaseCases(ref);
+    describeCommitCases(ref);
     describeRevocationCases(ref);
     describeExecutorCases(ref);
     describeJoinTokenCases(ref);

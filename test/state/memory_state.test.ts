@@ -25,7 +25,7 @@ describe('memory state store: retention', () => {
     await store.jobs.create(job);
     const lease = sampleLease(job, clock.now(), 60_000);
     await store.leases.put([lease]);
-    await store.leases.revoke(lease.leaseId);
+    await store.leases.revoke(lease.leaseId, 'lease_revoked');
     await clock.advance(60_000 + JOB_RETENTION_SLACK_MS - 1);
     assert.ok(await store.jobs.get(job.jobId));
     assert.equal((await store.leases.get(lease.leaseId))?.state, 'revoked');

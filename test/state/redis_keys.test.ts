@@ -25,15 +25,22 @@ describe('redis key layout', () => {
     assert.notEqual(keys.job('a}:nonce:x'), keys.nonce('a', 'x}'));
   });
 
-  it('puts every lease key, every queue key and every executor key in one slot each', () => {
+  it("puts a job's leases, lease set and pending revocations in the job's slot (the commit is one script)", () => {
     fc.assert(
-      fc.property(fc.string(), fc.string(), (leaseId, jobId) => {
-        assert.equal(hashTag(keys.lease(leaseId)), 'leases');
-        assert.equal(hashTag(keys.leasesOfJob(jobId)), 'leases');
+      fc.property(fc.string(), fc.string(), fc.string(), (leaseId, jobId, otherLease) => {
+        const slot = hashTag(keys.job(jobId));
+        assert.equal(hashTag(keys.lease(jobId, leaseId)), slot);
+        assert.equal(hashTag(keys.leasesOfJob(jobId)), slot);
+        assert.equal(hashTag(keys.revocationsPending(jobId)), slot);
+        assert.ok(keys.lease(jobId, leaseId).startsWith(keys.leaseRecordPrefix(jobId)));
+        if (leaseId !== otherLease) assert.notEqual(keys.lease(jobId, leaseId), keys.lease(jobId, otherLease));
+        assert.notEqual(keys.lease(jobId, leaseId), keys.leasesOfJob(jobId));
+        assert.equal(hashTag(keys.leaseLocator(leaseId)), 'leases');
         assert.equal(hashTag(keys.executor(leaseId)), 'executors');
       }),
     );
     assert.equal(hashTag(keys.leaseExpiry), 'leases');
+    assert.equal(hashTag(keys.revocationWatch), 'leases');
     assert.equal(hashTag(keys.revocationStream), hashTag(keys.revocationDelayed));
     assert.equal(hashTag(keys.executorIds), 'executors');
   });

@@ -18,14 +18,19 @@ export interface MemoryStateOptions {
 /** Creates an in-memory StateStore. */
 export function createMemoryStateStore(options: MemoryStateOptions = {}): StateStore {
   const now = options.now ?? Date.now;
-  const jobsAndNonces = new MemoryJobsAndNonces(now);
+  const revocations = createMemoryRevocations(now);
+  // The lease store asks the job map whether a job is closed; the commit writes leases through `insert`.
+  let jobCompleted: (jobId: string) => boolean = () => false;
+  const leases = createMemoryLeases({ now, jobCompleted: (jobId) => jobCompleted(jobId), enqueueNow: revocations.enqueueNow });
+  const jobsAndNonces = new MemoryJobsAndNonces(now, leases.insert);
+  jobCompleted = (jobId) => jobsAndNonces.isCompleted(jobId);
   let closed = false;
   return {
     kind: 'memory',
     jobs: jobsAndNonces.jobs,
     nonces: jobsAndNonces.nonces,
-    leases: createMemoryLeases(now),
-    revocations: createMemoryRevocations(now),
+    leases: leases.store,
+    revocations,
     executors: createMemoryExecutors(),
     joinTokens: createMemoryJoinTokens(now),
     counters: createMemoryCounters(now),

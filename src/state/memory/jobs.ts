@@ -1,6 +1,6 @@
 /** In-memory jobs and nonces. Single-threaded JavaScript makes every method atomic by construction. */
 import { GatewayError } from '../../errors.ts';
-import type { JobRecord, JobStore, NonceStore, ReserveOutcome } from '../contract.ts';
+import type { CommitOutcome, CommitRequest, JobRecord, JobStore, LeaseRecord, NonceStore, ReserveOutcome } from '../contract.ts';
 import { JOB_RETENTION_SLACK_MS, nonceTtlMs } from '../retention.ts';
 
 interface NonceEntry {
@@ -20,10 +20,13 @@ export class MemoryJobsAndNonces {
   private readonly jobMap = new Map<string, JobRecord>();
   private readonly nonceMap = new Map<string, NonceEntry>();
   private readonly now: () => number;
+  private readonly insertLeases: (batch: LeaseRecord[]) => void;
   private nextSweepAt = 0;
 
-  constructor(now: () => number) {
+  /** `insertLeases` records leases synchronously (the memory lease store), so the commit is one step. */
+  constructor(now: () => number, insertLeases: (batch: LeaseRecord[]) => void) {
     this.now = now;
+    this.insertLeases = insertLeases;
     this.jobs = {
       create: async (job) => this.createJob(job),
       get: async (jobId) => this.copyOf(this.liveJob(jobId)),
@@ -32,7 +35,7 @@ export class MemoryJobsAndNonces {
     this.nonces = {
       reserve: async (nonceKey, jobId, owner, retainUntil) => this.reserve(nonceKey, jobId, owner, retainUntil),
       // One map holds every nonce here, so the job id (which places a nonce in Redis Cluster) is not needed.
-      consume: async (nonceKey, _jobId, owner) => this.consume(nonceKey, owner),
+      commit: async (request) => this.commit(request),
       release: async (nonceKey, _jobId, owner) => this.release(nonceKey, owner),
       revertConsume: async (nonceKey, _jobId, owner) => this.revertConsume(nonceKey, owner),
     };
@@ -65,11 +68,23 @@ export class MemoryJobsAndNonces {
     return 'reserved';
   }
 
-  private consume(nonceKey: string, owner: string): boolean {
+  /** True when the job is known and completed. */
+  isCompleted(jobId: string): boolean {
+    return this.liveJob(jobId)?.completedAt !== undefined;
+  }
+
+  // Checks, then writes, with no await in between: the memory form of the one commit script.
+  private commit({ nonceKey, jobId, owner, retainUntil, leases }: CommitRequest): CommitOutcome {
     const entry = this.liveNonce(nonceKey);
-    if (entry === undefined || entry.owner !== owner) return false;
+    if (entry?.owner === owner && entry.consumed) return 'committed';
+    const job = this.liveJob(jobId);
+    if (job === undefined) return 'job_unknown';
+    if (job.completedAt !== undefined) return 'job_completed';
+    if (entry === undefined || entry.owner !== owner) return 'not_held';
+    this.insertLeases(leases);
     entry.consumed = true;
-    return true;
+    entry.keepUntil = Math.max(entry.keepUntil, retainUntil);
+    return 'committed';
   }
 
   private revertConsume(nonceKey: string, owner: string): void {

@@ -1,13 +1,34 @@
-/** In-memory lease store: records indexed by job; the expiry "index" is a scan, fine for one process. */
-import { GatewayError } from '../../errors.ts';
-import type { LeaseRecord, LeaseStore } from '../contract.ts';
-import { copyLease } from '../records.ts';
+/**
+ * In-memory lease store: records indexed by job; the expiry "index" is a scan, fine for one process. Every state
+ * change that ends a lease enqueues its backend revocation in the same synchronous step (no await between), so a
+ * lease never leaves `active` without its revocation recorded.
+ */
+import { GatewayError, deny } from '../../errors.ts';
+import type { LeaseRecord, LeaseStore, RevocationTask } from '../contract.ts';
+import { copyLease, revocationTaskOf } from '../records.ts';
 import { JOB_RETENTION_SLACK_MS } from '../retention.ts';
 
 const SWEEP_EVERY_MS = 60_000;
 
-/** Creates the memory lease store; `now` is only used to forget records after their job's retention. */
-export function createMemoryLeases(now: () => number): LeaseStore {
+/** What the memory lease store needs from its siblings, all synchronous. */
+export interface MemoryLeaseDeps {
+  now: () => number;
+  /** True when the job is known and completed (puts are refused then). */
+  jobCompleted: (jobId: string) => boolean;
+  /** Records a revocation task on the memory queue, synchronously. */
+  enqueueNow: (task: RevocationTask) => void;
+}
+
+/** The lease store plus the synchronous writer the memory commit uses. */
+export interface MemoryLeases {
+  store: LeaseStore;
+  /** Throws `conflict` (changing nothing) if any id exists; otherwise records the batch. Synchronous. */
+  insert(batch: LeaseRecord[]): void;
+}
+
+/** Creates the memory lease store. */
+export function createMemoryLeases(deps: MemoryLeaseDeps): MemoryLeases {
+  const { now } = deps;
   const leases = new Map<string, LeaseRecord>();
   const byJob = new Map<string, Set<string>>();
   let nextSweepAt = 0;
@@ -29,27 +50,45 @@ export function createMemoryLeases(now: () => number): LeaseStore {
     }
   };
 
+  const insert = (batch: LeaseRecord[]): void => {
+    sweepIfDue();
+    const ids = new Set<string>();
+    for (const lease of batch) {
+      if (leases.has(lease.leaseId) || ids.has(lease.leaseId)) {
+        throw new GatewayError('conflict', { step: 'lease', reason: `lease ${lease.leaseId} already exists` });
+      }
+      ids.add(lease.leaseId);
+    }
+    for (const lease of batch) {
+      leases.set(lease.leaseId, copyLease(lease));
+      const jobIds = byJob.get(lease.jobId) ?? new Set<string>();
+      byJob.set(lease.jobId, jobIds);
+      jobIds.add(lease.leaseId);
+    }
+  };
+
+  // The state flip and the enqueue in one synchronous step: nothing can run in between.
+  const end = (lease: LeaseRecord, state: 'revoked' | 'expired', cause: string): LeaseRecord => {
+    const before = copyLease(lease);
+    lease.state = state;
+    const task = revocationTaskOf(before, cause, now());
+    if (task !== undefined) deps.enqueueNow(task);
+    return before;
+  };
+
   const active = (leaseId: string): LeaseRecord | undefined => {
     const lease = leases.get(leaseId);
     return lease?.state === 'active' ? lease : undefined;
   };
 
-  return {
+  const store: LeaseStore = {
+    async prepare() {
+      // One map is every index here: nothing to register ahead.
+    },
     async put(batch) {
-      sweepIfDue();
-      const ids = new Set<string>();
-      for (const lease of batch) {
-        if (leases.has(lease.leaseId) || ids.has(lease.leaseId)) {
-          throw new GatewayError('conflict', { step: 'lease', reason: `lease ${lease.leaseId} already exists` });
-        }
-        ids.add(lease.leaseId);
-      }
-      for (const lease of batch) {
-        leases.set(lease.leaseId, copyLease(lease));
-        const jobIds = byJob.get(lease.jobId) ?? new Set<string>();
-        byJob.set(lease.jobId, jobIds);
-        jobIds.add(lease.leaseId);
-      }
+      if (new Set(batch.map((l) => l.jobId)).size > 1) throw new GatewayError('internal', { step: 'lease', reason: 'one put records leases of one job' });
+      if (batch.length > 0 && deps.jobCompleted(batch[0]!.jobId)) throw deny('expired', 'commit', 'the job was completed before its leases were recorded');
+      insert(batch);
     },
     async get(leaseId) {
       const lease = leases.get(leaseId);
@@ -70,12 +109,9 @@ export function createMemoryLeases(now: () => number): LeaseStore {
       lease.renewals += 1;
       return copyLease(lease);
     },
-    async revoke(leaseId) {
+    async revoke(leaseId, cause) {
       const lease = active(leaseId);
-      if (lease === undefined) return undefined;
-      const before = copyLease(lease);
-      lease.state = 'revoked';
-      return before;
+      return lease === undefined ? undefined : end(lease, 'revoked', cause);
     },
     async claimExpired(at, limit) {
       sweepIfDue();
@@ -84,9 +120,13 @@ export function createMemoryLeases(now: () => number): LeaseStore {
         .sort((a, b) => a.expiresAt - b.expiresAt)
         .slice(0, Math.max(0, limit));
       return due.map((lease) => {
-        lease.state = 'expired';
+        end(lease, 'expired', 'lease_expired');
         return copyLease(lease);
       });
+    },
+    async recoverRevocations() {
+      // Flip and enqueue are one synchronous step here: nothing is ever left pending.
+      return 0;
     },
     async countActive() {
       let count = 0;
@@ -94,4 +134,5 @@ export function createMemoryLeases(now: () => number): LeaseStore {
       return count;
     },
   };
+  return { store, insert };
 }

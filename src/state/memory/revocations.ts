@@ -13,14 +13,19 @@ interface Entry {
 }
 
 /** Creates the memory revocation queue; `now` drives retry delays and stale-claim detection. */
-export function createMemoryRevocations(now: () => number): RevocationQueue {
+export function createMemoryRevocations(now: () => number): RevocationQueue & { enqueueNow(task: RevocationTask): void } {
   const entries = new Map<string, Entry>();
   let sequence = 0;
+  // Synchronous, so the lease store can end a lease and record its revocation in one step.
+  const enqueueNow = (task: RevocationTask): void => {
+    sequence += 1;
+    entries.set(`m-${sequence}`, { task: structuredClone(task), attempts: 0, dueAt: now() });
+  };
 
   return {
+    enqueueNow,
     async enqueue(task) {
-      sequence += 1;
-      entries.set(`m-${sequence}`, { task: structuredClone(task), attempts: 0, dueAt: now() });
+      enqueueNow(task);
     },
     async claim(consumer, max, staleAfterMs) {
       const t = now();

@@ -5,6 +5,7 @@
 import { GatewayError } from '../../errors.ts';
 import type { JobRecord, JobStore, NonceStore, ReserveOutcome } from '../contract.ts';
 import { jobTtlMs, nonceTtlMs } from '../retention.ts';
+import { createRedisCommit } from './commit.ts';
 import type { RedisKeys } from './keys.ts';
 import { lua, runScript, type RedisCaller } from './script.ts';
 
@@ -26,16 +27,6 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 'job_unknown' end
 if redis.call('HEXISTS', KEYS[1], 'completedAt') == 1 then return 'job_completed' end
 if redis.call('SET', KEYS[2], 'r|' .. ARGV[1], 'NX', 'PX', ARGV[2]) then return 'reserved' end
 return 'replayed'`);
-
-// KEEPTTL: a consumed nonce is kept exactly as long as its reservation would have been.
-const CONSUME = lua(`
-local v = redis.call('GET', KEYS[1])
-if v == 'r|' .. ARGV[1] then
-  redis.call('SET', KEYS[1], 'c|' .. ARGV[1], 'KEEPTTL')
-  return 1
-end
-if v == 'c|' .. ARGV[1] then return 1 end
-return 0`);
 
 // Only an unconsumed reservation of this owner is dropped: a consumed nonce never becomes replayable.
 const RELEASE = lua(`
@@ -80,8 +71,8 @@ export function createRedisJobs(client: RedisCaller, keys: RedisKeys, guard: Gua
 
 /**
  * Creates the Redis nonce store. Each nonce key lives in its job's hash slot (one script checks the job and sets
- * the nonce), which is why consume and release are given the job id too. The owner check is in the scripts, so
- * any replica may consume or release, and only the owner's request succeeds.
+ * the nonce), which is why commit and release are given the job id too. The owner check is in the scripts, so
+ * any replica may commit or release, and only the owner's request succeeds. The commit lives in commit.ts.
  */
 export function createRedisNonces(client: RedisCaller, keys: RedisKeys, guard: Guard, now: () => number): NonceStore {
   return {
@@ -90,8 +81,7 @@ export function createRedisNonces(client: RedisCaller, keys: RedisKeys, guard: G
         const ttl = nonceTtlMs(retainUntil, now());
         return (await runScript(client, RESERVE, [keys.job(jobId), keys.nonce(jobId, nonceKey)], [owner, ttl])) as ReserveOutcome;
       }),
-    consume: (nonceKey, jobId, owner) =>
-      guard('nonces.consume', async () => (await runScript(client, CONSUME, [keys.nonce(jobId, nonceKey)], [owner])) === 1),
+    commit: createRedisCommit(client, keys, guard, now),
     revertConsume: (nonceKey, jobId, owner) =>
       guard('nonces.revertConsume', async () => {
         await runScript(client, REVERT_CONSUME, [keys.nonce(jobId, nonceKey)], [owner]);

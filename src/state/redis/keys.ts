@@ -3,10 +3,13 @@
  * tag, so keys that one Lua script touches together always share a slot:
  *
  *   {job:<job>}                   hash: rec (JobRecord JSON), completedAt
- *   {job:<job>}:nonce:<nonce>     string "r|<owner>" or "c|<owner>", PX until the token's exp
- *   {leases}:rec:<lease>          hash: body (LeaseRecord JSON as put), state, expiresAt, renewals
- *   {leases}:job:<job>            set of lease ids of one job
- *   {leases}:expiry               zset: active lease id → expiresAt
+ *   {job:<job>}:nonce:<nonce>     string "r|<owner>" or "c|<owner>", PX until the nonce retention deadline
+ *   {job:<job>}:lease:<lease>     hash: body (LeaseRecord JSON as put), state, expiresAt, renewals, revoke
+ *   {job:<job>}:leases            set of lease ids of the job
+ *   {job:<job>}:rpending          hash: lease id → revocation recorded with the lease's end, not yet queued
+ *   {leases}:at:<lease>           string: the lease's job id (finds the job slot from a lease id)
+ *   {leases}:expiry               zset: lease id → expiresAt (a hint: the per-job record is the truth)
+ *   {leases}:watch                zset: job id → next time the sweep looks for unqueued revocations
  *   {rq}:stream, {rq}:delayed     revocation stream (consumer group) and retries waiting for their time
  *   {executors}:rec:<id>          hash: meta, enabled, disabledAt, secrets (sealed versions JSON)
  *   {executors}:ids               set of executor ids
@@ -15,6 +18,11 @@
  *   {set:<key>}                   set: small member set (signals: seen crefs, networks), PX after last add
  *
  * Ids are percent-encoded, so an id can neither end a hash tag early (`}`) nor forge another key (`:`).
+ *
+ * A job's leases share its slot, so the resolve's commit (nonce consumed, job still open, static leases recorded)
+ * and the completion race are decided in ONE script. The `{leases}` keys are global indexes written BEFORE the
+ * records they point at (leases.prepare) and treated as hints: the sweep drops an entry whose record is missing
+ * and re-reads the record's own expiresAt, so a crash between the two writes leaves nothing wrong, only stale hints.
  */
 
 const enc = (id: string): string => encodeURIComponent(id);
@@ -35,21 +43,39 @@ export class RedisKeys {
     return `${this.job(jobId)}:nonce:${enc(nonceKey)}`;
   }
 
-  /** Prefix of lease record keys; the sweep script appends encoded lease ids to it (same slot by the tag). */
-  get leaseRecordPrefix(): string {
-    return `${this.prefix}{leases}:rec:`;
+  /** Prefix of the lease record keys of one job; scripts append encoded lease ids to it (same slot by the tag). */
+  leaseRecordPrefix(jobId: string): string {
+    return `${this.job(jobId)}:lease:`;
   }
 
-  lease(leaseId: string): string {
-    return `${this.leaseRecordPrefix}${enc(leaseId)}`;
+  lease(jobId: string, leaseId: string): string {
+    return `${this.leaseRecordPrefix(jobId)}${enc(leaseId)}`;
   }
 
   leasesOfJob(jobId: string): string {
-    return `${this.prefix}{leases}:job:${enc(jobId)}`;
+    return `${this.job(jobId)}:leases`;
+  }
+
+  /** Revocations recorded with a lease's end in this job's slot, until they are on the queue. */
+  revocationsPending(jobId: string): string {
+    return `${this.job(jobId)}:rpending`;
+  }
+
+  /** Prefix of the global lease-id → job-id locators. */
+  get leaseLocatorPrefix(): string {
+    return `${this.prefix}{leases}:at:`;
+  }
+
+  leaseLocator(leaseId: string): string {
+    return `${this.leaseLocatorPrefix}${enc(leaseId)}`;
   }
 
   get leaseExpiry(): string {
     return `${this.prefix}{leases}:expiry`;
+  }
+
+  get revocationWatch(): string {
+    return `${this.prefix}{leases}:watch`;
   }
 
   get revocationStream(): string {
