@@ -102,9 +102,13 @@ describe('audit report in a browser', function () {
     assert.ok(outcomes.some((o) => /^job completed at .*; no backend revocation recorded/.test(o)), outcomes.join(' | '));
     const revoked = await page.locator(`details[data-job="${run.jobs.revoked}"] table.leases td:nth-child(4)`).textContent();
     assert.match(revoked!, /^revoked at /);
+    await dynamic.evaluate((d) => d.setAttribute('open', ''));
+    assert.ok(await dynamic.locator('table.leases').isVisible(), 'a job opens to its story');
     await page.screenshot({ path: path.join(out, 'report.png'), fullPage: true });
     assert.ok(statSync(path.join(out, 'report.png')).size > 20_000, 'a real screenshot');
-    if (process.env.CREFGATE_REPORT_SCREENSHOT !== undefined) cpSync(path.join(out, 'report.png'), process.env.CREFGATE_REPORT_SCREENSHOT);
+    // The docs' picture (docs/images/audit-report.png): the banner down to the opened job's lease outcomes.
+    const docs = process.env.CREFGATE_REPORT_SCREENSHOT;
+    if (docs !== undefined) await page.screenshot({ path: docs, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1880 } });
     await page.close();
   });
 

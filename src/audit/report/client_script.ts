@@ -48,8 +48,8 @@ export const CLIENT_SCRIPT = String.raw`
     if (e.action === 'alert' && typeof d.signal === 'string') parts.push('signal=' + d.signal + ' ' + d.subject_kind + '=' + d.subject);
     else if (e.reason && e.reason !== e.code) parts.push(e.reason);
     if (e.action === 'revocation' && typeof d.mount === 'string') parts.push('mount=' + d.mount);
-    if (e.crefs && e.crefs.length) parts.push(e.crefs.join(','));
-    if (e.lease_ids && e.lease_ids.length) parts.push('leases=' + e.lease_ids.join(','));
+    if (e.crefs && e.crefs.length) parts.push(e.crefs.join(', '));
+    if (e.lease_ids && e.lease_ids.length) parts.push('leases=' + e.lease_ids.join(', '));
     return parts.join(' ');
   }
 

@@ -15,10 +15,20 @@ h2{font-size:16px;margin:20px 0 8px}
 #summary{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}
 .count{border:1px solid #dde2e6;border-radius:6px;padding:6px 12px;min-width:110px}
 .count b{display:block;font-size:20px}
-.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:0 24px}
+.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:0 24px}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{text-align:left;padding:3px 8px;border-bottom:1px solid #eef1f3;vertical-align:top}
-td:first-child{white-space:nowrap}
+#events,table.timeline{table-layout:fixed}
+#events td,table.timeline td,table.leases td{overflow-wrap:anywhere}
+#events th:nth-child(1),.timeline th:nth-child(1){width:11em}
+#events th:nth-child(2),.timeline th:nth-child(2){width:8em}
+#events th:nth-child(3),.timeline th:nth-child(3){width:6.5em}
+#events th:nth-child(4),.timeline th:nth-child(4){width:5em}
+#events th:nth-child(5),.timeline th:nth-child(5){width:7em}
+#events th:nth-child(6),.timeline th:nth-child(6){width:7em}
+#events th:nth-child(7),.timeline th:nth-child(7){width:6em}
+#events th:nth-child(8),.timeline th:nth-child(8){width:10em}
+#events th:nth-child(9),.timeline th:nth-child(9){width:5em}
 #chart svg{max-height:220px}
 th{background:#f5f7f8;font-weight:600}
 tr.flagged td{background:#fdecec}
