@@ -32,6 +32,10 @@ export interface LeaseInfo {
   lease_duration: number;
   renewable: boolean;
   expires_at: number;
+  /** Set when the backend replaced the credential (GitHub tokens): the new value, under the new `lease_id`. */
+  value?: string | Record<string, string>;
+  /** With `value`: the lease that ended (its credential is being revoked). */
+  replaced?: string;
 }
 
 /** The exact bytes an envelope is presented as. */

@@ -97,7 +97,9 @@ export class ExecutorSession {
     try {
       const info = await withRetries(() => this.client.renewLease(secret.lease_id, increment), this.options.retries);
       if (this.completion !== undefined) return;
-      const renewed: ResolvedSecret = { ...secret, lease_duration: info.lease_duration, renewable: info.renewable, expires_at: info.expires_at };
+      // A replacement credential comes with its own lease: from now on the value and lease id are the new ones.
+      const replaced = info.value === undefined ? {} : { value: info.value, lease_id: info.lease_id };
+      const renewed: ResolvedSecret = { ...secret, ...replaced, lease_duration: info.lease_duration, renewable: info.renewable, expires_at: info.expires_at };
       (this.secrets as Record<string, ResolvedSecret>)[alias] = renewed;
       this.schedule(alias, renewed);
     } catch (err) {

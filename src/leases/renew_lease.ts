@@ -8,6 +8,7 @@ import type { Identity } from '../identity/identity.ts';
 import type { GatewayServices } from '../services.ts';
 import type { LeaseRecord } from '../state/contract.ts';
 import { assertJobAccess } from './access.ts';
+import { replaceLease, type RenewOutcome } from './replace_lease.ts';
 
 export const renewLeaseSchema = z.strictObject({
   lease_id: z.string().regex(/^lease_[A-Za-z0-9_-]{16,64}$/),
@@ -24,7 +25,8 @@ export async function loadOwnedLease(services: GatewayServices, identity: Identi
   return { lease, job };
 }
 
-export async function renewLease(services: GatewayServices, identity: Identity, leaseId: string, increment: number): Promise<LeaseRecord> {
+/** Renews a lease; a backend that answers with a replacement credential gets it recorded as a new lease (replace_lease.ts). */
+export async function renewLease(services: GatewayServices, identity: Identity, leaseId: string, increment: number): Promise<RenewOutcome> {
   const { lease, job } = await loadOwnedLease(services, identity, leaseId);
   const now = services.now();
   if (job.completedAt !== undefined) throw deny('expired', 'lease', 'the job was completed');
@@ -38,9 +40,10 @@ export async function renewLease(services: GatewayServices, identity: Identity, 
     if (adapter.renew === undefined) throw deny('forbidden', 'lease', 'the backend cannot renew this credential');
     const seconds = Math.max(1, Math.floor((capped - now) / 1000));
     const result = await adapter.renew({ handle: lease.handle, incrementSeconds: seconds, signal: AbortSignal.timeout(30_000) });
+    if (result.value !== undefined) return await replaceLease(services, lease, { ...result, value: result.value }, now);
     newExpiresAt = Math.min(now + result.leaseDuration * 1000, capped);
   }
   const updated = await services.state.leases.renew(leaseId, newExpiresAt);
   if (updated === undefined) throw deny('expired', 'lease', 'lease ended while renewing');
-  return updated;
+  return { lease: updated };
 }

@@ -33,10 +33,12 @@ export const resolveResponseSchema = z.strictObject({
 });
 
 export const leaseInfoSchema = z.strictObject({
-  lease_id: leaseId,
+  lease_id: leaseId.describe('after a replacement: the new lease, which the holder uses from now on'),
   lease_duration: z.number().int().min(0),
   renewable: z.boolean(),
   expires_at: epochSeconds,
+  value: z.union([z.string(), z.record(z.string(), z.string())]).optional().describe('set when the backend replaced the credential (GitHub tokens): the new value'),
+  replaced: leaseId.optional().describe('with value: the lease that ended, its credential queued for revocation'),
 });
 
 export const leaseRevokedSchema = z.strictObject({ lease_id: leaseId, revoked: z.literal(true) });

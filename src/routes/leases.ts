@@ -34,14 +34,16 @@ export function leaseRoutes(router: Router<KoaState>, services: GatewayServices)
     const request = validate(renewLeaseSchema, await readJson(ctx, services.limits.bodyBytes));
     ctx.state.audit.lease_ids = [request.lease_id];
     await assertExecutorActive(services.state, identity, 'lease');
-    const lease = await renewLease(services, identity, request.lease_id, request.increment);
+    const { lease, value, replaced } = await renewLease(services, identity, request.lease_id, request.increment);
     const now = services.now();
-    await audited('lease.renew', identity, lease, ctx, { increment: request.increment, capped_at_job_end: lease.expiresAt === lease.jobExpiresAt, renewals: lease.renewals });
+    await audited('lease.renew', identity, lease, ctx, { increment: request.increment, capped_at_job_end: lease.expiresAt === lease.jobExpiresAt, renewals: lease.renewals, ...(replaced === undefined ? {} : { replaced }) });
     ctx.body = {
       lease_id: lease.leaseId,
       lease_duration: Math.max(0, Math.floor((lease.expiresAt - now) / 1000)),
       renewable: lease.expiresAt < lease.jobExpiresAt,
       expires_at: Math.floor(lease.expiresAt / 1000),
+      // A replacement credential (the backend could not extend the old one): a new lease, and its value.
+      ...(value === undefined ? {} : { value, replaced }),
     };
   });
 

@@ -1,0 +1,204 @@
+/**
+ * GitHub App installation tokens end to end: executor → gateway → github-app adapter → @octokit/rest and
+ * @octokit/auth-app → GitHub emulator. The token is narrowed to the route's repositories and permissions (or
+ * the job's bound repository), revoked at GitHub when the job completes, replaced on renewal when it would
+ * expire first, refused and revoked when GitHub grants more than asked; rate limits reach the client as
+ * unavailable with Retry-After and open the mount's breaker; neither the App key nor a token reaches a log.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Octokit } from '@octokit/rest';
+import { ExecutorSession, envelopeBody, type CrefgateClient, type Envelope } from '../../src/client/index.ts';
+import { runRevocations } from '../../src/leases/revocation_worker.ts';
+import { GitHubEmulator } from '../emulators/github/server.ts';
+import { startOidcEmulator, type OidcEmulator } from '../emulators/oidc/server.ts';
+import { refused } from '../helpers/assertions.ts';
+import { bootstrapCall } from '../helpers/bootstrap.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { rawPost } from '../helpers/raw_post.ts';
+import { until } from '../helpers/until.ts';
+
+const SHA = 'b'.repeat(40);
+
+describe('github-app tokens through the gateway', () => {
+  let gh: GitHubEmulator;
+  let oidc: OidcEmulator;
+  let gw: TestGateway;
+  let tmp: string;
+  let coordinator: CrefgateClient;
+  let executor: CrefgateClient;
+  const minted: string[] = [];
+  const issue = (crefs: Record<string, string>, extra: { executor?: string; bindings?: Record<string, string>; ttl?: number } = {}) =>
+    coordinator.issueJob({ tenant: 'tenant_abc', executor: extra.executor ?? 'exec-01', crefs, ttl: extra.ttl ?? 600, ...(extra.bindings ? { bindings: extra.bindings } : {}) });
+  const resolve = async (envelope: Envelope) => {
+    const result = await executor.resolve(envelope, { hmacSecrets: gw.hmac });
+    for (const s of Object.values(result.secrets)) if (typeof s.value === 'string') minted.push(s.value);
+    return result;
+  };
+  const asToken = (token: string) => new Octokit({ baseUrl: gh.url, auth: token, log: { debug() {}, info() {}, warn() {}, error() {} } });
+
+  before(async () => {
+    tmp = await mkdtemp(path.join(tmpdir(), 'crefgate-github-'));
+    gh = await GitHubEmulator.start();
+    gh.install('acme', { repositories: ['app', 'lib', 'infra'], permissions: { contents: 'write', metadata: 'read', issues: 'read' } });
+    oidc = await startOidcEmulator({ path: '/gha' });
+    const keyFile = path.join(tmp, 'app-key.pem');
+    await writeFile(keyFile, gh.privateKeyPem, { mode: 0o600 });
+    gw = await startGateway({
+      gateway: { workers: false },
+      mutate(config) {
+        config.bootstrap = { host: '127.0.0.1', port: 0, ca_cert_file: 'pki/ca.crt', ca_key_file: 'pki/ca.key', certificate_lifetime_seconds: 86_400, join_token_ttl_seconds: 600 };
+        config.oidc.issuers = [{
+          issuer: oidc.issuer, audiences: ['crefgate'], algorithms: ['RS256'], jwks_cooldown_seconds: 0, jwks_cache_seconds: 600,
+          executors: [{ executor: 'exec-gha', tenant: 'tenant_abc', claims: { repository_owner: 'acme' } }],
+        }];
+        config.tenants.tenant_abc!.grants = [{ id: 'ci', effect: 'allow', executors: ['exec-gha', 'exec-01'], crefs: ['cref://tenant_abc/**'] }];
+        config.mounts.github = {
+          adapter: 'github-app',
+          options: { api_url: gh.url, app_id: gh.app.id, private_key_file: keyFile, installation: { org: 'acme' } },
+          timeout_ms: 3000,
+          retry: { attempts: 0, base_delay_ms: 10, max_delay_ms: 100 },
+          breaker: { failure_threshold: 2, cooldown_ms: 60_000 },
+        };
+        config.routes.unshift(
+          { cref: 'cref://{tenant}/github/{repo}', mount: 'github', path: '{repo}', dynamic: true, options: { permissions: { contents: 'read', metadata: 'read' } } },
+          {
+            cref: 'cref://{tenant}/github-deploy/push',
+            mount: 'github',
+            path: '*',
+            dynamic: true,
+            options: { permissions: { contents: 'write' }, repositories: 'bound' },
+            require_bindings: ['repository', 'sha'],
+            binding_patterns: { ref: ['refs/heads/main'] },
+          },
+        );
+      },
+    });
+    coordinator = gw.client('coordinator');
+    executor = gw.client('executor');
+    await gw.client('admin').registerExecutor({ id: 'exec-gha', tenant: 'tenant_abc', identities: ['spiffe://crefgate.local/tenant/tenant_abc/executor/exec-gha'] });
+  });
+  after(async () => {
+    await gw.close();
+    await gh.close();
+    await oidc.close();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('mints a token narrowed to the route, usable only there, bounded by the job, and revoked at GitHub on completion', async () => {
+    const envelope = await issue({ gh: 'cref://tenant_abc/github/app' }, { ttl: 600 });
+    const { secrets } = await resolve(envelope);
+    const token = secrets.gh!.value as string;
+    assert.match(token, /^ghs_/);
+    assert.ok(secrets.gh!.expires_at <= envelope.payload.expires_at, 'the lease ends with the job at the latest');
+    const record = gh.minted(token)!;
+    assert.deepEqual(record.permissions, { contents: 'read', metadata: 'read' });
+    assert.deepEqual(record.repositories.map((r) => r.full_name), ['acme/app']);
+    assert.deepEqual(gh.requests.find((r) => r.path.endsWith('/access_tokens'))?.body, { repositories: ['app'], permissions: { contents: 'read', metadata: 'read' } });
+    assert.equal((await asToken(token).rest.repos.get({ owner: 'acme', repo: 'app' })).status, 200);
+    await assert.rejects(asToken(token).rest.repos.get({ owner: 'acme', repo: 'lib' }), { status: 404 });
+
+    await executor.completeJob(envelope.payload.job_id);
+    assert.equal(await runRevocations(gw.gateway.services, 'test'), 1);
+    assert.equal(gh.minted(token)!.revoked, true);
+    await assert.rejects(asToken(token).request('GET /installation/repositories'), { status: 401 });
+    const revocation = (await gw.auditLines()).find((l) => l.action === 'revocation' && l.lease_ids?.includes(secrets.gh!.lease_id));
+    assert.ok(revocation !== undefined, 'the revocation is audited');
+    assert.equal(revocation.outcome, 'ok');
+    assert.equal((revocation.detail as { cause: string }).cause, 'job_completed');
+  });
+
+  it('follows the job binding: a bound job gets a token for its own repository only (OIDC identity with matching claims)', async () => {
+    const bindings = { repository: 'acme/lib', ref: 'refs/heads/main', sha: SHA };
+    const envelope = await issue({ push: 'cref://tenant_abc/github-deploy/push' }, { executor: 'exec-gha', bindings });
+    const claims = { repository_owner: 'acme', ...bindings };
+    const result = await bootstrapCall<{ secrets: Record<string, { value: string; lease_id: string }> }>(gw, '/v1/resolve', envelopeBody(envelope), await oidc.sign(claims));
+    const token = result.secrets.push!.value;
+    minted.push(token);
+    assert.deepEqual(gh.minted(token)!.repositories.map((r) => r.full_name), ['acme/lib']);
+    assert.deepEqual(gh.minted(token)!.permissions, { contents: 'write' });
+    await bootstrapCall(gw, `/v1/jobs/${envelope.payload.job_id}/complete`, '{}', await oidc.sign(claims)).catch(() => undefined);
+  });
+
+  it('refuses at issuance a deploy job without the required bindings, or on an unprotected ref', async () => {
+    for (const bindings of [undefined, { repository: 'acme/lib', sha: SHA, ref: 'refs/heads/feature' }]) {
+      await assert.rejects(issue({ push: 'cref://tenant_abc/github-deploy/push' }, { executor: 'exec-gha', ...(bindings ? { bindings } : {}) }), { code: 'forbidden' });
+    }
+  });
+
+  it('refuses and revokes a token when GitHub grants more than was asked', async () => {
+    gh.tamper = (answer) => ({ ...answer, permissions: { ...(answer.permissions as object), issues: 'read' } });
+    const before = gh.model.tokens.size;
+    try {
+      const line = await refused(gw, resolve(await issue({ gh: 'cref://tenant_abc/github/app' })), 'unavailable', 'backend');
+      assert.match(line.reason!, /integrity: .*permissions differs from the request; token refused and revoked/);
+    } finally {
+      gh.tamper = null;
+    }
+    const extra = [...gh.model.tokens.values()].slice(before);
+    assert.equal(extra.length, 1);
+    assert.equal(extra[0]!.revoked, true, 'the over-wide token was revoked at once');
+  });
+
+  it('replaces a token that would expire before the job on renewal, revokes the old one, and the SDK picks the new value up', async () => {
+    gh.model.tokenLifetimeMs = 20_000;
+    try {
+      const envelope = await issue({ gh: 'cref://tenant_abc/github/infra' }, { ttl: 600 });
+      const session = await ExecutorSession.start(executor, envelope, { hmacSecrets: gw.hmac, renewAt: 0.05 });
+      const first = session.value('gh') as string;
+      const firstLease = session.secrets.gh!.lease_id;
+      minted.push(first);
+      assert.ok(session.secrets.gh!.lease_duration <= 20, 'the lease ends with the token');
+      const second = await until('a replacement token', async () => {
+        const now = session.value('gh') as string;
+        return now === first ? undefined : now;
+      });
+      minted.push(second);
+      assert.notEqual(session.secrets.gh!.lease_id, firstLease, 'the replacement is its own lease');
+      assert.deepEqual(gh.minted(second)!.repositories.map((r) => r.name), ['infra'], 'same scope');
+      await runRevocations(gw.gateway.services, 'test');
+      assert.equal(gh.minted(first)!.revoked, true, 'the old token is revoked through the queue');
+      assert.equal(gh.minted(second)!.revoked, false);
+      const renewal = (await gw.auditLines()).find((l) => l.action === 'lease.renew' && (l.detail as { replaced?: string }).replaced === firstLease);
+      assert.ok(renewal !== undefined, 'the renewal names the lease it replaced');
+      await session.complete();
+      await runRevocations(gw.gateway.services, 'test');
+      assert.equal(gh.minted(second)!.revoked, true, 'completion revokes the replacement');
+    } finally {
+      gh.model.tokenLifetimeMs = 3_600_000;
+    }
+  });
+
+  it('turns GitHub rate limiting into unavailable with Retry-After, and the mount breaker opens', async () => {
+    gh.fault = 'secondary_rate_limit';
+    gh.retryAfterSeconds = 42;
+    try {
+      const envelope = await issue({ gh: 'cref://tenant_abc/github/app' });
+      const answer = await rawPost(gw.dir, gw.url, '/v1/resolve', 'executor', envelopeBody(envelope));
+      assert.equal(answer.status, 503);
+      assert.equal(JSON.parse(answer.body).error.code, 'unavailable');
+      assert.equal(answer.headers['retry-after'], '42');
+      gh.fault = 'throttled';
+      const line = await refused(gw, resolve(await issue({ gh: 'cref://tenant_abc/github/app' })), 'unavailable', 'backend');
+      assert.match(line.reason!, /throttled: github create installation token: HTTP 403 \(rate limited\)/);
+      assert.equal(gw.gateway.services.mounts.get('github').breakerState(), 'open');
+      const seen = gh.requests.length;
+      await refused(gw, resolve(await issue({ gh: 'cref://tenant_abc/github/app' })), 'unavailable', 'backend');
+      assert.equal(gh.requests.length, seen, 'an open breaker sends nothing to GitHub');
+    } finally {
+      gh.fault = null;
+    }
+  });
+
+  it('never writes the App private key or a token into logs or audit lines', async () => {
+    const keyBody = gh.privateKeyPem.split('\n').filter((l) => l !== '' && !l.startsWith('-----'));
+    const texts = [gw.logs.join(''), JSON.stringify(await gw.auditLines())];
+    assert.ok(minted.length >= 4);
+    for (const text of texts) {
+      for (const line of keyBody) assert.ok(!text.includes(line), 'a line of the App key reached a log');
+      for (const token of minted) assert.ok(!text.includes(token), 'a token reached a log');
+    }
+  });
+});
