@@ -66,6 +66,8 @@ export function createClient(config: RedisConfig, options: ConnectOptions): Redi
       lazyConnect: true,
       clusterRetryStrategy: reconnectDelay,
       slotsRefreshTimeout: config.connect_timeout_ms,
+      // Never a replica: a replica can be behind its master, and a stale "no such nonce" is a replay.
+      scaleReads: 'master',
       redisOptions: common,
     });
   }
@@ -74,6 +76,12 @@ export function createClient(config: RedisConfig, options: ConnectOptions): Redi
       ...common,
       sentinels: config.sentinel.sentinels,
       name: config.sentinel.name,
+      // Only the master, for reads too (see scaleReads above); ioredis also checks ROLE after each connect.
+      role: 'master',
+      // Subscribe to +switch-master on the sentinels: reconnect as soon as they promote, not at the next error.
+      failoverDetector: true,
+      // A demoted master answers READONLY: the command fails closed, and the connection is rebuilt via Sentinel.
+      reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 1 : false),
       sentinelPassword: common.password,
       ...(tls === undefined ? {} : { enableTLSForSentinelMode: true, sentinelTLS: tls }),
       sentinelRetryStrategy: reconnectDelay,

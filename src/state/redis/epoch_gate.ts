@@ -11,7 +11,8 @@ const ABSENT_WHEN_EMPTY = new Set(['get', 'complete', 'renew', 'revoke', 'rotate
 
 /** True if `result` of `method` is an answer a wiped store would also give. */
 export function isAbsentAnswer(method: string, result: unknown): boolean {
-  if (result === 'job_unknown') return true;
+  // `not_held` (a commit whose reservation vanished) is what a wipe between reserve and commit looks like.
+  if (result === 'job_unknown' || result === 'not_held') return true;
   if (typeof result === 'object' && result !== null && (result as { outcome?: unknown }).outcome === 'job_unknown') return true;
   return ABSENT_WHEN_EMPTY.has(method) && (result === undefined || result === false);
 }

@@ -1,0 +1,184 @@
+/**
+ * A real Sentinel deployment for tests, in a temporary folder on free loopback ports (never 6379): one master,
+ * `replicas` replicas and three sentinels (`redis-server <conf> --sentinel`) with quorum 2. Every process runs in
+ * its own process group and is SIGKILLed by `stop()`, which tests call from `after` even when they fail.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { freePort } from './redis_server.ts';
+
+export interface SentinelOptions {
+  replicas?: number;
+  /**
+   * Seconds the master waits before it starts a replica's first (diskless) sync: a replica is then connected but
+   * still empty for that long — the "promoted before its first sync" case.
+   */
+  firstSyncDelaySeconds?: number;
+}
+
+interface Node {
+  port: number;
+  child: ChildProcess;
+}
+
+const NAME = 'crefgate';
+
+function startProcess(args: string[]): ChildProcess {
+  // detached: own process group, so a kill reaches anything the server forks (diskless sync children).
+  const child = spawn('redis-server', args, { stdio: 'ignore', detached: true });
+  child.unref();
+  return child;
+}
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+async function admin<T>(port: number, work: (r: Redis) => Promise<T>): Promise<T> {
+  const r = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 500 });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    return await work(r);
+  } finally {
+    r.disconnect();
+  }
+}
+
+async function until(what: string, withinMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // Not up yet.
+    }
+    if (Date.now() > deadline) throw new Error(`sentinel deployment: ${what} within ${withinMs} ms`);
+    await delay(50);
+  }
+}
+
+export class SentinelDeployment {
+  readonly name = NAME;
+  readonly dir: string;
+  /** Data nodes by port; the first one started as master. */
+  readonly nodes: Node[] = [];
+  readonly sentinels: Node[] = [];
+
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** Starts everything and waits until the sentinels agree on the master and see every replica and each other. */
+  static async start(options: SentinelOptions = {}): Promise<SentinelDeployment> {
+    const deployment = new SentinelDeployment(mkdtempSync(path.join(tmpdir(), 'crefgate-sentinel-')));
+    try {
+      await deployment.boot(options.replicas ?? 1, options.firstSyncDelaySeconds);
+      return deployment;
+    } catch (err) {
+      await deployment.stop();
+      throw err;
+    }
+  }
+
+  /** `host`/`port` list for `state.redis.sentinel.sentinels`. */
+  get sentinelAddresses(): Array<{ host: string; port: number }> {
+    return this.sentinels.map((s) => ({ host: '127.0.0.1', port: s.port }));
+  }
+
+  private async boot(replicas: number, firstSyncDelaySeconds: number | undefined): Promise<void> {
+    const dataArgs = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+      '--dir', this.dir, '--dbfilename', `dump-${port}.rdb`, '--repl-diskless-sync', 'yes',
+      '--repl-diskless-sync-delay', String(firstSyncDelaySeconds ?? 0), '--repl-diskless-sync-max-replicas', '0'];
+    const masterPort = await freePort();
+    this.nodes.push({ port: masterPort, child: startProcess(dataArgs(masterPort)) });
+    await until('master answers', 10_000, () => admin(masterPort, async (r) => (await r.ping()) === 'PONG'));
+    for (let i = 0; i < replicas; i++) {
+      const port = await freePort();
+      this.nodes.push({ port, child: startProcess([...dataArgs(port), '--replicaof', '127.0.0.1', String(masterPort)]) });
+    }
+    const replicaPorts = this.nodes.slice(1).map((n) => n.port);
+    if (firstSyncDelaySeconds === undefined) {
+      for (const port of replicaPorts) {
+        await until(`replica ${port} in sync`, 10_000, () => admin(port, async (r) => String(await r.info('replication')).includes('master_link_status:up')));
+      }
+    }
+    for (let i = 0; i < 3; i++) {
+      const port = await freePort();
+      const conf = path.join(this.dir, `sentinel-${port}.conf`);
+      writeFileSync(conf, [`port ${port}`, 'bind 127.0.0.1', `dir ${this.dir}`, `sentinel monitor ${NAME} 127.0.0.1 ${masterPort} 2`,
+        `sentinel down-after-milliseconds ${NAME} 1000`, `sentinel failover-timeout ${NAME} 5000`, `sentinel parallel-syncs ${NAME} 2`, ''].join('\n'));
+      this.sentinels.push({ port, child: startProcess([conf, '--sentinel']) });
+    }
+    await this.agree(masterPort, replicas);
+  }
+
+  /** Waits until every sentinel names `masterPort` as master and sees `replicas` replicas and the two other sentinels. */
+  async agree(masterPort: number, replicas: number, withinMs = 20_000): Promise<void> {
+    for (const s of this.sentinels) {
+      await until(`sentinel ${s.port} agrees on master ${masterPort}`, withinMs, () =>
+        admin(s.port, async (r) => {
+          const addr = (await r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME)) as [string, string] | null;
+          if (addr === null || Number(addr[1]) !== masterPort) return false;
+          const fields = (await r.call('SENTINEL', 'MASTER', NAME)) as string[];
+          const field = (name: string) => Number(fields[fields.indexOf(name) + 1]);
+          return field('num-slaves') >= replicas && field('num-other-sentinels') === 2;
+        }));
+    }
+  }
+
+  /** The port every sentinel currently names as master (throws if they disagree). */
+  async masterPort(): Promise<number> {
+    const ports = new Set<number>();
+    for (const s of this.sentinels) {
+      const addr = await admin(s.port, (r) => r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME)) as [string, string];
+      ports.add(Number(addr[1]));
+    }
+    if (ports.size !== 1) throw new Error(`sentinels disagree: ${[...ports].join(', ')}`);
+    return [...ports][0]!;
+  }
+
+  /** `SENTINEL FAILOVER` on one sentinel; resolves with the new master's port once every sentinel names it. */
+  async failover(withinMs = 20_000): Promise<{ from: number; to: number }> {
+    const from = await this.masterPort();
+    await admin(this.sentinels[0]!.port, (r) => r.call('SENTINEL', 'FAILOVER', NAME));
+    let to = from;
+    await until('failover completes', withinMs, async () => {
+      to = await this.masterPort();
+      return to !== from && (await admin(to, async (r) => String(await r.info('replication')).includes('role:master')));
+    });
+    return { from, to };
+  }
+
+  /** SIGKILLs the data node on `port` (a crash, no goodbye to its clients). */
+  async kill(port: number): Promise<void> {
+    const node = this.nodes.find((n) => n.port === port);
+    if (node === undefined) throw new Error(`no data node on ${port}`);
+    const exited = new Promise((resolve) => node.child.once('exit', resolve));
+    killGroup(node.child);
+    await exited;
+  }
+
+  /** Runs `work` with a short-lived admin connection to the data node on `port`. */
+  admin<T>(port: number, work: (r: Redis) => Promise<T>): Promise<T> {
+    return admin(port, work);
+  }
+
+  /** Kills every process, waits for them to exit and removes the folder. Safe to call twice and after a failed start. */
+  async stop(): Promise<void> {
+    const all = [...this.sentinels, ...this.nodes].map((n) => n.child).filter((c) => c.exitCode === null && c.signalCode === null);
+    const exited = all.map((c) => new Promise((resolve) => c.once('exit', resolve)));
+    for (const c of all) killGroup(c);
+    await Promise.race([Promise.all(exited), delay(5000)]);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
