@@ -108,13 +108,34 @@ export async function readRequestBody(req: IncomingMessage, limit: number): Prom
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw deny('payload_too_large', 'proxy', `declared body of ${declared} bytes`);
   if (declared === undefined && req.headers['transfer-encoding'] === undefined) return undefined;
-  // Buffered before anything is sent, so an oversized chunked body is refused with nothing forwarded.
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw deny('payload_too_large', 'proxy', `body over ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return size === 0 ? undefined : Buffer.concat(chunks, size);
+  // Buffered before anything is sent, so an oversized chunked body is refused with nothing forwarded. Listeners,
+  // not `for await`: leaving an async iterator early destroys the request, and with it the socket the refusal
+  // (and its audit line's source address) still needs.
+  return await new Promise<Buffer | undefined>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      stop();
+      req.pause();
+      reject(deny('payload_too_large', 'proxy', `body over ${limit} bytes`));
+    };
+    const onEnd = () => {
+      stop();
+      resolve(size === 0 ? undefined : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      stop();
+      reject(deny('malformed', 'proxy', `request body failed: ${err.message}`));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
 }

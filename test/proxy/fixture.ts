@@ -21,6 +21,8 @@ export const APIKEY = 'cref://tenant_abc/apikey/npm_token';
 export const BASIC = 'cref://tenant_abc/basic/db';
 export const AWS = 'cref://tenant_abc/aws-role/reader';
 export const UNTRUSTED = 'cref://tenant_abc/untrusted/github_token';
+/** A route with `proxy.required`: never delivered by value. */
+export const ONLY_PROXY = 'cref://tenant_abc/only/github_token';
 
 export interface ProxyBench {
   gw: TestGateway;
@@ -81,6 +83,7 @@ export async function startProxyBench(mutate?: (config: Config) => void): Promis
         { cref: 'cref://{tenant}/apikey/{name}', mount: 'local', path: 'tenants/{tenant}/{name}', dynamic: false, proxy: proxy({ kind: 'header', header: 'x-api-key', template: '{value}' }) },
         { cref: 'cref://{tenant}/basic/{name}', mount: 'local', path: 'tenants/{tenant}/{name}', dynamic: false, proxy: proxy({ kind: 'basic', username_field: 'username', password_field: 'password' }, { methods: ['GET'] }) },
         { cref: 'cref://{tenant}/aws-role/{role}', mount: 'sts', path: '{role}', dynamic: true, proxy: proxy({ kind: 'aws_sigv4', service: 'secretsmanager', region: 'eu-west-1' }, { methods: ['POST'], path_prefixes: ['/'] }) },
+        { cref: 'cref://{tenant}/only/{name}', mount: 'local', path: 'tenants/{tenant}/{name}', dynamic: false, proxy: proxy({ kind: 'header', header: 'authorization', template: 'token {value}' }, { required: true }) },
         { cref: 'cref://{tenant}/untrusted/{name}', mount: 'local', path: 'tenants/{tenant}/{name}', dynamic: false, proxy: { ...proxy({ kind: 'header', header: 'authorization', template: 'token {value}' }), ca_file: undefined } },
       );
       mutate?.(config);
@@ -100,7 +103,7 @@ export async function startProxyBench(mutate?: (config: Config) => void): Promis
     secret: (name) => openEntry(key, `tenants/tenant_abc/${name}`, store.entries[`tenants/tenant_abc/${name}`]!),
     async proxied(crefs, ttl = 600) {
       const delivery = Object.fromEntries(Object.keys(crefs).map((alias) => [alias, 'proxy' as const]));
-      const envelope = await coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs, ttl, delivery } as Parameters<typeof coordinator.issueJob>[0]);
+      const envelope = await coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs, ttl, delivery });
       const result = await executor.resolve(envelope, { hmacSecrets: gw.hmac });
       return { jobId: envelope.payload.job_id, secrets: result.secrets };
     },

@@ -9,7 +9,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Octokit } from '@octokit/rest';
 import { CrefgateError } from '../../src/client/index.ts';
-import { APIKEY, AWS, BASIC, GH, startProxyBench, UNTRUSTED, type ProxyBench } from './fixture.ts';
+import { APIKEY, AWS, BASIC, GH, ONLY_PROXY, startProxyBench, UNTRUSTED, type ProxyBench } from './fixture.ts';
 
 describe('proxy delivery with real clients', () => {
   let bench: ProxyBench;
@@ -37,13 +37,19 @@ describe('proxy delivery with real clients', () => {
   it('refuses to mark a cref whose route has no proxy, and to deliver by value a route that requires the proxy', async () => {
     const coordinator = bench.gw.client('coordinator');
     await assert.rejects(
-      coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { t: 'cref://tenant_abc/npm_token' }, ttl: 60, delivery: { t: 'proxy' } } as never),
+      coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { t: 'cref://tenant_abc/npm_token' }, ttl: 60, delivery: { t: 'proxy' } }),
       (err: unknown) => err instanceof CrefgateError && err.code === 'forbidden',
     );
     await assert.rejects(
-      coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { t: GH }, ttl: 60, delivery: { other: 'proxy' } } as never),
+      coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { t: GH }, ttl: 60, delivery: { other: 'proxy' } }),
       (err: unknown) => err instanceof CrefgateError && err.code === 'malformed',
     );
+    await assert.rejects(
+      coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { t: ONLY_PROXY }, ttl: 60 }),
+      (err: unknown) => err instanceof CrefgateError && err.code === 'forbidden' && /must be delivered through the proxy/.test(err.message),
+    );
+    const { secrets } = await bench.proxied({ t: ONLY_PROXY });
+    assert.equal(secrets.t!.value, undefined);
   });
 
   it('curl: a GET through the proxy reaches the upstream with `token <value>` injected; the answer has no credential', async () => {
