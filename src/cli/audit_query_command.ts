@@ -36,7 +36,7 @@ export function registerAuditQueryCommand(audit: Command): void {
         until: instant('--until', options.until),
       };
       // Each log is read twice: once to verify its chain, once for its events.
-      const timeline = await withProgress('query', 2 * (await eventBytesOf(options.logs)), () => buildTimeline(options.logs, query));
+      const timeline = await withProgress('query (verify, then timeline)', 2 * (await eventBytesOf(options.logs)), () => buildTimeline(options.logs, query));
       for (const log of timeline.logs.filter((l) => !l.ok)) {
         console.error(`INTEGRITY FAILURE in ${log.file}: ${log.findings.map((f) => f.message).slice(0, 3).join('; ')}`);
       }

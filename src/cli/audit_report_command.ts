@@ -30,7 +30,7 @@ export function registerAuditReportCommand(audit: Command, read: KeyReaders): vo
       if (!Number.isFinite(grace) || grace < 0) throw new Error('--grace-seconds must be a non-negative number');
       // Verification reads the events once and the page once more.
       const total = 2 * (await eventBytes(target));
-      const report = await withProgress('report', total, () =>
+      const report = await withProgress('report (verify, then page)', total, () =>
         generateReport(target, {
           keys: options.keys === undefined ? undefined : read.keys(options.keys),
           trustedCheckpoint: options.trustedCheckpoint === undefined ? undefined : readFileSync(options.trustedCheckpoint, 'utf8'),
