@@ -170,6 +170,26 @@ describe('mysql adapter (private MariaDB)', function () {
     assert.equal(((await adapter.revoke({ handle: cred.handle, signal: signal() })) as Record<string, unknown>).user_dropped, true);
   });
 
+  it('works with a least-privilege admin (CREATE USER, PROCESS, CONNECTION ADMIN, the role WITH ADMIN OPTION)', async () => {
+    await rig.admin("CREATE USER 'cgadmin'@'%' IDENTIFIED BY 'cgadmin-password'");
+    await rig.admin("GRANT CREATE USER, PROCESS, CONNECTION ADMIN ON *.* TO 'cgadmin'@'%'");
+    await rig.admin("GRANT SELECT, UPDATE ON mysql.* TO 'cgadmin'@'%'");
+    await rig.admin("GRANT ALL PRIVILEGES ON crefgate.* TO 'cgadmin'@'%'");
+    await rig.admin("GRANT app_read TO 'cgadmin'@'%' WITH ADMIN OPTION");
+    const options = mysqlAdapter.optionsSchema.parse(rig.options({ connection: { host: '127.0.0.1', port: rig.server.port, database: 'appdb', user: 'cgadmin', password_env: 'CG' } }));
+    const adapter = mysqlAdapter.create(options, { mount: 'my', stateDir: '/', configDir: '/' }, { env: { CG: 'cgadmin-password' } });
+    try {
+      const cred = await adapter.issue(issueRequest('readonly'));
+      const session = await login(cred.value as Value);
+      await session.query('SELECT * FROM items');
+      const outcome = (await adapter.revoke({ handle: cred.handle, signal: signal() })) as Record<string, unknown>;
+      assert.deepEqual([outcome.sessions_terminated, outcome.user_dropped], [1, true]);
+      assert.deepEqual(await accounts(), []);
+    } finally {
+      await adapter.close();
+    }
+  });
+
   it('removes a half-made account when a grant fails, and maps a wrong admin password to permission_denied', async () => {
     const adapter = rig.adapter({ roles: { broken: { grant_roles: ['no_such_role'] } } });
     await rejectsKind(adapter.issue(issueRequest('broken')), 'invalid_reference');

@@ -205,6 +205,28 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
     assert.equal(outcome.user_dropped, true);
   });
 
+  it('works with a least-privilege admin: CREATEROLE, pg_signal_backend, ADMIN OPTION on the group roles', async () => {
+    await rig.admin("CREATE ROLE cgadmin LOGIN CREATEROLE PASSWORD 'cgadmin-password'");
+    await rig.admin('GRANT pg_signal_backend TO cgadmin');
+    await rig.admin('GRANT app_read TO cgadmin WITH ADMIN OPTION');
+    const options = postgresAdapter.optionsSchema.parse(rig.options({ connection: { host: '127.0.0.1', port: rig.server.port, database: 'postgres', user: 'cgadmin', password_env: 'CG' } }));
+    const adapter = postgresAdapter.create(options, { mount: 'pg', stateDir: '/', configDir: '/' }, { env: { CG: 'cgadmin-password' } });
+    try {
+      const cred = await adapter.issue(issueRequest('readonly'));
+      const value = cred.value as Value;
+      const session = await login(value);
+      await session.query('CREATE TABLE made_by_user (x int)');
+      const outcome = await adapter.revoke({ handle: cred.handle, signal: signal() });
+      assert.deepEqual({ ...outcome, user: undefined }, { user: undefined, sessions_terminated: 1, user_dropped: true, already_gone: false });
+      const owner = await rig.admin("SELECT tableowner FROM pg_tables WHERE tablename = 'made_by_user'");
+      assert.equal(owner.rows[0].tableowner, 'cgadmin');
+      assert.deepEqual(await prefixed(), []);
+    } finally {
+      await adapter.close();
+      await rig.admin('DROP TABLE IF EXISTS made_by_user');
+    }
+  });
+
   it('refuses static reads and maps a wrong admin password to permission_denied', async () => {
     await rejectsKind(rig.adapter().read({ path: 'x', signal: signal() }), 'invalid_reference', /only issue dynamic/);
     const parsed = postgresAdapter.optionsSchema.parse(rig.options());
