@@ -1,7 +1,9 @@
 /**
  * Keeps the Merkle frontier of the log and signs checkpoints: after a committed batch (at most one per
  * `intervalMs`, with a trailing one so the end of a burst is attested within the interval) and on a heartbeat
- * when idle. Checkpoints are appended, one JSON line `{"note": …}` each, to the log's `.checkpoints` file.
+ * when idle. Checkpoints are appended, one JSON line `{"note": …}` each, to the log's `.checkpoints` file, then
+ * handed to the other sinks (so a copy lives off the host) and to the witnesses; a checkpoint a witness cosigned
+ * comes back with its cosignature and is appended again, the same note with one more signature line.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { canonicalJson } from '../envelope/canonical.ts';
@@ -9,6 +11,8 @@ import { signCheckpoint } from './checkpoint.ts';
 import type { KeyRing } from './key_ring.ts';
 import { type CompactRange, leafHash } from './merkle.ts';
 import type { CommitBatch } from './sink.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import type { WitnessPool } from './witness_client.ts';
 
 export interface CheckpointerOptions {
   origin: string;
@@ -19,6 +23,12 @@ export interface CheckpointerOptions {
   heartbeatMs: number;
   now: () => number;
   notice: (message: string) => void;
+  /** Every checkpoint once stored locally (`cosigned`: the copy that came back with a witness cosignature). */
+  onCheckpoint?: ((note: string, checkpoint: Checkpoint, cosigned: boolean) => void) | undefined;
+  /** Witnesses to send each checkpoint to; given every committed leaf for their consistency proofs. */
+  witnesses?: WitnessPool | undefined;
+  /** How long close() waits for the witnesses to cosign the last checkpoint. */
+  witnessSettleMs?: number | undefined;
 }
 
 export class Checkpointer {
@@ -52,7 +62,11 @@ export class Checkpointer {
 
   /** Adds a committed batch to the tree and signs if a checkpoint is due. */
   onCommit(batch: CommitBatch): void {
-    for (const line of batch.lines) this.options.range.append(leafHash(line));
+    for (const line of batch.lines) {
+      const leaf = leafHash(line);
+      this.options.range.append(leaf);
+      this.options.witnesses?.append(leaf);
+    }
     const wait = this.lastAt + this.options.intervalMs - this.options.now();
     if (wait <= 0) this.sign();
     else if (this.trailing === undefined) {
@@ -70,7 +84,19 @@ export class Checkpointer {
     clearTimeout(this.trailing);
     if (this.options.range.size !== this.lastSize) this.sign();
     await this.chain;
+    // The last checkpoint is the one an auditor with --witness-key needs cosigned: give the witnesses a moment.
+    await this.options.witnesses?.settle(this.options.witnessSettleMs ?? 5000);
+    await this.chain;
     await Promise.allSettled(this.handles.map((h) => h.close()));
+  }
+
+  /** Stores a checkpoint note that now carries a witness cosignature (same checkpoint, one more signature). */
+  storeCosigned(note: string, checkpoint: Checkpoint): void {
+    const line = `${canonicalJson({ note })}\n`;
+    this.chain = this.chain.then(async () => {
+      await this.append(line);
+      this.options.onCheckpoint?.(note, checkpoint, true);
+    });
   }
 
   private sign(): void {
@@ -84,8 +110,13 @@ export class Checkpointer {
       this.options.notice('no checkpoint key is valid now: checkpoint skipped');
       return;
     }
-    const line = `${canonicalJson({ note: signCheckpoint(checkpoint, signers) })}\n`;
-    this.chain = this.chain.then(() => this.append(line));
+    const note = signCheckpoint(checkpoint, signers);
+    const line = `${canonicalJson({ note })}\n`;
+    this.chain = this.chain.then(async () => {
+      await this.append(line);
+      this.options.onCheckpoint?.(note, checkpoint, false);
+      this.options.witnesses?.submit(note, checkpoint);
+    });
   }
 
   private async append(line: string): Promise<void> {

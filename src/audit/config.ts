@@ -1,5 +1,6 @@
 /** Config schema of the audit section (`audit:`). Owned by src/audit/. */
 import { z } from 'zod';
+import { parseCosignerKey } from '../witness/cosignature.ts';
 
 const fileSink = z.strictObject({
   type: z.literal('file'),
@@ -47,6 +48,23 @@ const checkpointKey = z.strictObject({
   not_after: isoTime.optional().describe('last instant the key may sign; its public key stays published after'),
 });
 
+const witness = z.strictObject({
+  url: z.url().describe('submission prefix of a C2SP tlog-witness; checkpoints are POSTed to <url>/add-checkpoint'),
+  key: z
+    .string()
+    .refine((k) => {
+      try {
+        parseCosignerKey(k);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a witness verifier key (name+id+base64, type 0x04): see `crefgate witness vkey`')
+    .describe("the witness's verifier key; its cosignatures are checked before they are stored"),
+  timeout_ms: z.number().int().min(100).max(60_000).default(2000).describe('time limit of one request'),
+  attempts: z.number().int().min(1).max(10).default(3).describe('tries per checkpoint (with backoff) before an alert is raised'),
+});
+
 export const auditConfigSchema = z.strictObject({
   origin: z.string().regex(/^[A-Za-z0-9._:/-]{1,128}$/).optional().describe('log name, one per replica; default crefgate/<hostname>'),
   hmac_key_file: z.string().describe('secret from which per-tenant audit HMAC keys are derived'),
@@ -67,6 +85,11 @@ export const auditConfigSchema = z.strictObject({
   sink_timeout_ms: z.number().int().min(10).max(60_000).default(2000),
   checkpoint_interval_ms: z.number().int().min(1000).default(1000).describe('at most one checkpoint per interval under load'),
   checkpoint_heartbeat_s: z.number().int().min(1).max(3600).default(30).describe('checkpoint this often when idle'),
+  witnesses: z
+    .array(witness)
+    .max(16)
+    .default([])
+    .describe('off-host witnesses that cosign each checkpoint (needs a checkpoint key and a file sink); never blocks a request'),
 });
 
 export type AuditConfig = z.infer<typeof auditConfigSchema>;

@@ -88,7 +88,8 @@ async function exportLog(log: string, options: ExportOptions) {
   const sizeOf = (note: string) => parseCheckpointText(parseNote(note).text).size;
   // The checkpoints that attest the range: those inside it and the first one past its end.
   const after = notes.find((n) => sizeOf(n) >= end && sizeOf(n) <= all.length);
-  const checkpoints = notes.filter((n) => (sizeOf(n) > first && sizeOf(n) < end) || n === after);
+  // Every copy of those checkpoints goes along: a witness-cosigned copy is what `verify --witness-key` needs.
+  const checkpoints = notes.filter((n) => (sizeOf(n) > first && sizeOf(n) < end) || (after !== undefined && sizeOf(n) === sizeOf(after)));
   const sizes = [...new Set(checkpoints.map(sizeOf))];
   const proofs: BundleProofs = {
     prefix: { size: first, hashes: filtered ? [] : prefixFrontier(tree, first) },

@@ -3,11 +3,13 @@
  * file and fsyncs it: that is what "durable" means for this sink, so a SIEM outage never blocks or drops events.
  * A shipper posts committed lines from the spool in batches and advances a delivered offset (kept in
  * `<name>.offset`) only on a 2xx; failures retry with capped exponential backoff. The spool is emptied once
- * everything in it was delivered.
+ * everything in it was delivered. Checkpoints are spooled and shipped like events (`sourcetype
+ * crefgate:checkpoint` in HEC), but only once every batch before them committed: a checkpoint that arrives while a
+ * batch is in flight waits for it, so the shipper never sends an uncommitted line.
  */
 import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { AuditSink, CommitBatch } from './sink.ts';
+import { checkpointLine, type AuditSink, type CheckpointRecord, type CommitBatch } from './sink.ts';
 
 export interface HttpSinkOptions {
   name: string;
@@ -40,6 +42,7 @@ export async function openHttpSink(options: HttpSinkOptions): Promise<AuditSink>
   let timer: NodeJS.Timeout | undefined;
   let shipping = false;
   let closed = false;
+  let deferred: string[] = [];
 
   const serial = <T>(op: () => Promise<T>): Promise<T> => {
     const run = chain.then(op);
@@ -91,6 +94,19 @@ export async function openHttpSink(options: HttpSinkOptions): Promise<AuditSink>
     await writeAtomic(offsetPath, '0');
   };
 
+  // Spools checkpoint lines held back while a batch was in flight (or given now): only with no batch pending.
+  const flushCheckpoints = (): Promise<void> =>
+    serial(async () => {
+      if (offsets.size > 0 || deferred.length === 0) return;
+      const bytes = Buffer.from(deferred.join(''), 'utf8');
+      deferred = [];
+      await spool.write(bytes, 0, bytes.length, null);
+      await spool.datasync();
+      size += bytes.length;
+      committedUpTo = size;
+      schedule(0);
+    });
+
   schedule(0);
   return {
     name: options.name,
@@ -121,6 +137,11 @@ export async function openHttpSink(options: HttpSinkOptions): Promise<AuditSink>
       offsets.delete(batch.firstSeq);
       if (start !== undefined) committedUpTo = Math.max(committedUpTo, start + Buffer.byteLength(batch.text, 'utf8'));
       schedule(0);
+      if (offsets.size === 0 && deferred.length > 0) void flushCheckpoints().catch(() => undefined);
+    },
+    checkpoint(record: CheckpointRecord) {
+      deferred.push(`${checkpointLine(record)}\n`);
+      return flushCheckpoints();
     },
     rollback(batch: CommitBatch) {
       return serial(async () => {
@@ -130,7 +151,7 @@ export async function openHttpSink(options: HttpSinkOptions): Promise<AuditSink>
         await spool.truncate(start);
         await spool.datasync();
         size = start;
-      });
+      }).then(() => flushCheckpoints());
     },
     async health() {
       const backlog = committedUpTo - delivered;
@@ -150,9 +171,10 @@ async function post(options: HttpSinkOptions, lines: string[]): Promise<void> {
   const body = hec
     ? lines
         .map((line) => {
-          const event = JSON.parse(line) as { time?: string };
+          const event = JSON.parse(line) as { time?: string; type?: string };
           const time = event.time === undefined ? undefined : Date.parse(event.time) / 1000;
-          return JSON.stringify({ time, host: options.origin, source: 'crefgate', sourcetype: 'crefgate:audit', event });
+          const sourcetype = event.type === 'checkpoint' ? 'crefgate:checkpoint' : 'crefgate:audit';
+          return JSON.stringify({ time, host: options.origin, source: 'crefgate', sourcetype, event });
         })
         .join('\n')
     : `${lines.join('\n')}\n`;

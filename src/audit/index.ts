@@ -16,7 +16,9 @@ import { LiveFeed, type LineListener } from './live_feed.ts';
 import { checkpointsPath, logSegments, publicKeysPath, readLines } from './log_files.ts';
 import { CompactRange, leafHash } from './merkle.ts';
 import { openSinks } from './open_sinks.ts';
-import type { AuditSink } from './sink.ts';
+import type { AuditSink, CheckpointRecord } from './sink.ts';
+import { WitnessPool } from './witness_client.ts';
+import { parseCosignerKey } from '../witness/cosignature.ts';
 
 export type { AuditTrail } from './contract.ts';
 export type { AuditConfig } from './config.ts';
@@ -59,6 +61,7 @@ export async function createAuditTrail(config: AuditConfig, deps: AuditDeps): Pr
   const { sinks, filePaths } = await openSinks(config, { origin, resolve, now, notice, redis: deps.redis });
   let checkpointer: Checkpointer | undefined;
   let commit: GroupCommit;
+  let commitRecord: (event: AuditEventInput) => Promise<AuditReceipt> = () => Promise.reject(new Error('the trail is not open yet'));
   try {
     const head = await recoverHead(sinks, origin);
     for (const sink of sinks) {
@@ -68,19 +71,34 @@ export async function createAuditTrail(config: AuditConfig, deps: AuditDeps): Pr
     const primary = filePaths[0];
     if (!ring.empty && primary !== undefined) {
       for (const file of filePaths) await publishKeys(publicKeysPath(file), ring);
+      const range = await rebuildRange(primary, head.nextSeq);
+      const witnesses = config.witnesses.length === 0 ? undefined : new WitnessPool({
+        origin,
+        witnesses: config.witnesses.map((w) => ({ url: w.url, key: parseCosignerKey(w.key), timeoutMs: w.timeout_ms, attempts: w.attempts })),
+        range: () => range,
+        reload: (size, end) => reloadTree(primary, size, end),
+        store: (note, cp) => checkpointer?.storeCosigned(note, cp),
+        // An alert is recorded like any event, but nothing waits for it: a witness never holds up a request.
+        alert: (event) => void commitRecord(event).catch((err: Error) => notice(`witness alert not recorded: ${err.message}`)),
+        notice,
+      });
       checkpointer = new Checkpointer({
         origin,
         ring,
         files: filePaths.map(checkpointsPath),
-        range: await rebuildRange(primary, head.nextSeq),
+        range,
         intervalMs: config.checkpoint_interval_ms,
         heartbeatMs: config.checkpoint_heartbeat_s * 1000,
         now,
         notice,
+        witnesses,
+        onCheckpoint: (note, cp) => forwardCheckpoint(sinks, { type: 'checkpoint', origin, size: cp.size, note }, notice),
       });
       await checkpointer.start();
     } else if (!ring.empty) {
       notice('checkpoints need a file sink: none configured, so no checkpoints are signed');
+    } else if (config.witnesses.length > 0) {
+      notice('witnesses are configured but no checkpoint key: nothing is sent to them');
     }
     const feed = new LiveFeed(
       (from, to) => readCommitted(primary, from, to),
@@ -99,7 +117,9 @@ export async function createAuditTrail(config: AuditConfig, deps: AuditDeps): Pr
       notice,
       observer: deps.observer,
     });
-    return trailOver(commit, hasher, sinks, now, origin, feed, checkpointer);
+    const trail = trailOver(commit, hasher, sinks, now, origin, feed, checkpointer);
+    commitRecord = (event) => trail.record(event);
+    return trail;
   } catch (err) {
     await checkpointer?.close();
     await Promise.allSettled(sinks.map((s) => s.close()));
@@ -145,6 +165,7 @@ function trailOver(
     async close(): Promise<void> {
       await commit.close();
       await checkpointer?.close();
+      await Promise.allSettled([...forwarding]);
       await Promise.allSettled(sinks.map((s) => s.close()));
     },
   };
@@ -161,6 +182,33 @@ async function recoverHead(sinks: AuditSink[], origin: string): Promise<ChainHea
     throw new Error(`audit log ${primary!.name} belongs to origin ${parsed.origin}, not ${origin}: each replica needs its own log`);
   }
   return { nextSeq: parsed.seq + 1, prev: lineHash(last) };
+}
+
+/** Hands a checkpoint to every sink that keeps a copy (best effort: the local `.checkpoints` file is the record). */
+function forwardCheckpoint(sinks: AuditSink[], record: CheckpointRecord, notice: (message: string) => void): void {
+  for (const sink of sinks) {
+    const copy = sink.checkpoint?.(record).catch((err: Error) => notice(`audit sink ${sink.name}: checkpoint ${record.size} not copied: ${err.message}`));
+    if (copy !== undefined) {
+      forwarding.add(copy);
+      void copy.finally(() => forwarding.delete(copy));
+    }
+  }
+}
+
+/** Checkpoint copies on their way to a sink: close() lets them land before it closes the sinks. */
+const forwarding = new Set<Promise<void>>();
+
+/** The frontier at `size` and the leaves [size, end) of the primary log, for a witness behind the proof window. */
+async function reloadTree(primary: string, size: number, end: number): Promise<{ range: CompactRange; leaves: Buffer[] }> {
+  const range = new CompactRange();
+  const leaves: Buffer[] = [];
+  for await (const line of readLines(await logSegments(primary))) {
+    if (!line.complete || range.size + leaves.length >= end) break;
+    if (range.size < size) range.append(leafHash(line.text));
+    else leaves.push(leafHash(line.text));
+  }
+  if (range.size + leaves.length !== end) throw new Error(`audit log ${primary} holds fewer than ${end} lines`);
+  return { range, leaves };
 }
 
 /** Recomputes the Merkle frontier from the primary log (one pass at start-up). */

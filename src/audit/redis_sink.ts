@@ -1,10 +1,11 @@
 /**
  * Redis Streams sink: each line is an entry `XADD <stream> * seq <seq> line <line>`, a batch in one MULTI. Durable
  * means acknowledged by Redis; how durable that is depends on the server's AOF/replication settings. A rolled-back
- * batch is removed with XDEL.
+ * batch is removed with XDEL. Checkpoints go to the stream `<stream>:checkpoints` (`size <n> note <note>`), kept
+ * apart so that the event stream's last entry is always an event (the chain continues from it).
  */
 import { Redis } from 'ioredis';
-import type { AuditSink, CommitBatch } from './sink.ts';
+import type { AuditSink, CheckpointRecord, CommitBatch } from './sink.ts';
 
 export interface RedisSinkOptions {
   name: string;
@@ -74,6 +75,9 @@ export function redisSink(options: RedisSinkOptions): AuditSink {
       const ids = added.get(batch.firstSeq);
       added.delete(batch.firstSeq);
       if (ids !== undefined && ids.length > 0) await client.xdel(options.stream, ...ids);
+    },
+    async checkpoint(record: CheckpointRecord) {
+      await client.xadd(`${options.stream}:checkpoints`, '*', 'size', String(record.size), 'note', record.note);
     },
     async health() {
       try {

@@ -8,6 +8,20 @@ export interface CommitBatch {
   text: string;
 }
 
+/** A signed checkpoint, as it travels to the sinks besides the local `.checkpoints` file. */
+export interface CheckpointRecord {
+  type: 'checkpoint';
+  origin: string;
+  size: number;
+  /** The signed note; a cosigned copy carries the witness's signature line too. */
+  note: string;
+}
+
+/** The one line a line-oriented sink writes for a checkpoint (no `seq`: it is not an event of the chain). */
+export function checkpointLine(record: CheckpointRecord): string {
+  return JSON.stringify({ type: record.type, origin: record.origin, size: record.size, note: record.note });
+}
+
 export interface AuditSink {
   readonly name: string;
   readonly required: boolean;
@@ -21,6 +35,11 @@ export interface AuditSink {
   committed?(batch: CommitBatch): void;
   /** Removes a batch that the trail abandoned (another required sink failed); waits for the write to settle. */
   rollback?(batch: CommitBatch): Promise<void>;
+  /**
+   * Keeps a copy of a checkpoint, so that one lives outside the gateway's host with the events. Called after the
+   * checkpoint's events committed; best effort (a failure is a notice, never a refused event).
+   */
+  checkpoint?(record: CheckpointRecord): Promise<void>;
   health(): Promise<{ ok: boolean; detail?: string | undefined }>;
   close(): Promise<void>;
 }

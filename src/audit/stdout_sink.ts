@@ -1,5 +1,5 @@
 /** Writes audit lines to standard output (container log collectors pick them up from there). */
-import type { AuditSink, CommitBatch } from './sink.ts';
+import { checkpointLine, type AuditSink, type CheckpointRecord, type CommitBatch } from './sink.ts';
 
 /** A sink that writes each batch to `stream` (default: process.stdout) and resolves when the OS accepted it. */
 export function stdoutSink(options: { name: string; required: boolean; stream?: NodeJS.WritableStream }): AuditSink {
@@ -15,6 +15,11 @@ export function stdoutSink(options: { name: string; required: boolean; stream?: 
           if (err) reject(err);
           else resolve();
         });
+      });
+    },
+    async checkpoint(record: CheckpointRecord): Promise<void> {
+      await new Promise<void>((resolve, reject) => {
+        stream.write(`${checkpointLine(record)}\n`, (err) => (err ? reject(err) : resolve()));
       });
     },
     async health() {

@@ -57,18 +57,37 @@ describe('audit sinks: HTTP spool, Redis Streams, and no secret anywhere', funct
     await Promise.all(Array.from({ length: 40 }, (_, n) => trail.record(resolveEvent(n))));
     assert.deepEqual((await trail.health()).map((h) => h.name), ['file', 'siem', 'redis']);
     await until(() => siem.bodies.reduce((sum, b) => sum + b.body.split('\n').length, 0) >= 40);
+    // The trailing checkpoint of the burst (within the 1 s interval) is shipped too.
+    await until(() => siem.bodies.some((b) => b.body.includes('"sourcetype":"crefgate:checkpoint"') && b.body.includes('"size":40')));
     await trail.close();
     siem.close();
 
-    const delivered = siem.bodies.flatMap((b) => b.body.split('\n').map((l) => (JSON.parse(l) as { event: { seq: number } }).event.seq));
+    type Hec = { sourcetype: string; event: { seq: number; type?: string; size?: number; note?: string } };
+    const posted = siem.bodies.flatMap((b) => b.body.split('\n').map((l) => JSON.parse(l) as Hec));
+    const delivered = posted.filter((p) => p.sourcetype === 'crefgate:audit').map((p) => p.event.seq);
     assert.deepEqual(delivered, Array.from({ length: 40 }, (_, i) => i), 'every event delivered once, in order, after the outage');
     assert.equal(siem.bodies[0]!.auth, 'Splunk hec-token-123');
+    // Checkpoints travel with the events: the SIEM holds the signed checkpoint of the whole log, byte for byte.
+    const local = readFileSync(`${fx.logPath}.checkpoints`, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { note: string }).note);
+    const shipped = posted.filter((p) => p.sourcetype === 'crefgate:checkpoint').map((p) => p.event);
+    assert.ok(shipped.length > 0 && shipped.every((c) => c.type === 'checkpoint'));
+    assert.deepEqual(shipped.map((c) => c.note), local, 'every checkpoint of the local file reached the SIEM, in order');
+    assert.equal(shipped.at(-1)!.size, 40);
+    let lastEventAt = -1;
+    posted.forEach((p, i) => {
+      if (p.sourcetype === 'crefgate:audit') lastEventAt = i;
+      else assert.ok(p.event.size! <= posted.slice(0, i).filter((q) => q.sourcetype === 'crefgate:audit').length, 'a checkpoint ships after the events it covers');
+    });
 
     const redis = new Redis(process.env.REDIS_URL!);
     const entries = await redis.xrange(stream, '-', '+');
+    const redisCheckpoints = await redis.xrange(`${stream}:checkpoints`, '-', '+');
     const redisText = entries.map(([, fields]) => fields.join(' ')).join('\n');
+    await redis.del(stream, `${stream}:checkpoints`);
     redis.disconnect();
     assert.equal(entries.length, 40);
+    assert.deepEqual(redisCheckpoints.map(([, f]) => f[f.indexOf('note') + 1]), local, 'and every checkpoint reached Redis');
+    assert.ok(lastEventAt >= 0);
 
     // Everything any sink holds: log, checkpoints, keys, spool, collector bodies, Redis entries.
     const dump = [
