@@ -12,19 +12,31 @@ import { auditConfigSchema } from '../src/audit/config.ts';
 import type { AuditEventInput } from '../src/audit/contract.ts';
 import { createAuditTrail } from '../src/audit/index.ts';
 import { verifyAuditPath } from '../src/audit/verify_path.ts';
+import { numberFlag, parseFlags, refuse } from '../src/cli/flags.ts';
 
-if (process.argv[2] === 'verify') {
+const AUDIT = {
+  name: 'node bench/audit.ts',
+  usage: `node bench/audit.ts [seconds=5] [concurrency=256] [--keep]   sustained audited events per second
+       node bench/audit.ts verify <log> [--json]                  offline verification speed`,
+};
+const { values: args, positionals } = parseFlags({
+  ...AUDIT,
+  options: { keep: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+  positionals: { min: 0, max: 2 },
+});
+if (positionals[0] === 'verify') {
+  if (positionals[1] === undefined) refuse(AUDIT, 'verify needs the path of a log');
   const v0 = process.hrtime.bigint();
-  const report = await verifyAuditPath(process.argv[3]!);
+  const report = await verifyAuditPath(positionals[1]);
   const vElapsed = Number(process.hrtime.bigint() - v0) / 1e9;
   const events = report.logs.reduce((sum, l) => sum + l.events, 0);
-  if (process.argv.includes('--json')) console.log(JSON.stringify({ events, seconds: vElapsed, ok: report.ok, findings: report.logs.flatMap((l) => l.findings).slice(0, 3) }));
+  if (args.json) console.log(JSON.stringify({ events, seconds: vElapsed, ok: report.ok, findings: report.logs.flatMap((l) => l.findings).slice(0, 3) }));
   else console.log(`verify: ${events} events in ${vElapsed.toFixed(2)} s = ${Math.round(events / vElapsed)} events/s; ok=${report.ok}`);
   process.exit(report.ok ? 0 : 1);
 }
-const keep = process.argv.includes('--keep');
-const seconds = Number(process.argv[2] ?? 5);
-const concurrency = Number(process.argv[3] ?? 256);
+const keep = args.keep;
+const seconds = numberFlag(AUDIT, 'seconds', positionals[0] ?? '5', 1);
+const concurrency = numberFlag(AUDIT, 'concurrency', positionals[1] ?? '256', 1);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'crefgate-audit-bench-'));
 writeFileSync(path.join(dir, 'hmac.key'), randomBytes(32).toString('hex'));
 writeFileSync(path.join(dir, 'ckpt.pem'), generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));

@@ -2,7 +2,8 @@
  * `node bench/heap_top.ts <file.heapprofile> [n] [depth]`: bytes still allocated by function (self) from a sampling
  * heap profile written by `npm run bench -- --heap-profile`, with the call chain `depth` frames up.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { numberFlag, parseFlags, refuse } from '../src/cli/flags.ts';
 
 interface HeapNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -10,7 +11,12 @@ interface HeapNode {
   children: HeapNode[];
 }
 
-const [file, n = '30', depth = '4'] = process.argv.slice(2);
+const HEAP_TOP = { name: 'node bench/heap_top.ts', usage: 'node bench/heap_top.ts <file.heapprofile> [n=30] [depth=4]' };
+const { positionals } = parseFlags({ ...HEAP_TOP, options: {}, positionals: { min: 1, max: 3 } });
+const [file, n = '30', depth = '4'] = positionals;
+numberFlag(HEAP_TOP, 'n', n, 1);
+if (!existsSync(file!)) refuse(HEAP_TOP, `no such file: ${file}`);
+numberFlag(HEAP_TOP, 'depth', depth, 0);
 const root = (JSON.parse(readFileSync(file!, 'utf8')) as { head: HeapNode }).head;
 const frame = (node: HeapNode) =>
   `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.replace(/^file:\/\/.*?\/(src|adapters|bench|node_modules)\//, '$1/') || '(native)'}:${node.callFrame.lineNumber + 1}`;

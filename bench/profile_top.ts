@@ -2,7 +2,8 @@
  * `node bench/profile_top.ts <file.cpuprofile> [n]`: where the time goes in a --cpu-prof profile, as self time by
  * function and by file (node_modules grouped by package), largest first.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { numberFlag, parseFlags, refuse } from '../src/cli/flags.ts';
 
 interface ProfileNode {
   id: number;
@@ -15,7 +16,14 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, n = '30'] = process.argv.slice(2);
+const PROFILE_TOP = {
+  name: 'node bench/profile_top.ts',
+  usage: 'node bench/profile_top.ts <file.cpuprofile> [n=30] [focus] [frames=4]   (focus: who calls functions named like it)',
+};
+const { positionals } = parseFlags({ ...PROFILE_TOP, options: {}, positionals: { min: 1, max: 4 } });
+const [file, n = '30'] = positionals;
+numberFlag(PROFILE_TOP, 'n', n, 1);
+if (!existsSync(file!)) refuse(PROFILE_TOP, `no such file: ${file}`);
 const profile = JSON.parse(readFileSync(file!, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const self = new Map<number, number>();
@@ -47,7 +55,7 @@ print('self time by function', fns);
 print('self time by file or package', files);
 
 // With a third argument, who calls the functions whose name contains it (four frames up), by self time.
-const focus = process.argv[4];
+const focus = positionals[2];
 if (focus !== undefined) {
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -55,7 +63,7 @@ if (focus !== undefined) {
   for (const [id, us] of self) {
     if (!byId.get(id)!.callFrame.functionName.includes(focus)) continue;
     const frames: string[] = [];
-    for (let p = parent.get(id); p !== undefined && frames.length < Number(process.argv[5] ?? 4); p = parent.get(p)) {
+    for (let p = parent.get(id); p !== undefined && frames.length < numberFlag(PROFILE_TOP, 'frames', positionals[3] ?? '4', 1); p = parent.get(p)) {
       const { callFrame } = byId.get(p)!;
       frames.push(`${callFrame.functionName || '(anonymous)'} ${where(callFrame.url)}:${callFrame.lineNumber + 1}`);
     }

@@ -14,8 +14,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { numberFlag, parseFlags, refuse } from '../src/cli/flags.ts';
 import { envelopeBody } from '../src/client/index.ts';
 import { GATEWAY_NODE_FLAGS } from '../src/runtime_flags.ts';
 import type { Envelope } from '../src/envelope/schema.ts';
@@ -24,7 +25,14 @@ import { ServerChild, type ServerStats } from './ipc.ts';
 import { closedLoop, openConnections, openLoop, postRequest, quantile, type LoadResult } from './load.ts';
 import { clientIdentity, EnvelopeSource, prepareState } from './setup.ts';
 
-const { values: flags } = parseArgs({
+const BENCH = {
+  name: 'npm run bench --',
+  usage: `npm run bench -- [--concurrency 32] [--requests 8000] [--rate 1000] [--rate-seconds 10] [--soak 20]
+       [--soak-rate 300] [--profile closed|rate] [--heap-profile] [--gateway-flags='<node flags>'] [--json <file>]
+Throughput against the bare baseline, latency at a fixed rate, a soak, and audit verify speed (bench/run.ts).`,
+};
+const { values: flags } = parseFlags({
+  ...BENCH,
   options: {
     concurrency: { type: 'string', default: '32' },
     requests: { type: 'string', default: '8000' },
@@ -40,12 +48,13 @@ const { values: flags } = parseArgs({
     json: { type: 'string' },
   },
 });
-const concurrency = Number(flags.concurrency);
-const requests = Number(flags.requests);
-const rate = Number(flags.rate);
-const rateSeconds = Number(flags['rate-seconds']);
-const soakSeconds = Number(flags.soak);
-const soakRate = Number(flags['soak-rate']);
+const concurrency = numberFlag(BENCH, '--concurrency', flags.concurrency, 1);
+const requests = numberFlag(BENCH, '--requests', flags.requests, 1);
+const rate = numberFlag(BENCH, '--rate', flags.rate, 1);
+const rateSeconds = numberFlag(BENCH, '--rate-seconds', flags['rate-seconds'], 1);
+const soakSeconds = numberFlag(BENCH, '--soak', flags.soak, 0);
+const soakRate = numberFlag(BENCH, '--soak-rate', flags['soak-rate'], 1);
+if (flags.profile !== undefined && flags.profile !== 'closed' && flags.profile !== 'rate') refuse(BENCH, `--profile must be closed or rate, got ${JSON.stringify(flags.profile)}`);
 const WARMUP = 1000;
 const MAX_PHASE_MS = 120_000;
 const MB = 1024 * 1024;

@@ -9,9 +9,18 @@
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { cpuUsage, memoryUsage } from 'node:process';
+import { parseFlags, refuse } from '../src/cli/flags.ts';
 import type { ServerStats, ToChild, ToParent } from './ipc.ts';
 
-const [kind, ...args] = process.argv.slice(2);
+const SERVER = {
+  name: 'node bench/server_process.ts',
+  usage: `node bench/server_process.ts crefgate <config.yaml> | baseline <state-dir> <redis-url>
+(started by bench/run.ts over IPC; run \`npm run bench\` instead)`,
+};
+const { positionals } = parseFlags({ ...SERVER, options: {}, positionals: { min: 2, max: 3 } });
+const [kind, ...args] = positionals;
+if (!((kind === 'crefgate' && args.length === 1) || (kind === 'baseline' && args.length === 2))) refuse(SERVER, `unknown server kind or arguments: ${kind}`);
+if (process.send === undefined) refuse(SERVER, 'needs an IPC channel to its parent');
 
 let peakRss = memoryUsage.rss();
 const sampler = setInterval(() => {

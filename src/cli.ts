@@ -11,7 +11,8 @@ import { registerServeCommands } from './cli/serve.ts';
 import { ConfigError } from './config/load.ts';
 import { CrefgateError } from './client/index.ts';
 
-const program = new Command('crefgate').description('zero-trust credential gateway').showHelpAfterError();
+/** The command tree; exported so a test can walk every subcommand (test/ops/command_line.test.ts). */
+export const program = new Command('crefgate').description('zero-trust credential gateway').showHelpAfterError();
 registerServeCommands(program);
 registerClientCommands(program);
 registerSecretsCommands(program);
@@ -20,7 +21,8 @@ registerDocsCommands(program);
 registerConfigCommands(program);
 registerPluginCommands(program);
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+// Run only as the entry point (bin/crefgate, npm run crefgate), not when a test imports the tree.
+if (import.meta.main) program.parseAsync(process.argv).catch((err: unknown) => {
   // Users see a one-line reason; a stack trace only helps us, and may carry paths or values they did not ask for.
   if (err instanceof ConfigError || err instanceof CrefgateError) process.stderr.write(`crefgate: ${err.message}\n`);
   else process.stderr.write(`crefgate: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -79,13 +79,13 @@ export function registerClientCommands(program: Command): void {
       withClient(o, (c) => c.registerExecutor({ id, tenant: o.tenant, identities: o.identity, allowed_crefs: o.allow, ...(o.grace === undefined ? {} : { grace_seconds: o.grace }) })));
   withConnection(executor.command('rotate <id>').description('new HMAC secret; the previous one stays valid for the grace window'), 'admin')
     .action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.rotateExecutorSecret(id)));
-  withConnection(executor.command('disable <id>'), 'admin').action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.setExecutorEnabled(id, false)));
-  withConnection(executor.command('enable <id>'), 'admin').action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.setExecutorEnabled(id, true)));
+  withConnection(executor.command('disable <id>').description('refuse every request of the executor from now on, on every replica'), 'admin').action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.setExecutorEnabled(id, false)));
+  withConnection(executor.command('enable <id>').description('accept the executor again'), 'admin').action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.setExecutorEnabled(id, true)));
   withConnection(executor.command('join-token <id>').description('one-time token for the executor\'s first certificate (bootstrap listener)'), 'admin')
     .action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.createJoinToken(id)));
   withConnection(executor.command('describe <id>').description('one executor: identities, status, secret versions (never a secret)'), 'admin')
     .action((id: string, o: ConnectionOptions) => withClient(o, (c) => c.describeExecutor(id)));
-  withConnection(executor.command('list'), 'admin')
+  withConnection(executor.command('list').description('registered executors and their status (never a secret)'), 'admin')
     .option('--tenant <tenant>')
     .action((o: ConnectionOptions & { tenant?: string }) => withClient(o, (c) => c.listExecutors(o.tenant)));
 }
