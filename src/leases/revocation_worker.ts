@@ -23,6 +23,9 @@ export async function runRevocations(services: GatewayServices, consumer: string
     const base = {
       action: 'revocation' as const,
       actor: { type: 'system' as const, id: services.replica, auth: 'system' as const },
+      tenant: task.tenant,
+      job_id: task.jobId,
+      executor: task.executor,
       lease_ids: [task.leaseId],
       detail: { mount: task.mount, cause: task.cause, attempts: attempts + 1 },
     };

@@ -66,7 +66,8 @@ export async function abandonDynamic(services: GatewayServices, checked: Checked
   const tasks = fetched.flatMap((f): RevocationTask[] => {
     const secret = f.secret as Partial<DynamicSecret>;
     if (!f.dynamic || secret.handle === undefined || secret.revocable !== true) return [];
-    return [{ leaseId: `unrecorded:${checked.envelope.payload.job_id}:${f.alias}`, mount: f.mount, handle: secret.handle as JsonValue, cause, enqueuedAt: services.now() }];
+    const { job_id: jobId, tenant, executor } = checked.envelope.payload;
+    return [{ leaseId: `unrecorded:${jobId}:${f.alias}`, mount: f.mount, handle: secret.handle as JsonValue, cause, enqueuedAt: services.now(), tenant, jobId, executor }];
   });
   await Promise.all(tasks.map((t) => enqueueEventually(services, checked, t)));
 }

@@ -25,11 +25,12 @@ export function jobRoutes(router: Router<KoaState>, services: GatewayServices): 
     const identity = requireRole(ctx.state.identity, 'executor', 'coordinator');
     const jobId = validate(jobIdSchema, ctx.params.id);
     ctx.state.audit.job_id = jobId;
-    const { revoked } = await completeJob(services, identity, jobId);
+    const { revoked, tenant } = await completeJob(services, identity, jobId, ctx.state.audit);
     await services.audit.record({
       action: 'job.complete',
       outcome: 'ok',
       actor: actorOf(identity),
+      tenant,
       job_id: jobId,
       lease_ids: revoked,
       request_id: ctx.state.requestId,

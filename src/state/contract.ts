@@ -155,6 +155,10 @@ export interface RevocationTask {
   /** Why: `job_completed`, `lease_revoked`, `lease_expired`, `resolve_aborted`. */
   cause: string;
   enqueuedAt: number;
+  /** Whose credential it is, for the revocation's audit lines (absent in tasks recorded before these fields). */
+  tenant?: string | undefined;
+  jobId?: string | undefined;
+  executor?: string | undefined;
 }
 
 export interface ClaimedRevocation {

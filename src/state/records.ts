@@ -45,5 +45,10 @@ export function rotateVersions<V extends { kid: string; supersededAt?: number | 
 /** The revocation task a lease's state change records; undefined when the backend cannot revoke the credential. */
 export function revocationTaskOf(lease: LeaseRecord, cause: string, at: number): RevocationTask | undefined {
   if (lease.handle === undefined || !lease.revocable) return undefined;
-  return { leaseId: lease.leaseId, mount: lease.mount, handle: lease.handle, cause, enqueuedAt: at };
+  return { ...revocationBaseOf(lease), cause, enqueuedAt: at };
+}
+
+/** What a lease's revocation needs and names, fixed when the lease is recorded (the Redis record keeps it). */
+export function revocationBaseOf(lease: LeaseRecord): Omit<RevocationTask, 'cause' | 'enqueuedAt'> {
+  return { leaseId: lease.leaseId, mount: lease.mount, handle: lease.handle!, tenant: lease.tenant, jobId: lease.jobId, executor: lease.executor };
 }

@@ -119,6 +119,8 @@ for (const kind of ['memory', 'redis'] as const) {
       assert.equal(secrets.s!.value, 'vault-static-value-race');
       const done = await coordinator.completeJob(envelope.payload.job_id);
       assert.equal(done.revoked_leases, 2);
+      const completion = (await gw.auditLines()).find((l) => l.action === 'job.complete' && l.job_id === envelope.payload.job_id);
+      assert.equal(completion?.tenant, 'tenant_abc', 'the completion names its tenant');
       for (const s of Object.values(secrets)) assert.equal((await gw.gateway.services.state.leases.get(s.lease_id))?.state, 'revoked');
       const minted = [...vault.state.leases.keys()].filter((id) => !before.has(id));
       await until('the credential revoked at Vault', async () => {

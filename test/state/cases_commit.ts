@@ -114,7 +114,7 @@ export function describeCommitCases(fx: FixtureRef): void {
       assert.ok(await store.leases.revoke(sts.leaseId, 'job_completed'));
       assert.equal(await store.leases.revoke(dynamic.leaseId, 'job_completed'), undefined);
       const claimed = await store.revocations.claim('replica-a', 10, 60_000);
-      assert.deepEqual(claimed.map((c) => ({ ...c.task, enqueuedAt: 0 })), [{ leaseId: dynamic.leaseId, mount: dynamic.mount, handle: dynamic.handle!, cause: 'job_completed', enqueuedAt: 0 }]);
+      assert.deepEqual(claimed.map((c) => ({ ...c.task, enqueuedAt: 0 })), [{ leaseId: dynamic.leaseId, mount: dynamic.mount, handle: dynamic.handle!, cause: 'job_completed', enqueuedAt: 0, tenant: job.tenant, jobId: job.jobId, executor: job.executor }]);
       assert.equal(await store.leases.recoverRevocations(now() + 3_600_000, 10), 0, 'nothing left pending');
     });
 

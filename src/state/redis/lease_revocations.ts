@@ -33,11 +33,11 @@ export const WATCH_DONE = lua(`
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('ZREM', KEYS[1], ARGV[1]) end
 return 0`);
 
-/** Parses a pending entry: "<cause>\n<enqueuedAt>\n<JSON of leaseId, mount, handle>". */
+/** Parses a pending entry: "<cause>\n<enqueuedAt>\n<JSON of leaseId, mount, handle, tenant, jobId, executor>". */
 function taskOf(entry: string): RevocationTask {
   const first = entry.indexOf('\n');
   const second = entry.indexOf('\n', first + 1);
-  const base = JSON.parse(entry.slice(second + 1)) as Pick<RevocationTask, 'leaseId' | 'mount' | 'handle'>;
+  const base = JSON.parse(entry.slice(second + 1)) as Omit<RevocationTask, 'cause' | 'enqueuedAt'>;
   return { ...base, cause: entry.slice(0, first), enqueuedAt: Number(entry.slice(first + 1, second)) };
 }
 

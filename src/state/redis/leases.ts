@@ -13,6 +13,7 @@
  */
 import { GatewayError, deny } from '../../errors.ts';
 import type { LeaseRecord, LeaseStore } from '../contract.ts';
+import { revocationBaseOf } from '../records.ts';
 import { JOB_RETENTION_SLACK_MS } from '../retention.ts';
 import type { Guard } from './jobs.ts';
 import { encodeId, type RedisKeys } from './keys.ts';
@@ -119,7 +120,7 @@ const recordTtl = (lease: LeaseRecord, now: number): number => Math.max(lease.jo
 const revocable = (lease: LeaseRecord): boolean => lease.handle !== undefined && lease.revocable;
 
 export function leaseArgs(lease: LeaseRecord, now: number): Arg[] {
-  const revoke = revocable(lease) ? JSON.stringify({ leaseId: lease.leaseId, mount: lease.mount, handle: lease.handle }) : '';
+  const revoke = revocable(lease) ? JSON.stringify(revocationBaseOf(lease)) : '';
   return [JSON.stringify(lease), lease.state, lease.expiresAt, lease.renewals, recordTtl(lease, now), encodeId(lease.leaseId), revoke];
 }
 
