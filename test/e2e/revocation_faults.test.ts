@@ -92,6 +92,20 @@ describe('backend revocations are never lost (Redis state)', function () {
     assert.equal(vault.leaseState(vaultLease), 'revoked');
   });
 
+  it('revokes at Vault a dynamic credential minted for a resolve whose other cref failed (it never had a lease)', async () => {
+    const envelope = await coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { db: 'cref://tenant_abc/db/readonly', gone: 'cref://tenant_abc/no_such_secret' }, ttl: 600 });
+    const before = new Set(vault.state.leases.keys());
+    await assert.rejects(executor.resolve(envelope));
+    const minted = [...vault.state.leases.keys()].filter((id) => !before.has(id));
+    assert.equal(minted.length, 1, 'the dynamic cref was issued before the other failed');
+    assert.deepEqual(await gw.gateway.services.state.leases.listByJob(envelope.payload.job_id), [], 'no lease was recorded');
+    assert.equal(await runRevocations(gw.gateway.services, 'test'), 1);
+    assert.equal(vault.leaseState(minted[0]!), 'revoked');
+    const line = (await gw.auditLines()).find((l) => l.action === 'revocation' && l.job_id === envelope.payload.job_id);
+    assert.equal(line?.outcome, 'ok');
+    assert.equal((line?.detail as Record<string, unknown>).cause, 'resolve_aborted');
+  });
+
   it('retries a revoke that Vault refuses twice, auditing each outcome with the tenant', async () => {
     const { jobId, vaultLease } = await resolveDynamic();
     await coordinator.completeJob(jobId);
