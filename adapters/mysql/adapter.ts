@@ -131,7 +131,8 @@ export class MysqlAdapter implements SecretAdapter {
       await this.#prepare(conn);
       return users.listUsers(conn, this.#o.admin_schema, this.#o.username_prefix);
     });
-    return rows.map(({ name, host, intent }) => ({
+    // The admin's own account is never a candidate, whatever its name.
+    return rows.filter(({ name }) => name !== this.#o.connection.user).map(({ name, host, intent }) => ({
       id: name,
       handle: { username: name, host: host ?? this.#o.user_host, job_expires_at: intent?.jobExpiresAt ?? 0, role: '' },
       jobId: intent?.jobId,

@@ -126,7 +126,8 @@ export class PostgresAdapter implements SecretAdapter {
   /** Every user with this mount's prefix, with the job its intent comment names. */
   async listIssued(signal: AbortSignal): Promise<IssuedCredential[]> {
     const rows = await this.#withClient('list', this.#o.connection.database, signal, (client) => users.listUsers(client, this.#o.username_prefix));
-    return rows.map(({ name, comment }) => {
+    // The admin's own role is never a candidate, whatever its name.
+    return rows.filter(({ name }) => name !== this.#o.connection.user).map(({ name, comment }) => {
       const intent = parseIntent(comment);
       return {
         id: name,

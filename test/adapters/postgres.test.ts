@@ -227,6 +227,20 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
     }
   });
 
+  it('never lists its own admin role as issued, even when its name has the prefix', async () => {
+    await rig.admin("CREATE ROLE cg_operator LOGIN SUPERUSER PASSWORD 'cg-operator-password'");
+    try {
+      const options = postgresAdapter.optionsSchema.parse(rig.options({ connection: { host: '127.0.0.1', port: rig.server.port, database: 'postgres', user: 'cg_operator', password_env: 'CG' } }));
+      const adapter = postgresAdapter.create(options, { mount: 'pg', stateDir: '/', configDir: '/' }, { env: { CG: 'cg-operator-password' } });
+      const cred = await adapter.issue(issueRequest('readonly'));
+      assert.deepEqual((await adapter.listIssued(signal())).map((c) => c.id), [(cred.value as Value).username]);
+      await adapter.revoke({ handle: cred.handle, signal: signal() });
+      await adapter.close();
+    } finally {
+      await rig.admin('DROP ROLE cg_operator');
+    }
+  });
+
   it('refuses static reads and maps a wrong admin password to permission_denied', async () => {
     await rejectsKind(rig.adapter().read({ path: 'x', signal: signal() }), 'invalid_reference', /only issue dynamic/);
     const parsed = postgresAdapter.optionsSchema.parse(rig.options());
