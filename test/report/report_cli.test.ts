@@ -3,12 +3,16 @@
  * and the page's data island cannot be broken out of.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { createAuditTrail } from '../../src/audit/index.ts';
+import { parseNote, signerFromPem } from '../../src/audit/note.ts';
+import { generateReport } from '../../src/audit/report/generate_report.ts';
 import { escapeHtml, jsonIsland } from '../../src/audit/report/render_html.ts';
+import { cosign, cosignerKeyString } from '../../src/witness/cosignature.ts';
 import { registerAuditCommands } from '../../src/cli/audit_commands.ts';
 import { auditFixture, resolveEvent, writeSigningKey, type AuditFixture } from '../audit/helpers.ts';
 
@@ -76,6 +80,29 @@ describe('audit report command', () => {
     assert.ok(!/banner pass|banner warn/.test(html), 'never a passing banner');
     assert.match(html, /<li class="finding" data-kind="modified" data-seq="4"><b>MODIFIED<\/b>/);
     assert.ok(island(html).verification.findings.some((f) => f.kind === 'modified' && f.seq === 4));
+  });
+
+  it('names the witnesses whose cosignatures the verifier checked, and an unwitnessed log in red', async () => {
+    const witness = signerFromPem('witness.example/w1', generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const file = `${fx.logPath}.checkpoints`;
+    const original = readFileSync(file, 'utf8');
+    const notes = original.trim().split('\n').map((l) => (JSON.parse(l) as { note: string }).note);
+    const last = notes.at(-1)!;
+    notes[notes.length - 1] = last + cosign(parseNote(last).text, witness, Math.floor(Date.now() / 1000));
+    writeFileSync(file, notes.map((note) => `${JSON.stringify({ note })}\n`).join(''));
+    try {
+      const witnessed = await generateReport(fx.logPath, { witnessKeys: [cosignerKeyString(witness)] });
+      assert.equal(witnessed.verify.ok, true, JSON.stringify(witnessed.verify));
+      assert.match(witnessed.html, /witness <b>witness\.example\/w1<\/b> cosigned 12 events/);
+      assert.match(witnessed.html, /1 cosignature line\(s\)/);
+      const other = signerFromPem('witness.example/w2', generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      const unwitnessed = await generateReport(fx.logPath, { witnessKeys: [cosignerKeyString(other)] });
+      assert.equal(unwitnessed.verify.ok, false);
+      assert.match(unwitnessed.html, /class="banner fail"/);
+      assert.match(unwitnessed.html, /<b>UNWITNESSED<\/b>/);
+    } finally {
+      writeFileSync(file, original);
+    }
   });
 
   it('escapes HTML and JSON for their contexts', () => {
