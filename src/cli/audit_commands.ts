@@ -8,6 +8,7 @@ import { signerFromPem } from '../audit/note.ts';
 import type { TrustedKey } from '../audit/verify_evidence.ts';
 import { findLogs, verifyAuditPath, type VerifyReport } from '../audit/verify_path.ts';
 import { registerAuditQueryCommand } from './audit_query_command.ts';
+import { registerWitnessCommand } from './witness_command.ts';
 import { registerAuditReportCommand } from './audit_report_command.ts';
 import { eventBytes, eventBytesOf, withProgress } from './progress.ts';
 
@@ -81,6 +82,8 @@ export function registerAuditCommands(program: Command): void {
 
   registerAuditQueryCommand(audit);
   registerAuditReportCommand(audit, { keys: readPinnedKeys, witnessKey: readWitnessKey });
+  // `crefgate witness` lives with the audit commands it serves (it runs on another host, from the same CLI).
+  registerWitnessCommand(program);
 }
 
 function readPinnedKeys(file: string): TrustedKey[] {
