@@ -29,7 +29,7 @@ async function twoReplicas(): Promise<string> {
   await at(first, { action: 'lease.expire', outcome: 'ok', actor: system('replica-1'), lease_ids: ['lease_npm'] });
   await at(second, { action: 'job.complete', outcome: 'ok', actor: executor, job_id: 'job_A', lease_ids: ['lease_db', 'lease_gh'] });
   await at(second, { action: 'revocation', outcome: 'error', step: 'backend', reason: 'vault unavailable', actor: system('replica-2'), lease_ids: ['lease_db'], detail: { mount: 'vault', cause: 'job_complete', attempts: 1 } });
-  await at(first, { action: 'revocation', outcome: 'ok', actor: system('replica-1'), lease_ids: ['lease_db'], detail: { mount: 'vault', cause: 'job_complete', attempts: 2 } });
+  await at(first, { action: 'revocation', outcome: 'ok', actor: system('replica-1'), lease_ids: ['lease_db'], detail: { mount: 'vault', cause: 'job_complete', attempts: 2, backend: { lease_revoked: 'database/creds/ro/abc', sessions_ended: 2, password: 'leaked-by-a-careless-adapter' } } });
   await at(first, { action: 'revocation', outcome: 'error', step: 'backend', reason: 'mount gone', actor: system('replica-1'), lease_ids: ['lease_npm'], detail: { mount: 'aws', cause: 'expired', attempts: 3 } });
   await first.close();
   await second.close();
@@ -47,9 +47,10 @@ describe('audit report job stories', () => {
     assert.equal(story.events.length, 8, 'the lease-only events are part of the story');
     assert.deepEqual([story.issued, story.resolves, story.renewals], [true, { granted: 1, refused: 0 }, 1]);
     const outcome = Object.fromEntries(story.leases.map((l) => [l.lease_id, l.outcome]));
-    assert.match(outcome.lease_db!, /^job completed at 2025-11-23T10:00:05.000Z; revoked at backend mount vault \(crefgate\/replica-1, 2025-11-23T10:00:07.000Z, attempt 2\)$/);
+    assert.match(outcome.lease_db!, /^job completed at 2025-11-23T10:00:05.000Z; revoked at backend mount vault \(crefgate\/replica-1, 2025-11-23T10:00:07.000Z, attempt 2\): lease_revoked=database\/creds\/ro\/abc, sessions_ended=2$/);
     assert.match(outcome.lease_gh!, /^job completed at .*; no backend revocation recorded$/);
     assert.match(outcome.lease_npm!, /^expired at 2025-11-23T10:00:04.000Z; revocation FAILED at backend mount aws \(crefgate\/replica-1, .*, attempt 3\): mount gone$/);
+    assert.ok(!JSON.stringify(data).includes('leaked-by-a-careless-adapter'), 'secret-sounding detail members are dropped at any depth');
     const revocations = data.events.filter((e) => e.action === 'revocation');
     assert.ok(revocations.every((e) => e.job_id === 'job_A' && e.via_lease === true && e.tenant === 'tenant_abc'), 'filled in from the job, and marked');
   });

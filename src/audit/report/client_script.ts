@@ -47,7 +47,8 @@ export const CLIENT_SCRIPT = String.raw`
     var d = e.detail || {};
     if (e.action === 'alert' && typeof d.signal === 'string') parts.push('signal=' + d.signal + ' ' + d.subject_kind + '=' + d.subject);
     else if (e.reason && e.reason !== e.code) parts.push(e.reason);
-    if (e.action === 'revocation' && typeof d.mount === 'string') parts.push('mount=' + d.mount);
+    if (e.action === 'revocation' && typeof d.mount === 'string') parts.push('mount=' + d.mount + (d.cause ? ' cause=' + d.cause : ''));
+    if (e.action === 'revocation' && d.backend && typeof d.backend === 'object') parts.push('backend did: ' + JSON.stringify(d.backend));
     if (e.crefs && e.crefs.length) parts.push(e.crefs.join(', '));
     if (e.lease_ids && e.lease_ids.length) parts.push('leases=' + e.lease_ids.join(', '));
     return parts.join(' ');
@@ -167,7 +168,7 @@ export const CLIENT_SCRIPT = String.raw`
   }
   var HEADER = ['Time', 'Log#seq', 'Action', 'Outcome', 'Code@step', 'Actor', 'Tenant', 'Job', 'Executor', 'What'];
 
-  function jobs(shown) {
+  function jobs(shown, f) {
     var box = clear(document.getElementById('jobs'));
     var inView = {};
     shown.forEach(function (e) { if (e.job_id) inView[e.job_id] = true; });
@@ -179,7 +180,7 @@ export const CLIENT_SCRIPT = String.raw`
         (j.completed_at ? 'completed ' + j.completed_at : 'not completed') + ' · ' + j.leases.length + ' lease(s) · logs ' + j.origins.join(', ');
       d.appendChild(el('summary', null, head));
       var steps = el('table', { class: 'timeline' });
-      table(steps, HEADER, j.events.map(function (i) { return events[i]; }).filter(function (e) { return matches(e, selected()); }).map(eventRow));
+      table(steps, HEADER, j.events.map(function (i) { return events[i]; }).filter(function (e) { return matches(e, f); }).map(eventRow));
       d.appendChild(steps);
       var leases = el('table', { class: 'leases' });
       table(leases, ['Lease', 'Granted', 'Renewals', 'Revocation outcome'], j.leases.map(function (l) {
@@ -195,7 +196,7 @@ export const CLIENT_SCRIPT = String.raw`
   function render() {
     var f = selected();
     var shown = events.filter(function (e) { return matches(e, f); });
-    var jobList = jobs(shown);
+    var jobList = jobs(shown, f);
     summary(shown, jobList);
     chart(shown);
     refusals(shown);

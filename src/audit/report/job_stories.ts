@@ -12,7 +12,7 @@ export interface LeaseStory {
   /** How the lease ended at the gateway: completed with the job, revoked, expired; undefined while open. */
   ended?: { how: 'job completed' | 'revoked' | 'expired'; at: string; by?: string | undefined } | undefined;
   /** Backend revocation attempts, oldest first. */
-  backend: { at: string; origin: string; mount: string; outcome: string; attempts?: number | undefined; reason?: string | undefined }[];
+  backend: { at: string; origin: string; mount: string; outcome: string; attempts?: number | undefined; reason?: string | undefined; did?: string | undefined }[];
   /** One line: the revocation outcome an auditor asks for. */
   outcome: string;
 }
@@ -123,6 +123,7 @@ export function jobStories(events: ReportEvent[]): JobStory[] {
             outcome: e.outcome,
             attempts: typeof e.detail?.attempts === 'number' ? e.detail.attempts : undefined,
             reason: e.reason,
+            did: facts(e.detail?.backend),
           });
         }
         break;
@@ -142,5 +143,13 @@ export function leaseOutcome(story: LeaseStory): string {
   const ended = story.ended === undefined ? 'still open at the end of the log' : `${story.ended.how} at ${story.ended.at}`;
   if (last === undefined) return story.ended === undefined ? ended : `${ended}; no backend revocation recorded`;
   const where = `at backend mount ${last.mount} (${last.origin}, ${last.at}${last.attempts === undefined ? '' : `, attempt ${last.attempts}`})`;
-  return last.outcome === 'ok' ? `${ended}; revoked ${where}` : `${ended}; revocation FAILED ${where}${last.reason === undefined ? '' : `: ${last.reason}`}`;
+  if (last.outcome !== 'ok') return `${ended}; revocation FAILED ${where}${last.reason === undefined ? '' : `: ${last.reason}`}`;
+  return `${ended}; revoked ${where}${last.did === undefined ? '' : `: ${last.did}`}`;
+}
+
+/** What the backend reported doing (`detail.backend` of a revocation: sessions ended, user dropped…), as `k=v, …`. */
+function facts(backend: unknown): string | undefined {
+  if (backend === null || typeof backend !== 'object') return typeof backend === 'string' ? backend : undefined;
+  const parts = Object.entries(backend as Record<string, unknown>).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return parts.length === 0 ? undefined : parts.join(', ');
 }

@@ -127,8 +127,15 @@ function slim(text: string): ReportEvent | undefined {
     request_id: str(raw.request_id),
     source: str(raw.source),
     // Detail holds non-secret facts by contract; keys that sound secret are dropped anyway (defence in depth).
-    detail: detail === undefined ? undefined : Object.fromEntries(Object.entries(detail).filter(([k]) => !SECRET_KEY.test(k))),
+    detail: detail === undefined ? undefined : (withoutSecretKeys(detail) as Record<string, unknown>),
   };
+}
+
+/** The value with every member whose name sounds secret removed, at any depth. */
+function withoutSecretKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecretKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([k]) => !SECRET_KEY.test(k)).map(([k, v]) => [k, withoutSecretKeys(v)]));
 }
 
 function str(value: unknown): string | undefined {
