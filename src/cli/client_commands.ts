@@ -21,6 +21,18 @@ function parseCrefArgs(values: string[]): Record<string, string> {
   return crefs;
 }
 
+/** `--bind sha=…` pairs as the issuance request's `bindings` (validated by the gateway), or undefined for none. */
+function parseBindArgs(values: string[]): Record<string, string> | undefined {
+  if (values.length === 0) return undefined;
+  const bindings: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq < 1) throw new Error(`--bind ${value}: expected name=value (repository, ref, sha, run_id, workflow)`);
+    bindings[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return bindings;
+}
+
 async function withClient<T>(options: ConnectionOptions, run: (client: ReturnType<typeof connect>) => Promise<T>): Promise<void> {
   const client = connect(options);
   try {
@@ -37,10 +49,12 @@ export function registerClientCommands(program: Command): void {
     .requiredOption('--executor <id>')
     .requiredOption('--cref <alias=cref>', 'a secret reference, repeatable', collect, [])
     .option('--ttl <seconds>', 'job lifetime', (v) => Number(v), 600)
-    .action(async (o: ConnectionOptions & { tenant: string; executor: string; cref: string[]; ttl: number }) => {
+    .option('--bind <name=value>', 'bind the job to a CI run: repository, ref, sha, run_id, workflow (repeatable; docs/identity.md)', collect, [])
+    .action(async (o: ConnectionOptions & { tenant: string; executor: string; cref: string[]; ttl: number; bind: string[] }) => {
       const client = connect(o);
       try {
-        const envelope = await client.issueJob({ tenant: o.tenant, executor: o.executor, crefs: parseCrefArgs(o.cref), ttl: o.ttl });
+        const bindings = parseBindArgs(o.bind);
+        const envelope = await client.issueJob({ tenant: o.tenant, executor: o.executor, crefs: parseCrefArgs(o.cref), ttl: o.ttl, ...(bindings === undefined ? {} : { bindings }) });
         // The wire body itself, not pretty JSON: the gateway checks the payload's bytes are RFC 8785 canonical,
         // so this file can be posted as it is (`curl --data @envelope.json`) and resolves.
         process.stdout.write(`${envelopeBody(envelope)}\n`);

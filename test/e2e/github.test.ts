@@ -119,7 +119,9 @@ describe('github-app tokens through the gateway', () => {
     minted.push(token);
     assert.deepEqual(gh.minted(token)!.repositories.map((r) => r.full_name), ['acme/lib']);
     assert.deepEqual(gh.minted(token)!.permissions, { contents: 'write' });
-    await bootstrapCall(gw, `/v1/jobs/${envelope.payload.job_id}/complete`, '{}', await oidc.sign(claims)).catch(() => undefined);
+    await coordinator.completeJob(envelope.payload.job_id);
+    await runRevocations(gw.gateway.services, 'test');
+    assert.equal(gh.minted(token)!.revoked, true, 'the coordinator\'s completion revokes it');
   });
 
   it('refuses at issuance a deploy job without the required bindings, or on an unprotected ref', async () => {
