@@ -1,21 +1,47 @@
 /** `crefgate serve --config F` and `crefgate dev`: run the gateway until SIGTERM/SIGINT, then shut down cleanly. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.ts';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
 import { ensureDevState } from '../dev/bootstrap.ts';
-import { createGateway } from '../gateway.ts';
+import { createGateway, type Gateway } from '../gateway.ts';
 import { createLogger, describeError } from '../log.ts';
 import { missingGatewayFlags } from '../runtime_flags.ts';
 
-async function run(configFile: string, onListening: (port: number) => void): Promise<void> {
-  const { config, configDir } = await loadConfig(configFile);
+/** The ports this instance listens on, for the start-up message. */
+interface ListeningPorts {
+  gateway: number;
+  ops?: number | undefined;
+  bootstrap?: number | undefined;
+}
+
+/** Listens, turning a port clash into a one-line reason that names the override for each listener. */
+async function listen(gateway: Gateway, config: Config): Promise<ListeningPorts> {
+  try {
+    const address = await gateway.listen();
+    const bootstrap = gateway.bootstrap?.server.address();
+    return { gateway: address.port, ops: gateway.ops.address()?.port, bootstrap: typeof bootstrap === 'object' && bootstrap !== null ? bootstrap.port : undefined };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    const ports = [
+      `gateway ${config.gateway.port} (CREFGATE_PORT)`,
+      ...(config.ops.enabled ? [`ops ${config.ops.port} (CREFGATE_OPS_PORT)`] : []),
+      ...(config.bootstrap === undefined ? [] : [`bootstrap ${config.bootstrap.port} (CREFGATE_BOOTSTRAP_PORT)`]),
+    ];
+    await gateway.close().catch(() => undefined);
+    throw new ConfigError(`${(err as Error).message}: another process holds one of this instance's ports: ${ports.join(', ')}; set the variable in brackets (0: any free port)`);
+  }
+}
+
+async function run(configFile: string, onListening: (ports: ListeningPorts) => void, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const { config, configDir } = await loadConfig(configFile, env);
   const logger = createLogger();
   const gateway = await createGateway(config, { configDir, logger });
-  const address = await gateway.listen();
-  logger.info({ host: address.address, port: address.port, state: config.state.kind }, 'crefgate listening');
+  const ports = await listen(gateway, config);
+  logger.info({ host: config.gateway.host, port: ports.gateway, ops_port: ports.ops, bootstrap_port: ports.bootstrap, state: config.state.kind }, 'crefgate listening');
   const missing = missingGatewayFlags();
   if (missing.length > 0) logger.warn({ missing }, 'started without the gateway Node flags (see src/runtime_flags.ts): memory under load will run higher');
-  onListening(address.port);
+  onListening(ports);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -33,13 +59,16 @@ async function run(configFile: string, onListening: (port: number) => void): Pro
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-function devInstructions(dir: string, port: number): string {
+function devInstructions(dir: string, ports: ListeningPorts): string {
+  const port = ports.gateway;
   const rel = path.relative(process.cwd(), dir) || '.';
   const flags = rel === '.crefgate' ? '' : ` --dir ${rel}`;
   const url = port === 8443 ? '' : ` --url https://127.0.0.1:${port}`;
   return [
     '',
     `crefgate embedded default is running on https://127.0.0.1:${port} (state in ${rel}/)`,
+    ports.ops === undefined ? 'ops listener off' : `metrics and probes on http://127.0.0.1:${ports.ops} (ops listener)`,
+    `ports: gateway ${port} (CREFGATE_PORT or --port), ops ${ports.ops ?? 'off'} (CREFGATE_OPS_PORT or --ops-port)`,
     '',
     'In another terminal, issue a job as the coordinator and resolve it as the executor:',
     '',
@@ -67,10 +96,16 @@ export function registerServeCommands(program: Command): void {
     .command('dev')
     .description('run the embedded default: local CA, keys, sealed local store, in-memory state')
     .option('--dir <dir>', 'state folder', process.env.CREFGATE_DIR ?? '.crefgate')
-    .option('--port <port>', 'listen port', (v) => Number(v), Number(process.env.CREFGATE_PORT ?? 8443))
-    .action(async (options: { dir: string; port: number }) => {
-      const state = await ensureDevState(options.dir, options.port);
+    .option('--port <port>', 'gateway listen port (env CREFGATE_PORT; default 8443)')
+    .option('--ops-port <port>', 'ops listener port: metrics, probes (env CREFGATE_OPS_PORT; default 9464)')
+    .action(async (options: { dir: string; port?: string; opsPort?: string }) => {
+      // Flags win over the environment, which wins over the state folder's config.yaml; each is validated as the
+      // config overrides are (one line naming the variable, never NaN).
+      const port = options.port ?? process.env.CREFGATE_PORT;
+      const opsPort = options.opsPort ?? process.env.CREFGATE_OPS_PORT;
+      const env = { ...process.env, ...(port === undefined ? {} : { CREFGATE_PORT: port }), ...(opsPort === undefined ? {} : { CREFGATE_OPS_PORT: opsPort }) };
+      const state = await ensureDevState(options.dir, port === undefined ? 8443 : Number(port) || 0);
       process.stderr.write(state.created ? `created state folder ${state.dir}\n` : `reusing state folder ${state.dir}\n`);
-      await run(state.configFile, (port) => process.stderr.write(devInstructions(state.dir, port)));
+      await run(state.configFile, (ports) => process.stderr.write(devInstructions(state.dir, ports)), env);
     });
 }

@@ -55,6 +55,17 @@ describe('config loading', () => {
     assert.equal(config.state_dir, '/srv/crefgate');
     await assert.rejects(load(devConfig(8443), { CREFGATE_PORT: 'eighty' }), /CREFGATE_PORT/);
   });
+
+  it('gives every listener its own port override, so two instances can share a host', async () => {
+    const withBootstrap = { ...devConfig(8443), bootstrap: { ca_cert_file: 'pki/ca.crt', ca_key_file: 'pki/ca.key' } };
+    const { config } = await load(withBootstrap, { CREFGATE_PORT: '8543', CREFGATE_OPS_PORT: '9564', CREFGATE_BOOTSTRAP_PORT: '8544' });
+    assert.deepEqual([config.gateway.port, config.ops.port, config.bootstrap?.port], [8543, 9564, 8544]);
+    const { config: noOps } = await load({ ...devConfig(8443), ops: undefined }, { CREFGATE_OPS_PORT: '0' });
+    assert.equal(noOps.ops.port, 0);
+    await assert.rejects(load(devConfig(8443), { CREFGATE_OPS_PORT: '70000' }), /CREFGATE_OPS_PORT \(ops\.port\): not a port: 70000/);
+    // Setting the bootstrap port must not switch the listener on.
+    await assert.rejects(load(devConfig(8443), { CREFGATE_BOOTSTRAP_PORT: '8544' }), /CREFGATE_BOOTSTRAP_PORT \(bootstrap\.port\): the config has no bootstrap section/);
+  });
 });
 
 describe('cref routes', () => {
