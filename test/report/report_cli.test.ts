@@ -105,6 +105,20 @@ describe('audit report command', () => {
     }
   });
 
+  it('is amber, not green, when --allow-unattested lets events without a checkpoint pass', async () => {
+    const copy = mkdtempSync(path.join(os.tmpdir(), 'crefgate-report-unattested-'));
+    writeFileSync(path.join(copy, 'audit.log'), readFileSync(fx.logPath));
+    const file = path.join(out, 'unattested.html');
+    const strict = await run(['audit', 'report', path.join(copy, 'audit.log'), '--out', file]);
+    assert.equal(strict.code, 1, 'no checkpoints: unattested is a finding');
+    assert.match(readFileSync(file, 'utf8'), /<b>UNATTESTED<\/b>/);
+    const allowed = await run(['audit', 'report', path.join(copy, 'audit.log'), '--out', file, '--allow-unattested']);
+    assert.equal(allowed.code, 0, allowed.out);
+    const html = readFileSync(file, 'utf8');
+    assert.match(html, /data-state="warn"/);
+    assert.match(html, /<h2>Verification passed with 12 event\(s\) no checkpoint attests<\/h2>/);
+  });
+
   it('escapes HTML and JSON for their contexts', () => {
     assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;');
     const text = jsonIsland({ s: '</script><!--\u2028&' });

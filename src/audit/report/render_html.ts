@@ -64,20 +64,19 @@ ${renderBanner(data)}
 
 function renderBanner(data: ReportData): string {
   const v = data.verification;
-  const state = !v.ok ? 'fail' : v.pinned ? 'pass' : 'warn';
-  const heading = !v.ok
-    ? `Verification FAILED: ${v.findings.length} finding(s)`
-    : v.pinned
-      ? 'Verification passed: no findings'
-      : 'Verification passed against keys found next to the data (not pinned)';
+  // Amber, not green, when the pass rests on keys found next to the data or leaves events unattested (--allow-unattested).
+  const unattested = v.logs.reduce((n, l) => n + (l.unattested ?? 0), 0);
+  const reservations = [...(v.pinned ? [] : ['against keys found next to the data (not pinned)']), ...(unattested > 0 ? [`with ${unattested} event(s) no checkpoint attests`] : [])];
+  const state = !v.ok ? 'fail' : reservations.length === 0 ? 'pass' : 'warn';
+  const heading = !v.ok ? `Verification FAILED: ${v.findings.length} finding(s)` : state === 'pass' ? 'Verification passed: no findings' : `Verification passed ${reservations.join(' and ')}`;
   const logs = v.logs.map((l) => {
     const c = l.checkpoints;
     // Cosignature lines are only counted here; the verifier checks those of the witnesses it was given (--witness-key).
     const sig = c === undefined ? 'no checkpoints' : `${c.checkpoints} checkpoint(s)${v.ok ? ', every one verified' : ''}, ${c.signatures} log signature line(s)`;
     const cosig = c === undefined || c.cosignatures === 0 ? '' : `; ${c.cosignatures} cosignature line(s)`;
-    const unattested = l.unattested === undefined || l.unattested === 0 ? '' : `, ${l.unattested} unattested`;
+    const open = l.unattested === undefined || l.unattested === 0 ? '' : `, ${l.unattested} unattested`;
     const witnessed = (l.witnessed ?? []).map((w) => `; witness <b>${escapeHtml(w.witness)}</b> cosigned ${w.size} events`).join('');
-    return `<li><b>${escapeHtml(l.origin ?? l.source)}</b>: ${l.events} events, ${l.attested} attested by checkpoints${unattested}; ${escapeHtml(sig)}${cosig}${witnessed}; ${l.findings} finding(s)</li>`;
+    return `<li><b>${escapeHtml(l.origin ?? l.source)}</b>: ${l.events} events, ${l.attested} attested by checkpoints${open}; ${escapeHtml(sig)}${cosig}${witnessed}; ${l.findings} finding(s)</li>`;
   });
   const findings = v.findings.map(
     (f) =>
