@@ -12,9 +12,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { CrefgateError } from '../../src/client/index.ts';
+import { CrefgateError, envelopeBody } from '../../src/client/index.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { rawPost } from '../helpers/raw_post.ts';
+import { SentinelDeployment } from '../helpers/redis_sentinel.ts';
 import { RedisServer } from '../helpers/redis_server.ts';
 import { opsGet, sample } from '../ops/ops_helpers.ts';
 
@@ -75,7 +76,7 @@ describe('redis state store: a store that lost its data is noticed', function ()
     }
 
     // The very next resolve: the executor is "unknown" to the empty store, which must not become 401.
-    const raw = await rawPost(gw.dir, gw.url, '/v1/resolve', 'executor', JSON.stringify(pending));
+    const raw = await rawPost(gw.dir, gw.url, '/v1/resolve', 'executor', envelopeBody(pending));
     assert.equal(raw.status, 503, raw.body);
     assert.equal(JSON.parse(raw.body).error.code, 'unavailable');
     assert.ok(Number(raw.headers['retry-after']) >= 1, 'Retry-After on 503');
@@ -103,5 +104,66 @@ describe('redis state store: a store that lost its data is noticed', function ()
     const result = await executor.resolve(after, { hmacSecrets: gw.hmac });
     assert.match(result.secrets.github!.value as string, /^ghp_demo_/);
     assert.equal(sample((await opsGet(gw, '/metrics')).text, 'crefgate_state_lost'), 0);
+  });
+});
+
+describe('redis sentinel: a replica promoted before its first sync is noticed', function () {
+  this.timeout(40_000);
+  let deployment: SentinelDeployment | undefined;
+  let keyDir = '';
+  let gw: TestGateway | undefined;
+
+  before(async () => {
+    // The master waits 60 s before it starts a replica's first sync: the replica is connected, known to the
+    // sentinels, and empty.
+    deployment = await SentinelDeployment.start({ replicas: 1, firstSyncDelaySeconds: 60 });
+    keyDir = await mkdtemp(path.join(tmpdir(), 'crefgate-lost-key-'));
+    await writeFile(path.join(keyDir, 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    const sentinels = deployment.sentinelAddresses;
+    const name = deployment.name;
+    gw = await startGateway({
+      mutate: (config) => {
+        config.state = {
+          kind: 'redis',
+          redis: {
+            sentinel: { name, sentinels }, key_prefix: `lost${randomBytes(3).toString('hex')}:`, command_timeout_ms: 300, connect_timeout_ms: 1000,
+            master_keys: [{ key_id: 'm1', file: path.join(keyDir, 'master.key') }], epoch_loss_hold_ms: HOLD_MS,
+          },
+        };
+      },
+    });
+  });
+  after(async () => {
+    await gw?.close();
+    await deployment?.stop();
+    await rm(keyDir, { recursive: true, force: true });
+  });
+
+  it('answers 503 (not 401) after the empty replica is promoted, alerts, then re-seeds and serves on the new master', async () => {
+    const coordinator = gw!.client('coordinator');
+    const issue = () => coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { github: 'cref://tenant_abc/github_token' }, ttl: 600 });
+    const pending = await issue();
+    await deployment!.failover();
+
+    // Until the gateway has followed, answers are 503 (old master now read-only or gone); never 401 or 403.
+    let raw = await rawPost(gw!.dir, gw!.url, '/v1/resolve', 'executor', envelopeBody(pending));
+    assert.equal(raw.status, 503, raw.body);
+    assert.equal(JSON.parse(raw.body).error.code, 'unavailable');
+    assert.ok(await readyIs(gw!, false, 3000), 'readiness fails');
+    let lost: unknown;
+    const deadline = Date.now() + 5000;
+    while (lost === undefined && Date.now() < deadline) {
+      lost = (await gw!.auditLines()).find((l) => l.action === 'alert' && l.reason === 'state_lost');
+      await delay(100);
+    }
+    assert.ok(lost !== undefined, 'a state_lost alert is in the audit log');
+    raw = await rawPost(gw!.dir, gw!.url, '/v1/resolve', 'executor', envelopeBody(pending));
+    assert.equal(raw.status, 503, raw.body);
+
+    assert.ok(await readyIs(gw!, true, HOLD_MS + 8000), 'readiness returns after the re-seed');
+    // The job was lost with the store (its envelope is refused at the nonce step as unknown, after the epoch check
+    // said the store is the new one); a new job on the re-seeded executor works.
+    const result = await gw!.client('executor').resolve(await issue(), { hmacSecrets: gw!.hmac });
+    assert.match(result.secrets.github!.value as string, /^ghp_demo_/);
   });
 });
