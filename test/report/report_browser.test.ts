@@ -122,6 +122,9 @@ describe('audit report in a browser', function () {
     assert.equal(jobCells.length, mine.length);
     assert.ok(jobCells.length < lines.length && jobCells.every((c) => c.startsWith(job)), jobCells.join(','));
     assert.equal(await page.locator('details.job').count(), 1);
+    const bins = await page.locator('#chart svg g title').allTextContents();
+    const charted = bins.reduce((n, t) => n + Number(/: (\d+) granted\/ok, (\d+) refused/.exec(t)![1]) + Number(/, (\d+) refused/.exec(t)![1]), 0);
+    assert.equal(charted, mine.length, 'the chart counts the filtered events');
     await page.locator('#f-reset').click();
     const from = lines[Math.floor(lines.length / 2)]!.time;
     await page.locator('#f-from').fill(from);
