@@ -10,43 +10,34 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { IssueRequest, JsonValue, SecretAdapter } from '../adapters/contract.ts';
 import { mysqlAdapter } from '../adapters/mysql/index.ts';
+import { numberFlag, parseFlags, refuse } from '../src/cli/flags.ts';
 import { postgresAdapter } from '../adapters/postgres/index.ts';
 import { PrivateMariaDb } from '../test/helpers/private_mariadb.ts';
 import { PrivatePostgres } from '../test/helpers/private_postgres.ts';
 import { quantile } from './load.ts';
 
-const USAGE = 'usage: node bench/db.ts [--count N] [--concurrency N] [--shared] [--only postgres|mysql] [--json FILE]';
-let flags: { count: string; concurrency: string; shared: boolean; only?: string | undefined; json?: string | undefined; help: boolean };
-try {
-  flags = parseArgs({
-    options: {
-      count: { type: 'string', default: '1000' },
-      concurrency: { type: 'string', default: '8' },
-      shared: { type: 'boolean', default: false },
-      only: { type: 'string' },
-      json: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  }).values as typeof flags;
-} catch (err) {
-  process.stderr.write(`bench/db.ts: ${(err as Error).message}\n${USAGE}\n`);
-  process.exit(2);
-}
-if (flags.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-const count = Number(flags.count);
-const concurrency = Number(flags.concurrency);
-if (!(count > 0 && concurrency > 0) || (flags.only !== undefined && !['postgres', 'mysql'].includes(flags.only))) {
-  process.stderr.write(`bench/db.ts: bad --count, --concurrency or --only\n${USAGE}\n`);
-  process.exit(2);
-}
+const DB_BENCH = {
+  name: 'bench/db.ts',
+  usage: `node bench/db.ts [--count 1000] [--concurrency 8] [--shared] [--only postgres|mysql] [--json <file>]
+Per-job database users issued and revoked per second, p50/p99, on private (or --shared) PostgreSQL and MariaDB.`,
+};
+const { values: flags } = parseFlags({
+  ...DB_BENCH,
+  options: {
+    count: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '8' },
+    shared: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    json: { type: 'string' },
+  },
+});
+const count = numberFlag(DB_BENCH, '--count', flags.count, 1);
+const concurrency = numberFlag(DB_BENCH, '--concurrency', flags.concurrency, 1);
+if (flags.only !== undefined && flags.only !== 'postgres' && flags.only !== 'mysql') refuse(DB_BENCH, `--only must be postgres or mysql, got ${JSON.stringify(flags.only)}`);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const ENV = 'CREFGATE_BENCH_DB_ADMIN';
 

@@ -28,7 +28,7 @@ import { clientIdentity, EnvelopeSource, prepareState } from './setup.ts';
 const BENCH = {
   name: 'npm run bench --',
   usage: `npm run bench -- [--concurrency 32] [--requests 8000] [--rate 1000] [--rate-seconds 10] [--soak 20]
-       [--soak-rate 300] [--profile closed|rate] [--heap-profile] [--gateway-flags='<node flags>'] [--json <file>]
+       [--soak-rate 300] [--profile closed|rate] [--heap-profile] [--gateway-flags='<node flags>'] [--db] [--json <file>]
 Throughput against the bare baseline, latency at a fixed rate, a soak, and audit verify speed (bench/run.ts).`,
 };
 const { values: flags } = parseFlags({
@@ -45,6 +45,8 @@ const { values: flags } = parseFlags({
     'heap-profile': { type: 'boolean', default: false },
     // Node/V8 flags for crefgate's process on top of GATEWAY_NODE_FLAGS, e.g. --gateway-flags='--trace-gc'.
     'gateway-flags': { type: 'string', default: '' },
+    // Adds the database phase: per-job PostgreSQL and MariaDB users issued and revoked per second (bench/db.ts).
+    db: { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
@@ -231,6 +233,13 @@ try {
   const { events, seconds: verifySeconds } = report;
   out(`audit verify: ${events} events in ${fixed(verifySeconds, 3)} s = ${fixed(events / verifySeconds, 0)} events/s, ok=${report.ok}` +
     (report.ok ? '' : ` ${JSON.stringify(report.findings)}`));
+
+  // 5. With --db: database users issued and revoked per second, in bench/db.ts's own process and private servers.
+  if (flags.db) {
+    const dbJson = path.join(dir, 'db.json');
+    out((await execFileAsync(process.execPath, [path.join(import.meta.dirname, 'db.ts'), '--json', dbJson])).stdout.trimEnd());
+    results.databases = JSON.parse(await (await import('node:fs/promises')).readFile(dbJson, 'utf8'));
+  }
 
   Object.assign(results, { baseline: base, crefgate: closed, ratio: closed.throughput / base.throughput, fixedRate: open, soak, auditVerify: { events, seconds: verifySeconds, perSecond: events / verifySeconds, ok: report.ok } });
   if (flags.json !== undefined) await writeFile(flags.json, `${JSON.stringify(results, null, 2)}\n`);
