@@ -162,12 +162,18 @@ describe('audit report in a browser', function () {
     const fx = auditFixture({ origin: 'hostile.example/replica-1' });
     const trail = await createAuditTrail({ ...fx.config, signing_key_file: writeSigningKey(fx.dir) }, { configDir: fx.dir });
     const hostile = '</script><script>window.pwned=1</script><img src=x onerror="window.pwned=2">';
-    for (let n = 0; n < 5; n++) await trail.record({ ...resolveEvent(n), reason: n === 0 ? hostile : undefined });
+    for (let n = 0; n < 6; n++) await trail.record({ ...resolveEvent(n, n % 2 === 0 ? 'tenant_a' : 'tenant_b'), reason: n === 0 ? hostile : undefined });
     await trail.close();
     const page = await open(path.dirname(fx.logPath), 'good-hostile.html', 'unpinned');
     assert.equal(await page.locator('#banner').getAttribute('data-state'), 'warn', 'passed, but against keys found next to the log');
     assert.equal(await page.evaluate(() => (globalThis as { pwned?: unknown }).pwned), undefined);
     assert.ok((await page.locator('#events').textContent())!.includes(hostile), 'shown literally');
+    // Tenant and executor filters: resolveEvent(n) is for exec-(n % 3); tenants alternate.
+    await page.locator('#f-tenant').selectOption('tenant_b');
+    assert.deepEqual(await page.locator('#events tr[data-log] td:nth-child(7)').allTextContents(), ['tenant_b', 'tenant_b', 'tenant_b']);
+    await page.locator('#f-executor').selectOption('exec-1');
+    assert.deepEqual(await page.locator('#events tr[data-log] td:nth-child(2)').allTextContents(), ['hostile.example/replica-1#1']);
+    assert.equal(await count(page, 'events'), '1 of 6');
     const html = readFileSync(path.join(out, 'good-hostile.html'), 'utf8') + readFileSync(path.join(out, 'good.html'), 'utf8');
     const page2 = await page.content();
     for (const text of [html, page2]) {
