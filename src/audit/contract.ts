@@ -20,6 +20,11 @@ export type AuditAction =
   | 'executor.enable'
   | 'executor.join_token'
   | 'executor.certificate'
+  /** Successful reads: who looked at what is part of the compliance trail too. */
+  | 'executor.list'
+  | 'executor.read'
+  | 'audit.stream.open'
+  | 'audit.stream.close'
   | 'alert'
   | 'proxy.request'
   | 'request';

@@ -58,17 +58,42 @@ export function executorRoutes(router: Router<KoaState>, services: GatewayServic
     ctx.body = { id: body.id, tenant: body.tenant, kid: version.kid, secret: version.secret.toString('base64url') };
   });
 
+  // Reads are audited like changes: the answer is sent only once the line saying who read what is durable.
   router.get('/v1/executors', async (ctx) => {
-    requireRole(ctx.state.identity, 'admin', 'auditor');
+    ctx.state.audit.action = 'executor.list';
+    const identity = requireRole(ctx.state.identity, 'admin', 'auditor');
     const tenant = typeof ctx.query.tenant === 'string' ? validate(tenantIdSchema, ctx.query.tenant) : undefined;
+    ctx.state.audit.tenant = tenant;
     const now = services.now();
-    ctx.body = { executors: (await services.state.executors.list(tenant)).map((r) => describeExecutor(r, now)) };
+    const executors = (await services.state.executors.list(tenant)).map((r) => describeExecutor(r, now));
+    await services.audit.record({
+      action: 'executor.list',
+      outcome: 'ok',
+      actor: actorOf(identity),
+      tenant,
+      request_id: ctx.state.requestId,
+      source: ctx.request.ip,
+      detail: { count: executors.length, tenant_filter: tenant ?? '*' },
+    });
+    ctx.body = { executors };
   });
 
   router.get('/v1/executors/:id', async (ctx) => {
-    requireRole(ctx.state.identity, 'admin', 'auditor');
-    const record = await services.state.executors.get(validate(executorIdSchema, ctx.params.id));
+    ctx.state.audit.action = 'executor.read';
+    const identity = requireRole(ctx.state.identity, 'admin', 'auditor');
+    const id = validate(executorIdSchema, ctx.params.id);
+    ctx.state.audit.executor = id;
+    const record = await services.state.executors.get(id);
     if (record === undefined) throw deny('not_found', 'policy', 'no such executor');
+    await services.audit.record({
+      action: 'executor.read',
+      outcome: 'ok',
+      actor: actorOf(identity),
+      tenant: record.tenant,
+      executor: record.id,
+      request_id: ctx.state.requestId,
+      source: ctx.request.ip,
+    });
     ctx.body = describeExecutor(record, services.now());
   });
 

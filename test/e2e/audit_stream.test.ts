@@ -4,9 +4,10 @@ import https from 'node:https';
 import path from 'node:path';
 import { refused } from '../helpers/assertions.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { until } from '../helpers/until.ts';
 
-/** Reads the first `count` NDJSON lines of the stream as `who`, then hangs up. */
-function readStream(gw: TestGateway, who: string, query: string, count: number): Promise<Array<Record<string, unknown>>> {
+/** Reads NDJSON lines of the stream as `who` until `count` lines (or `done` holds), then hangs up. */
+function readStream(gw: TestGateway, who: string, query: string, count: number, done?: (lines: Array<Record<string, unknown>>) => boolean): Promise<Array<Record<string, unknown>>> {
   return new Promise((resolve, reject) => {
     const req = https.get(`${gw.url}/v1/audit/stream?${query}`, {
       ca: readFileSync(path.join(gw.dir, 'pki', 'ca.crt')),
@@ -24,7 +25,7 @@ function readStream(gw: TestGateway, who: string, query: string, count: number):
           const line = buffer.slice(0, nl);
           buffer = buffer.slice(nl + 1);
           if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-          if (lines.length === count) {
+          if (done === undefined ? lines.length === count : done(lines)) {
             req.destroy();
             return resolve(lines);
           }
@@ -48,13 +49,29 @@ describe('live audit stream', () => {
     const envelope = await coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { g: 'cref://tenant_abc/github_token' }, ttl: 600 });
     const replay = await readStream(gw, 'auditor', 'from_seq=0', 1);
     assert.equal(replay[0]!.seq, 0);
-    const follow = readStream(gw, 'auditor', '', 1);
+    // The stream sees its own opening (and the closing of the first stream) too: reads are audited.
+    const follow = readStream(gw, 'auditor', '', 0, (lines) => lines.some((l) => l.action === 'resolve'));
     await new Promise((r) => setTimeout(r, 200));
     await gw.client('executor').resolve(envelope);
-    const [live] = await follow;
-    assert.equal(live!.action, 'resolve');
+    const lines = await follow;
+    assert.ok(lines.some((l) => l.action === 'audit.stream.open'), 'a live stream shows its own opening');
+    const live = lines.find((l) => l.action === 'resolve');
     assert.equal(live!.job_id, envelope.payload.job_id);
     assert.ok(!JSON.stringify(live).includes(envelope.payload.nonce), 'nonces only as HMACs');
+  });
+
+  it('audits the opening and the closing of a stream: who, from which seq, for which tenant, how many lines', async () => {
+    const before = (await gw.auditLines()).length;
+    await readStream(gw, 'auditor', 'from_seq=0&tenant=tenant_abc', 2);
+    await until('the close event', async () => ((await gw.auditLines()).some((l) => l.action === 'audit.stream.close' && (l.seq as number) >= before) ? true : undefined));
+    const events = (await gw.auditLines()).filter((l) => (l.seq as number) >= before && String(l.action).startsWith('audit.stream'));
+    const open = events.find((e) => e.action === 'audit.stream.open')!;
+    const close = events.find((e) => e.action === 'audit.stream.close')!;
+    assert.deepEqual([open.outcome, (open.actor as { type: string }).type, open.tenant, (open.detail as Record<string, unknown>).from_seq], ['ok', 'auditor', 'tenant_abc', 0]);
+    assert.equal(close.request_id, open.request_id);
+    // Lines handed to the connection; the client hung up after reading two, one more may have been on its way.
+    assert.ok(Number((close.detail as Record<string, unknown>).delivered) >= 2);
+    assert.equal((close.detail as Record<string, unknown>).reason, 'client');
   });
 
   it('refuses every role but auditor', async () => {
