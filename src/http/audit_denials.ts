@@ -19,6 +19,9 @@ export function auditDenials(audit: AuditTrail): Middleware<KoaState> {
       try {
         await audit.record({
           ...known,
+          // An executor's identity names its tenant: its refusals belong to that tenant even before the route
+          // learnt more (a refusal before the body was read, a bad envelope).
+          tenant: known.tenant ?? identity?.tenant,
           action,
           outcome: err.status >= 500 ? 'error' : 'denied',
           code: err.code,

@@ -37,5 +37,8 @@ describe('reads are audited', () => {
       ['executor.list', 'denied', 'forbidden'],
     ]);
     assert.equal(events[0]!.executor, 'exec-nope');
+    // The refused executor's identity names its tenant: the refusal belongs to that tenant's trail.
+    assert.equal(events[1]!.tenant, 'tenant_abc');
+    assert.equal(events[0]!.tenant, undefined, "an admin's refusal about an unknown executor has no tenant to name");
   });
 });
