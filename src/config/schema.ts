@@ -13,11 +13,12 @@ import { bootstrapConfigSchema } from '../bootstrap/config.ts';
 import { oidcConfigSchema } from '../identity/oidc/config.ts';
 import { rateLimitsConfigSchema } from '../ratelimit/config.ts';
 import { signalsConfigSchema } from '../signals/config.ts';
+import { ID_PATTERN, ID_SOURCE } from '../envelope/id.ts';
 import { routeBindingShape } from '../envelope/bindings.ts';
 import { PROXY_DEFAULTS, proxySettingsSchema, routeProxySchema } from '../proxy/config.ts';
 
-export const tenantId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'tenant id: [a-z0-9][a-z0-9_-]{0,62}');
-export const executorId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'executor id: [a-z0-9][a-z0-9_-]{0,62}');
+export const tenantId = z.string().regex(ID_PATTERN, `tenant id: ${ID_SOURCE}`);
+export const executorId = z.string().regex(ID_PATTERN, `executor id: ${ID_SOURCE}`);
 const identityRef = z
   .string()
   .regex(/^(spiffe:\/\/[a-z0-9._-]+(\/[A-Za-z0-9._~-]+)+|sha256:[0-9a-f]{64})$/, 'a spiffe:// URI or sha256:<64 hex>');
@@ -128,7 +129,7 @@ export const configSchema = z.strictObject({
   identities: z.array(identity).default([]),
   tenants: z.record(tenantId, tenant).default({}),
   executors: z.array(executor).default([]),
-  mounts: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), mount),
+  mounts: z.record(z.string().regex(ID_PATTERN), mount),
   routes: z.array(route).default([]),
   plugins: z.array(plugin).default([]),
   oidc: oidcConfigSchema.default({ clock_skew_seconds: 30, issuers: [] }).describe('workload OIDC token issuers (docs/identity.md)'),

@@ -3,11 +3,12 @@
  * Anything else is rejected, never normalised: no upper-case scheme, no percent-encoding, no empty, `.` or `..`
  * segments, no whitespace, bounded length. A regex per part (not URL parsing) so that nothing is decoded.
  */
+import { ID_PATTERN } from './id.ts';
 
 export const CREF_MAX_LENGTH = 256;
 export const CREF_MAX_SEGMENTS = 16;
 const SCHEME = 'cref://';
-const TENANT = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const TENANT = ID_PATTERN;
 // First character excludes '.' and '-', which rules out '.', '..' and option-like names.
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 

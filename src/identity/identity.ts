@@ -5,6 +5,7 @@
  * The mapping is computed once per TLS connection and cached on the socket (keep-alive requests reuse it).
  */
 import type { TLSSocket } from 'node:tls';
+import { ID_SOURCE } from '../envelope/id.ts';
 import { deny } from '../errors.ts';
 import { describeCertificate } from './peer_certificate.ts';
 
@@ -54,7 +55,7 @@ export class IdentityMapper {
       if (rule.fingerprint !== undefined) this.byFingerprint.set(rule.fingerprint, rule);
     }
     const domain = trustDomain.replaceAll('.', '\\.');
-    this.executorPattern = new RegExp(`^spiffe://${domain}/tenant/([a-z0-9][a-z0-9_-]{0,62})/executor/([a-z0-9][a-z0-9_-]{0,62})$`);
+    this.executorPattern = new RegExp(`^spiffe://${domain}/tenant/(${ID_SOURCE})/executor/(${ID_SOURCE})$`);
   }
 
   /** Identity of the peer on `socket`; throws `unauthenticated` (step tls) if it maps to nothing. */

@@ -5,11 +5,12 @@
  * unique grant ids, coordinators that exist), so a typo stops the gateway instead of silently denying.
  */
 import { z } from 'zod';
+import { ID_PATTERN, ID_SOURCE } from '../envelope/id.ts';
 import { isCrefPattern } from '../envelope/cref.ts';
 import type { Grant, TenantPolicy } from './policy.ts';
 
 const ruleId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'rule id: [A-Za-z0-9._-]{1,64}');
-const executorRef = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'executor id: [a-z0-9][a-z0-9_-]{0,62}');
+const executorRef = z.string().regex(ID_PATTERN, `executor id: ${ID_SOURCE}`);
 const claimName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
 const claimValue = z.string().min(1).max(512);
 

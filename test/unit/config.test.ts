@@ -77,7 +77,9 @@ describe('cref routes', () => {
   const route = (raw: string) => router.route(parseCref(raw)!);
 
   it('takes the first matching template and fills the path', () => {
-    assert.deepEqual(route('cref://t1/db/readonly'), { mount: 'vault', path: 'database/creds/readonly', field: undefined, version: undefined, dynamic: true, options: undefined });
+    // Compared without its absent members: routes grow optional members (proxy, bindings) that are not this case's.
+    const defined = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+    assert.deepEqual(defined(route('cref://t1/db/readonly')), { mount: 'vault', path: 'database/creds/readonly', dynamic: true });
     assert.equal(route('cref://tenant_abc/kv/token')!.field, 'token');
     assert.equal(route('cref://t1/a/b/c')!.path, 'tenants/t1/a/b/c');
     assert.equal(route('cref://t1/db/x/y')!.mount, 'local', '{role} matches exactly one segment');

@@ -4,6 +4,7 @@
  * registered executor. Keys come from the issuer's JWKS, named directly or found by OIDC discovery.
  */
 import { z } from 'zod';
+import { ID_PATTERN } from '../../envelope/id.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
@@ -22,8 +23,8 @@ const claimName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
 const claimValue = z.string().min(1).max(512);
 
 const executorMapping = z.strictObject({
-  executor: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).describe('registered executor id the token becomes'),
-  tenant: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).describe('must be the executor\'s tenant, checked on every request'),
+  executor: z.string().regex(ID_PATTERN).describe('registered executor id the token becomes'),
+  tenant: z.string().regex(ID_PATTERN).describe('must be the executor\'s tenant, checked on every request'),
   claims: z
     .record(claimName, z.union([claimValue, z.array(claimValue).min(1)]))
     .refine((c) => Object.keys(c).length > 0, 'at least one claim: a rule matching every token of an issuer is a mistake')
