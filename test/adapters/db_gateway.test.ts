@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { CrefgateClient } from '../../src/client/index.ts';
 import { sweepOrphans } from '../../src/leases/orphan_sweeper.ts';
 import { runRevocations } from '../../src/leases/revocation_worker.ts';
+import { refused } from '../helpers/assertions.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { mariadbMissing } from '../helpers/private_mariadb.ts';
 import { postgresMissing } from '../helpers/private_postgres.ts';
@@ -84,6 +85,14 @@ describe('per-job database users through the gateway', function () {
     for (const b of backends) assert.deepEqual({ s: b!.sessions_terminated, d: b!.user_dropped }, { s: 1, d: true });
     await pgSession.end().catch(() => undefined);
     await mySession.end().catch(() => undefined);
+  });
+
+  it('refuses a route role that is not configured, at issuance, audited; the user minted for the other cref is revoked: nothing is left', async () => {
+    const envelope = await issue({ pg: 'cref://tenant_abc/pg/admin', my: 'cref://tenant_abc/mysql/readonly' });
+    const line = await refused(gw, executor.resolve(envelope), 'malformed', 'backend');
+    assert.match(line.reason!, /names no configured role/);
+    await runRevocations(gw.gateway.services, 'test');
+    for (const mount of ['pg', 'my']) assert.deepEqual(await gw.gateway.services.mounts.get(mount).listIssued!(AbortSignal.timeout(5000)), [], mount);
   });
 
   for (const kind of ['postgres', 'mysql'] as const) {
