@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Octokit } from '@octokit/rest';
 import { ExecutorSession, envelopeBody, type CrefgateClient, type Envelope } from '../../src/client/index.ts';
+import { replaceLease } from '../../src/leases/replace_lease.ts';
 import { runRevocations } from '../../src/leases/revocation_worker.ts';
 import { GitHubEmulator } from '../emulators/github/server.ts';
 import { startOidcEmulator, type OidcEmulator } from '../emulators/oidc/server.ts';
@@ -171,6 +172,22 @@ describe('github-app tokens through the gateway', () => {
     } finally {
       gh.model.tokenLifetimeMs = 3_600_000;
     }
+  });
+
+  it('a replacement that loses the race to a revocation of its old lease is revoked itself and refused', async () => {
+    const envelope = await issue({ gh: 'cref://tenant_abc/github/lib' });
+    const { secrets } = await resolve(envelope);
+    const old = (await gw.gateway.services.state.leases.get(secrets.gh!.lease_id))!;
+    await executor.revokeLease(old.leaseId); // ends the old lease first, as a concurrent renewal or completion would
+    const services = gw.gateway.services;
+    const fresh = await services.mounts.get('github').issue!({ path: 'lib', maxTtlSeconds: 600, job: { jobId: old.jobId, tenant: old.tenant, executor: old.executor, expiresAt: old.jobExpiresAt }, signal: AbortSignal.timeout(5000) });
+    minted.push(fresh.value as string);
+    await assert.rejects(replaceLease(services, old, { leaseDuration: 600, value: fresh.value, handle: fresh.handle }, services.now()), { code: 'expired', step: 'lease' });
+    const orphan = (await services.state.leases.listByJob(old.jobId)).find((l) => l.leaseId !== old.leaseId);
+    assert.equal(orphan?.state, 'revoked', 'the replacement was recorded, then ended');
+    await runRevocations(services, 'test');
+    assert.equal(gh.minted(fresh.value as string)!.revoked, true, 'and its token revoked at GitHub');
+    assert.equal(gh.minted(secrets.gh!.value as string)!.revoked, true);
   });
 
   it('turns GitHub rate limiting into unavailable with Retry-After, and the mount breaker opens', async () => {
