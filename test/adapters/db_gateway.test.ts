@@ -41,7 +41,8 @@ describe('per-job database users through the gateway', function () {
       gateway: { workers: false },
       mutate: (config) => {
         const policy = { timeout_ms: 10_000, retry: { attempts: 2, base_delay_ms: 10, max_delay_ms: 100 }, breaker: { failure_threshold: 5, cooldown_ms: 10_000 } };
-        config.mounts.pg = { adapter: 'postgres', options: pgRig.options(), ...policy };
+        const roles = { readonly: { grant_roles: ['app_read'] }, short: { grant_roles: ['app_read'], default_ttl_seconds: 60 } };
+        config.mounts.pg = { adapter: 'postgres', options: pgRig.options({ roles }), ...policy };
         config.mounts.my = { adapter: 'mysql', options: myRig.options(), ...policy };
         config.routes.unshift(
           { cref: 'cref://{tenant}/pg/{role}', mount: 'pg', path: '{role}', dynamic: true },
@@ -85,6 +86,24 @@ describe('per-job database users through the gateway', function () {
     for (const b of backends) assert.deepEqual({ s: b!.sessions_terminated, d: b!.user_dropped }, { s: 1, d: true });
     await pgSession.end().catch(() => undefined);
     await mySession.end().catch(() => undefined);
+  });
+
+  it('renews a PostgreSQL lease through the gateway by moving VALID UNTIL, never past the job end; revoking it ends the login', async () => {
+    const envelope = await issue({ pg: 'cref://tenant_abc/pg/short' }, 900);
+    const { secrets } = await executor.resolve(envelope);
+    const lease = secrets.pg!;
+    const value = lease.value as Value;
+    const validUntil = async () => ((await pgRig.admin('SELECT rolvaliduntil FROM pg_roles WHERE rolname = $1', [value.username])).rows[0].rolvaliduntil as Date).getTime();
+    assert.equal(lease.renewable, true);
+    assert.ok(Math.abs((await validUntil()) - lease.expires_at * 1000) < 2000, 'VALID UNTIL is the 60 s lease end');
+    const renewed = await executor.renewLease(lease.lease_id, 300);
+    assert.ok(Math.abs((await validUntil()) - (Date.now() + 300_000)) < 5000, 'renew moved VALID UNTIL by the increment');
+    assert.ok(renewed.expires_at > lease.expires_at);
+    await executor.renewLease(lease.lease_id, 86_400);
+    assert.ok((await validUntil()) <= envelope.payload.expires_at * 1000 + 1000, 'never past the job end');
+    await executor.revokeLease(lease.lease_id);
+    await runRevocations(gw.gateway.services, 'test');
+    await assert.rejects(pgRig.login(value.username!, value.password!), /password authentication failed/);
   });
 
   it('refuses a route role that is not configured, at issuance, audited; the user minted for the other cref is revoked: nothing is left', async () => {
