@@ -1,6 +1,6 @@
 /**
- * `crefgate witness`: run a tlog-witness for crefgate audit logs (`serve`), make its key (`keygen`), and print the
- * verifier key that gateways and auditors pin (`vkey`). Meant to run on another host than the gateway, under
+ * `crefgate witness`: run a tlog-witness for crefgate audit logs (`serve`), make its key (`keygen`), print the
+ * verifier key that gateways and auditors pin (`vkey`) and the latest checkpoint it cosigned (`latest`). Meant to run on another host than the gateway, under
  * another operator: its key and its state folder must be out of reach of whoever administers the gateway.
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { parseVerifierKey, signerFromPem } from '../audit/note.ts';
 import { cosignerKeyString } from '../witness/cosignature.ts';
 import { createWitnessServer, listen } from '../witness/server.ts';
-import { WitnessState } from '../witness/state.ts';
+import { readWitnessed, WitnessState } from '../witness/state.ts';
 
 /** Adds the `witness` command group. */
 export function registerWitnessCommand(program: Command): void {
@@ -51,6 +51,17 @@ export function registerWitnessCommand(program: Command): void {
       const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' });
       writeFileSync(options.out, pem, { mode: 0o600, flag: 'wx' });
       console.log(cosignerKeyString(signerFromPem(options.name, pem)));
+    });
+
+  witness
+    .command('latest')
+    .description('print the latest checkpoint this witness cosigned for a log, for `audit verify --trusted-checkpoint`')
+    .requiredOption('--state <dir>', 'the witness state folder')
+    .requiredOption('--origin <origin>', 'the log origin')
+    .action(async (options: { state: string; origin: string }) => {
+      const latest = await readWitnessed(options.state, options.origin);
+      if (latest === undefined) throw new Error(`this witness has cosigned nothing for ${options.origin}`);
+      process.stdout.write(latest.note);
     });
 
   witness

@@ -92,8 +92,9 @@ export function createWitnessServer(options: WitnessOptions): Server {
         log(`witness: ${checkpoint.origin}: size ${checkpoint.size} is not consistent with the cosigned size ${latestSize} (fork or rewrite)`);
         throw new Refusal(422, `checkpoint ${checkpoint.size} is not consistent with the cosigned checkpoint ${latestSize}`);
       }
-      await save({ origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root.toString('base64'), note: request.note });
-      return cosign(text, options.signer, Math.floor(now() / 1000));
+      const line = cosign(text, options.signer, Math.floor(now() / 1000));
+      await save({ origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root.toString('base64'), note: request.note + line });
+      return line;
     });
     reply(res, 200, line, 'text/plain; charset=utf-8');
   }

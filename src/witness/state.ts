@@ -15,7 +15,25 @@ export interface WitnessedCheckpoint {
   size: number;
   /** base64 root hash. */
   root: string;
+  /** The checkpoint as submitted, plus the witness's cosignature line: what an auditor takes as trusted. */
   note: string;
+}
+
+/** Reads the latest cosigned checkpoint of `origin` from a state folder, without taking its lock (read only). */
+export async function readWitnessed(dir: string, origin: string): Promise<WitnessedCheckpoint | undefined> {
+  try {
+    const state = JSON.parse(await readFile(stateFile(dir, origin), 'utf8')) as WitnessedCheckpoint;
+    if (state.origin !== origin) throw new Error(`state file of ${origin} holds ${state.origin}`);
+    return state;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function stateFile(dir: string, origin: string): string {
+  // Origins are arbitrary text: the file is named by their hash, never by the text itself.
+  return path.join(dir, `${createHash('sha256').update(origin).digest('hex').slice(0, 32)}.json`);
 }
 
 export class WitnessState {
@@ -32,15 +50,8 @@ export class WitnessState {
   }
 
   /** The latest cosigned checkpoint of `origin`, if any. */
-  async latest(origin: string): Promise<WitnessedCheckpoint | undefined> {
-    try {
-      const state = JSON.parse(await readFile(this.fileOf(origin), 'utf8')) as WitnessedCheckpoint;
-      if (state.origin !== origin) throw new Error(`state file of ${origin} holds ${state.origin}`);
-      return state;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
+  latest(origin: string): Promise<WitnessedCheckpoint | undefined> {
+    return readWitnessed(this.dir, origin);
   }
 
   /** Runs `step` with the origin's state, alone among the steps of that origin; `step` may persist a new state. */
@@ -75,8 +86,7 @@ export class WitnessState {
   }
 
   private fileOf(origin: string): string {
-    // Origins are arbitrary text: the file is named by their hash, never by the text itself.
-    return path.join(this.dir, `${createHash('sha256').update(origin).digest('hex').slice(0, 32)}.json`);
+    return stateFile(this.dir, origin);
   }
 }
 

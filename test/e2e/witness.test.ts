@@ -125,6 +125,26 @@ describe('e2e: an off-host witness in its own process', function () {
     assert.ok(res.status === 409 || res.status === 422, `status ${res.status}`);
   });
 
+  it("the witness's latest checkpoint, as a trusted checkpoint, names a truncated log", async () => {
+    const latest = cli(['witness', 'latest', '--state', stateDir, '--origin', ORIGIN]);
+    assert.equal(latest.status, 0, latest.out);
+    writeFileSync(path.join(dir, 'latest.note'), latest.out);
+    const pinned = path.join(dir, 'pinned.txt');
+    const whole = cli(['audit', 'verify', logPath, '--keys', pinned, '--trusted-checkpoint', path.join(dir, 'latest.note')]);
+    assert.equal(whole.status, 0, whole.out);
+    // The host attacker cuts the tail and every checkpoint that covered it: only the witness still knows.
+    const cut = path.join(dir, 'cut', 'crefgate.log');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.dirname(cut), { recursive: true });
+    const lines = readFileSync(logPath, 'utf8').split('\n').filter((l) => l !== '');
+    writeFileSync(cut, lines.slice(0, lines.length - 2).map((l) => `${l}\n`).join(''));
+    const checkpoints = readFileSync(`${logPath}.checkpoints`, 'utf8').split('\n').filter((l) => l !== '');
+    writeFileSync(`${cut}.checkpoints`, checkpoints.filter((l) => Number(/\\n(\d+)\\n/.exec(l)![1]) <= lines.length - 2).map((l) => `${l}\n`).join(''));
+    const truncated = cli(['audit', 'verify', cut, '--keys', pinned, '--trusted-checkpoint', path.join(dir, 'latest.note'), '--allow-unattested']);
+    assert.equal(truncated.status, 1, truncated.out);
+    assert.match(truncated.out, /^TRUNCATED trusted checkpoint: trusted checkpoint attests \d+ events; the log ends at seq \d+$/m);
+  });
+
   it('stops on SIGTERM and releases its state folder', async () => {
     const exited = new Promise<number | null>((r) => witness.child.once('exit', r));
     witness.child.kill('SIGTERM');
