@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import { createAuditTrail } from '../../src/audit/index.ts';
 import { parseNote, signerFromPem } from '../../src/audit/note.ts';
 import { generateReport } from '../../src/audit/report/generate_report.ts';
+import { readReportInput } from '../../src/audit/report/read_events.ts';
 import { escapeHtml, jsonIsland } from '../../src/audit/report/render_html.ts';
 import { cosign, cosignerKeyString } from '../../src/witness/cosignature.ts';
 import { registerAuditCommands } from '../../src/cli/audit_commands.ts';
@@ -117,6 +118,17 @@ describe('audit report command', () => {
     const html = readFileSync(file, 'utf8');
     assert.match(html, /data-state="warn"/);
     assert.match(html, /<h2>Verification passed with 12 event\(s\) no checkpoint attests<\/h2>/);
+  });
+
+  it('draws a growing log only up to its size when verification began', async () => {
+    const copy = mkdtempSync(path.join(os.tmpdir(), 'crefgate-report-growing-'));
+    const log = path.join(copy, 'audit.log');
+    const text = readFileSync(fx.logPath, 'utf8');
+    const cut = Buffer.byteLength(text.split('\n').slice(0, 7).join('\n')) + 1;
+    writeFileSync(log, text);
+    const input = await readReportInput(log, new Map([[log, cut]]));
+    assert.deepEqual(input.events.map((e) => e.seq), [0, 1, 2, 3, 4, 5, 6]);
+    assert.equal((await readReportInput(log)).events.length, 12);
   });
 
   it('escapes HTML and JSON for their contexts', () => {

@@ -7,7 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MANIFEST_NOTE, type Manifest } from '../bundle_format.ts';
-import { checkpointsPath, logSegments, readLineBatches } from '../log_files.ts';
+import { checkpointsPath, logSegments, readLineRange } from '../log_files.ts';
 import { parseNote } from '../note.ts';
 import { findLogs } from '../verify_path.ts';
 
@@ -50,17 +50,20 @@ export interface ReportInput {
   checkpoints: LogCheckpoints[];
 }
 
-/** Reads what `target` holds. */
-export async function readReportInput(target: string): Promise<ReportInput> {
+/**
+ * Reads what `target` holds, each file only up to `sizes` (its size when verification began, so that a log
+ * still being appended to shows no event the verifier did not read; unlisted files are read whole).
+ */
+export async function readReportInput(target: string, sizes: ReadonlyMap<string, number> = new Map()): Promise<ReportInput> {
   const sources = await sourcesOf(target);
   const events: ReportEvent[] = [];
   const checkpoints: LogCheckpoints[] = [];
   for (const source of sources) {
-    for await (const batch of readLineBatches(source.files)) {
-      for (const line of batch) {
-        const event = line.complete ? slim(line.text) : undefined;
-        if (event !== undefined) events.push(event);
-      }
+    const lengths = await Promise.all(source.files.map(async (f) => sizes.get(f) ?? (await stat(f).catch(() => undefined))?.size ?? 0));
+    const end = lengths.reduce((a, b) => a + b, 0);
+    for (const line of end === 0 ? [] : await readLineRange(source.files, lengths, 0, end)) {
+      const event = line.complete ? slim(line.text) : undefined;
+      if (event !== undefined) events.push(event);
     }
     checkpoints.push(countSignatures(source.origin, await readNotes(source.checkpoints)));
   }
