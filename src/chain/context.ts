@@ -27,6 +27,8 @@ export interface ResolveState {
   /** RFC 8785 text of the payload, exactly as received (shape checked it is canonical). */
   canonicalPayload?: string;
   executor?: ExecutorRecord;
+  /** False when step 3 used a cached record: step 8 then checks its version against the store's. */
+  executorFresh?: boolean;
   claims?: RequestTokenClaims;
   crefs?: Array<{ alias: string; cref: Cref; route: ResolvedRoute }>;
   /** Set by a step that refuses, for the denial's audit detail (step 6 names the mismatching job binding). */
@@ -38,4 +40,5 @@ export interface ResolveState {
 }
 
 /** The parts of a ResolveState that are guaranteed after the whole chain ran. */
-export type CheckedResolve = Required<Omit<ResolveState, 'reservation' | 'policyRules' | 'source' | 'auditDetail'>> & Pick<ResolveState, 'reservation' | 'policyRules' | 'source' | 'auditDetail'>;
+export type CheckedResolve = Required<Omit<ResolveState, 'reservation' | 'policyRules' | 'source' | 'auditDetail' | 'executorFresh'>> &
+  Pick<ResolveState, 'reservation' | 'policyRules' | 'source' | 'auditDetail' | 'executorFresh'>;

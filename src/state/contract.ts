@@ -44,6 +44,19 @@ export interface JobStore {
 
 export type ReserveOutcome = 'reserved' | 'replayed' | 'job_unknown' | 'job_completed';
 
+export interface ReserveRequest {
+  nonceKey: string;
+  jobId: string;
+  owner: string;
+  retainUntil: number;
+  executorId: string;
+}
+
+export interface ReserveResult {
+  outcome: ReserveOutcome;
+  executorVersion?: number | undefined;
+}
+
 /** `not_held`: the reservation is not (or no longer) this owner's; nothing was recorded. */
 export type CommitOutcome = 'committed' | 'job_unknown' | 'job_completed' | 'not_held';
 
@@ -65,6 +78,14 @@ export interface NonceStore {
    * src/state/retention.ts `nonceRetainUntilMs`; never the bare `exp`). Exactly one caller gets 'reserved'.
    */
   reserve(nonceKey: string, jobId: string, owner: string, retainUntil: number): Promise<ReserveOutcome>;
+  /**
+   * `reserve`, and in the same atomic step the current version of executor `executorId` (undefined when the
+   * executor is unknown, or when this store cannot read it in that step: Redis Cluster, where the registry and
+   * the job live in different slots; `readsExecutorVersion` says which).
+   */
+  reserveFor(request: ReserveRequest): Promise<ReserveResult>;
+  /** True when `reserveFor` returns the executor version atomically (callers may then cache executor records). */
+  readonly readsExecutorVersion: boolean;
   /**
    * The resolve's commit, ONE atomic step: the nonce is reserved by `owner`, the job exists and is not completed →
    * the nonce becomes consumed (held until `retainUntil`) and the static leases are recorded. Anything else
@@ -212,6 +233,12 @@ export interface ExecutorRecord {
   secrets: HmacSecretVersion[];
   /** Grace window for the previous secret after a rotation, ms. */
   graceMs: number;
+  /**
+   * Set by the store: incremented in the same atomic step as every change of the record (register, rotate,
+   * enable, disable), so a process may cache the record and validate it against the version the nonce
+   * reservation reads (NonceStore.reserveFor).
+   */
+  version?: number | undefined;
 }
 
 export interface ExecutorRegistry {

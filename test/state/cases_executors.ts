@@ -12,9 +12,9 @@ export function describeExecutorCases(fx: FixtureRef): void {
       const { store, now } = fx();
       const record = sampleExecutor(now(), { identities: [], allowedCrefs: [] });
       assert.equal(await store.executors.register(record), true);
-      assert.deepEqual(await store.executors.get(record.id), record);
+      assert.deepEqual(await store.executors.get(record.id), { ...record, version: 1 });
       assert.equal(await store.executors.register({ ...record, tenant: 'tenant_other', enabled: false }), false);
-      assert.deepEqual(await store.executors.get(record.id), record);
+      assert.deepEqual(await store.executors.get(record.id), { ...record, version: 1 }, 'unchanged, version too');
       assert.equal(await store.executors.get('exec-unknown'), undefined);
     });
 

@@ -5,6 +5,7 @@
 import type { StateStore } from '../../src/state/contract.ts';
 import { describeCommitCases } from './cases_commit.ts';
 import { describeCounterCases } from './cases_counters.ts';
+import { describeExecutorCacheCases } from './cases_executor_cache.ts';
 import { describeExecutorCases } from './cases_executors.ts';
 import { describeJoinTokenCases } from './cases_join_tokens.ts';
 import { describeJobAndNonceCases } from './cases_nonces.ts';
@@ -47,6 +48,7 @@ export function describeStateStore(name: string, setup: () => Promise<StateFixtu
     describeCommitCases(ref);
     describeRevocationCases(ref);
     describeExecutorCases(ref);
+    describeExecutorCacheCases(ref);
     describeJoinTokenCases(ref);
     describeCounterCases(ref);
   });

@@ -22,7 +22,8 @@ export function createMemoryStateStore(options: MemoryStateOptions = {}): StateS
   // The lease store asks the job map whether a job is closed; the commit writes leases through `insert`.
   let jobCompleted: (jobId: string) => boolean = () => false;
   const leases = createMemoryLeases({ now, jobCompleted: (jobId) => jobCompleted(jobId), enqueueNow: revocations.enqueueNow });
-  const jobsAndNonces = new MemoryJobsAndNonces(now, leases.insert);
+  const executors = createMemoryExecutors();
+  const jobsAndNonces = new MemoryJobsAndNonces(now, leases.insert, executors.versionOf);
   jobCompleted = (jobId) => jobsAndNonces.isCompleted(jobId);
   let closed = false;
   return {
@@ -31,7 +32,7 @@ export function createMemoryStateStore(options: MemoryStateOptions = {}): StateS
     nonces: jobsAndNonces.nonces,
     leases: leases.store,
     revocations,
-    executors: createMemoryExecutors(),
+    executors,
     joinTokens: createMemoryJoinTokens(now),
     counters: createMemoryCounters(now),
     sets: createMemorySets(now),

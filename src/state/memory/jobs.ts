@@ -21,12 +21,17 @@ export class MemoryJobsAndNonces {
   private readonly nonceMap = new Map<string, NonceEntry>();
   private readonly now: () => number;
   private readonly insertLeases: (batch: LeaseRecord[]) => void;
+  private readonly executorVersion: (id: string) => number | undefined;
   private nextSweepAt = 0;
 
-  /** `insertLeases` records leases synchronously (the memory lease store), so the commit is one step. */
-  constructor(now: () => number, insertLeases: (batch: LeaseRecord[]) => void) {
+  /**
+   * `insertLeases` records leases synchronously (the memory lease store), so the commit is one step;
+   * `executorVersion` reads the registry synchronously, so reserveFor is one step too.
+   */
+  constructor(now: () => number, insertLeases: (batch: LeaseRecord[]) => void, executorVersion: (id: string) => number | undefined) {
     this.now = now;
     this.insertLeases = insertLeases;
+    this.executorVersion = executorVersion;
     this.jobs = {
       create: async (job) => this.createJob(job),
       get: async (jobId) => this.copyOf(this.liveJob(jobId)),
@@ -34,6 +39,11 @@ export class MemoryJobsAndNonces {
     };
     this.nonces = {
       reserve: async (nonceKey, jobId, owner, retainUntil) => this.reserve(nonceKey, jobId, owner, retainUntil),
+      reserveFor: async ({ nonceKey, jobId, owner, retainUntil, executorId }) => ({
+        outcome: this.reserve(nonceKey, jobId, owner, retainUntil),
+        executorVersion: this.executorVersion(executorId),
+      }),
+      readsExecutorVersion: true,
       // One map holds every nonce here, so the job id (which places a nonce in Redis Cluster) is not needed.
       commit: async (request) => this.commit(request),
       release: async (nonceKey, _jobId, owner) => this.release(nonceKey, owner),

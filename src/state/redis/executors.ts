@@ -1,7 +1,7 @@
 /**
  * The executor registry in Redis, under the `{executors}` hash tag. Secrets are sealed (secret_box.ts) before
- * they leave the process. Nothing is cached: every `get` reads Redis, so a rotation or disable on one replica
- * is seen by the next request on every replica.
+ * they leave the process. Every `get` reads Redis; every change increments the record's `version` in its own
+ * script, which the nonce reservation reads (jobs.ts) so that callers may cache records (src/executors/cache.ts).
  *
  * Rotation is a compare-and-set loop: read the sealed version list, compute the new one, and let a Lua script
  * write it only if the list is still what was read. Versions carry kid and times in clear, so no decryption is
@@ -23,16 +23,17 @@ interface SealedVersion {
 }
 
 type Meta = Omit<ExecutorRecord, 'enabled' | 'disabledAt' | 'secrets'>;
-type Fields = [string | null, string | null, string | null, string | null];
+type Fields = [string | null, string | null, string | null, string | null, string | null];
 
-const FIELDS = `'meta', 'enabled', 'disabledAt', 'secrets'`;
+// `version` is incremented by every script that changes the record, in that script (see ExecutorRecord.version).
+const FIELDS = `'meta', 'enabled', 'disabledAt', 'secrets', 'version'`;
 const MAX_ROTATE_ATTEMPTS = 20;
 /** Decoded records kept (one per executor, oldest dropped first). */
 const MAX_DECODED = 10_000;
 
 const REGISTER = lua(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'meta', ARGV[1], 'enabled', ARGV[2], 'secrets', ARGV[3])
+redis.call('HSET', KEYS[1], 'meta', ARGV[1], 'enabled', ARGV[2], 'secrets', ARGV[3], 'version', 1)
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'disabledAt', ARGV[4]) end
 redis.call('SADD', KEYS[2], ARGV[5])
 return 1`);
@@ -40,6 +41,7 @@ return 1`);
 const SET_SECRETS_IF = lua(`
 if redis.call('HGET', KEYS[1], 'secrets') ~= ARGV[1] then return false end
 redis.call('HSET', KEYS[1], 'secrets', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'version', 1)
 return redis.call('HMGET', KEYS[1], ${FIELDS})`);
 
 // disabledAt keeps the first disable time; enabling clears it.
@@ -47,6 +49,7 @@ const SET_ENABLED = lua(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 redis.call('HSET', KEYS[1], 'enabled', ARGV[1])
 if ARGV[1] == '1' then redis.call('HDEL', KEYS[1], 'disabledAt') else redis.call('HSETNX', KEYS[1], 'disabledAt', ARGV[2]) end
+redis.call('HINCRBY', KEYS[1], 'version', 1)
 return redis.call('HMGET', KEYS[1], ${FIELDS})`);
 
 const LIST = listMembersScript(FIELDS);
@@ -54,13 +57,15 @@ const LIST = listMembersScript(FIELDS);
 /** Creates the Redis executor registry. */
 export function createRedisExecutors(client: RedisCaller, keys: RedisKeys, guard: Guard, box: SecretBox): ExecutorRegistry {
   const decode = (fields: Fields): ExecutorRecord => {
-    const [meta, enabled, disabledAt, secrets] = fields;
+    const [meta, enabled, disabledAt, secrets, version] = fields;
     const m = JSON.parse(meta ?? '{}') as Meta;
     const versions = JSON.parse(secrets ?? '[]') as SealedVersion[];
     return {
       ...m,
       enabled: enabled === '1',
       ...(disabledAt === null ? {} : { disabledAt: Number(disabledAt) }),
+      // Records written before versions existed read as version 0 until their next change.
+      version: version === null ? 0 : Number(version),
       secrets: versions.map(({ box: sealed, ...v }) => ({ ...v, secret: box.open(sealed, m.id, v.kid) })),
     };
   };
@@ -80,7 +85,7 @@ export function createRedisExecutors(client: RedisCaller, keys: RedisKeys, guard
   };
 
   const read = async (id: string): Promise<Fields> =>
-    (await client.call('HMGET', keys.executor(id), 'meta', 'enabled', 'disabledAt', 'secrets')) as Fields;
+    (await client.call('HMGET', keys.executor(id), 'meta', 'enabled', 'disabledAt', 'secrets', 'version')) as Fields;
 
   return {
     get: (id) =>

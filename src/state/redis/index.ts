@@ -96,7 +96,7 @@ export async function createRedisStateStore(config: RedisConfig, options: RedisS
 
   const subStores = {
     jobs: createRedisJobs(durable, keys, guard, now),
-    nonces: createRedisNonces(durable, keys, guard, now),
+    nonces: createRedisNonces(durable, keys, guard, now, { cluster: config.cluster !== undefined }),
     leases: createRedisLeases(durable, keys, guard, now),
     revocations: createRedisRevocations(durable, keys, guard, now),
     executors: createRedisExecutors(durable, keys, guard, box),

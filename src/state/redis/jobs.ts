@@ -28,6 +28,16 @@ if redis.call('HEXISTS', KEYS[1], 'completedAt') == 1 then return 'job_completed
 if redis.call('SET', KEYS[2], 'r|' .. ARGV[1], 'NX', 'PX', ARGV[2]) then return 'reserved' end
 return 'replayed'`);
 
+// RESERVE plus the executor record's version, in one script. Only where one script may read both slots
+// (standalone, Sentinel): on Cluster the registry's slot is another one and reserveFor falls back to RESERVE.
+const RESERVE_FOR = lua(`
+local v = redis.call('HGET', KEYS[3], 'version')
+if redis.call('EXISTS', KEYS[3]) == 0 then v = '-1' elseif not v then v = '0' end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'job_unknown', v} end
+if redis.call('HEXISTS', KEYS[1], 'completedAt') == 1 then return {'job_completed', v} end
+if redis.call('SET', KEYS[2], 'r|' .. ARGV[1], 'NX', 'PX', ARGV[2]) then return {'reserved', v} end
+return {'replayed', v}`);
+
 // Only an unconsumed reservation of this owner is dropped: a consumed nonce never becomes replayable.
 const RELEASE = lua(`
 if redis.call('GET', KEYS[1]) == 'r|' .. ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -74,8 +84,17 @@ export function createRedisJobs(client: RedisCaller, keys: RedisKeys, guard: Gua
  * the nonce), which is why commit and release are given the job id too. The owner check is in the scripts, so
  * any replica may commit or release, and only the owner's request succeeds. The commit lives in commit.ts.
  */
-export function createRedisNonces(client: RedisCaller, keys: RedisKeys, guard: Guard, now: () => number): NonceStore {
+export function createRedisNonces(client: RedisCaller, keys: RedisKeys, guard: Guard, now: () => number, options: { cluster?: boolean } = {}): NonceStore {
+  const cluster = options.cluster === true;
   return {
+    readsExecutorVersion: !cluster,
+    reserveFor: ({ nonceKey, jobId, owner, retainUntil, executorId }) =>
+      guard('nonces.reserve', async () => {
+        const ttl = nonceTtlMs(retainUntil, now());
+        if (cluster) return { outcome: (await runScript(client, RESERVE, [keys.job(jobId), keys.nonce(jobId, nonceKey)], [owner, ttl])) as ReserveOutcome };
+        const [outcome, version] = (await runScript(client, RESERVE_FOR, [keys.job(jobId), keys.nonce(jobId, nonceKey), keys.executor(executorId)], [owner, ttl])) as [ReserveOutcome, string];
+        return { outcome, executorVersion: version === '-1' ? undefined : Number(version) };
+      }),
     reserve: (nonceKey, jobId, owner, retainUntil) =>
       guard('nonces.reserve', async () => {
         const ttl = nonceTtlMs(retainUntil, now());
