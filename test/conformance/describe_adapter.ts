@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { SecretAdapter, SecretPayload } from '../../adapters/contract.ts';
 import { rejectsKind } from '../helpers/adapter_errors.ts';
+import { signal } from '../helpers/kit.ts';
 
 export interface ConformanceFixture {
   adapter: SecretAdapter;
@@ -31,7 +32,6 @@ export interface ConformanceFixture {
   close(): Promise<void>;
 }
 
-const signal = (): AbortSignal => AbortSignal.timeout(5000);
 /** An already-aborted call rejects without a backend round trip; close needs no long drain. */
 const ABORT_PROMPT_MS = 250;
 const CLOSE_MS = 2000;

@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { checkConfigFile } from '../../src/config/check.ts';
+import { tempFolder } from '../helpers/kit.ts';
 
 const run = promisify(execFile);
 const cli = (...args: string[]) =>
@@ -19,13 +19,7 @@ const cli = (...args: string[]) =>
   );
 
 describe('config examples and crefgate config check', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'crefgate-config-check-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tmp = tempFolder('crefgate-config-check-');
 
   const examples = async () => (await readdir('config')).filter((f) => /\.(ya?ml|json)$/.test(f)).map((f) => path.join('config', f));
 
@@ -50,7 +44,7 @@ describe('config examples and crefgate config check', () => {
   const variant = async (name: string, change: (doc: Doc) => void): Promise<string> => {
     const doc = parse(await readFile('config/embedded.yaml', 'utf8')) as Doc;
     change(doc);
-    const file = path.join(dir, `${name}.yaml`);
+    const file = path.join(tmp.path, `${name}.yaml`);
     await writeFile(file, stringify(doc));
     return file;
   };
@@ -92,9 +86,9 @@ describe('config examples and crefgate config check', () => {
 
   it('exits 1 with one-line reasons and no stack trace for a bad file, an unreadable one and bad YAML', async function () {
     this.timeout(30_000);
-    await writeFile(path.join(dir, 'not-yaml.yaml'), 'gateway: [unclosed\n');
+    await writeFile(path.join(tmp.path, 'not-yaml.yaml'), 'gateway: [unclosed\n');
     const bad = await variant('cli-bad', (d) => (d.routes[0].mount = 'nowhere'));
-    const result = await cli('config', 'check', bad, path.join(dir, 'missing.yaml'), path.join(dir, 'not-yaml.yaml'), 'config/embedded.yaml');
+    const result = await cli('config', 'check', bad, path.join(tmp.path, 'missing.yaml'), path.join(tmp.path, 'not-yaml.yaml'), 'config/embedded.yaml');
     assert.equal(result.code, 1);
     assert.match(result.stdout, /^OK config\/embedded\.yaml/m, 'the good file is still checked');
     assert.match(result.stderr, /routes: mount "nowhere" is not configured/);

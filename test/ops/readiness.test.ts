@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { RedisServer } from '../helpers/redis_server.ts';
 import { opsGet } from './ops_helpers.ts';
+import { tempFolder } from '../helpers/kit.ts';
 
 interface Report {
   ready: boolean;
@@ -28,16 +28,14 @@ async function readyBecomes(gw: TestGateway, ready: boolean): Promise<{ status: 
 describe('ops: readiness follows the state store and the required audit sinks', function () {
   this.timeout(60_000);
   let redis: RedisServer;
-  let keyDir: string;
+  const keys = tempFolder('crefgate-ops-key-');
 
   before(async () => {
     redis = await RedisServer.start();
-    keyDir = await mkdtemp(path.join(tmpdir(), 'crefgate-ops-key-'));
-    await writeFile(path.join(keyDir, 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    await writeFile(path.join(keys.path, 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
   });
   after(async () => {
     await redis.stop();
-    await rm(keyDir, { recursive: true, force: true });
   });
 
   it('turns 503 while Redis (the state store) is down, and 200 again when it is back', async () => {
@@ -45,7 +43,7 @@ describe('ops: readiness follows the state store and the required audit sinks', 
       mutate: (config) => {
         config.state = {
           kind: 'redis',
-          redis: { url: redis.url, key_prefix: `ops${randomBytes(3).toString('hex')}:`, command_timeout_ms: 300, connect_timeout_ms: 500, master_keys: [{ key_id: 'm1', file: path.join(keyDir, 'master.key') }] },
+          redis: { url: redis.url, key_prefix: `ops${randomBytes(3).toString('hex')}:`, command_timeout_ms: 300, connect_timeout_ms: 500, master_keys: [{ key_id: 'm1', file: path.join(keys.path, 'master.key') }] },
         };
       },
     });

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CrefgateClient, type ResolveResult } from '../../src/client/index.ts';
 import { ensureDevState } from '../../src/dev/bootstrap.ts';
+import { tempFolder } from '../helpers/kit.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CLI = path.join(ROOT, 'src', 'cli.ts');
@@ -36,27 +36,23 @@ function waitForLog(child: ChildProcess, msg: string, output: string[]): Promise
 
 describe('ops: graceful shutdown under load', function () {
   this.timeout(60_000);
-  let dir: string;
+  const tmp = tempFolder('crefgate-shutdown-');
 
   before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'crefgate-shutdown-'));
-    await ensureDevState(dir, 0);
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await ensureDevState(tmp.path, 0);
   });
 
   it('on SIGTERM answers or refuses each resolve whole, loses no audit event, exits 0, and the log verifies', async () => {
     const output: string[] = [];
-    const child = spawn(process.execPath, [CLI, 'serve', '--config', path.join(dir, 'config.yaml')], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CREFGATE_LOG_LEVEL: 'info' } });
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', path.join(tmp.path, 'config.yaml')], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CREFGATE_LOG_LEVEL: 'info' } });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const listening = await waitForLog(child, 'crefgate listening', output);
     const client = (name: string) =>
       new CrefgateClient({
         url: `https://127.0.0.1:${String(listening.port)}`,
-        ca: readFileSync(path.join(dir, 'pki', 'ca.crt')),
-        cert: readFileSync(path.join(dir, 'clients', `${name}.crt`)),
-        key: readFileSync(path.join(dir, 'clients', `${name}.key`)),
+        ca: readFileSync(path.join(tmp.path, 'pki', 'ca.crt')),
+        cert: readFileSync(path.join(tmp.path, 'clients', `${name}.crt`)),
+        key: readFileSync(path.join(tmp.path, 'clients', `${name}.key`)),
       });
     const coordinator = client('coordinator');
     const executors = Array.from({ length: 8 }, () => client('executor'));
@@ -98,7 +94,7 @@ describe('ops: graceful shutdown under load', function () {
 
       const answered = outcomes.filter((o): o is { envelope: (typeof envelopes)[number]; result: ResolveResult } => 'result' in o);
       assert.ok(answered.length >= 1);
-      const lines = (await readFile(path.join(dir, 'audit', 'crefgate.log'), 'utf8')).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { action: string; outcome: string; job_id?: string; lease_ids?: string[] });
+      const lines = (await readFile(path.join(tmp.path, 'audit', 'crefgate.log'), 'utf8')).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { action: string; outcome: string; job_id?: string; lease_ids?: string[] });
       const granted = new Map(lines.filter((l) => l.action === 'resolve' && l.outcome === 'granted').map((l) => [l.job_id!, l.lease_ids!]));
       for (const { envelope, result } of answered) {
         const leases = Object.values(result.secrets).map((s) => s.lease_id).sort();
@@ -107,7 +103,7 @@ describe('ops: graceful shutdown under load', function () {
       assert.equal(granted.size, answered.length, 'every granted resolve reached its client: no lease issued and lost');
       assert.ok(output.join('').includes('shutting down'), 'the shutdown was the graceful one');
 
-      const verify = spawnSync(process.execPath, [CLI, 'audit', 'verify', path.join(dir, 'audit', 'crefgate.log')], { encoding: 'utf8' });
+      const verify = spawnSync(process.execPath, [CLI, 'audit', 'verify', path.join(tmp.path, 'audit', 'crefgate.log')], { encoding: 'utf8' });
       assert.equal(verify.status, 0, `${verify.stdout}${verify.stderr}`);
     } finally {
       coordinator.close();

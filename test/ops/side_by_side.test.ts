@@ -7,12 +7,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { freePort } from '../helpers/redis_server.ts';
-import { until } from '../helpers/until.ts';
+import { makeTempFolder, until } from '../helpers/kit.ts';
 
 interface Instance {
   child: ChildProcess;
@@ -45,16 +42,16 @@ async function stop(instance: Instance): Promise<number | null> {
 
 describe('two embedded defaults side by side', function () {
   this.timeout(60_000);
-  const dirs: string[] = [];
+  const dirs: Array<{ path: string; remove: () => Promise<void> }> = [];
   const running: Instance[] = [];
   const folder = async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'crefgate-side-'));
+    const dir = await makeTempFolder('crefgate-side-');
     dirs.push(dir);
-    return dir;
+    return dir.path;
   };
   afterEach(async () => {
     for (const instance of running.splice(0)) await stop(instance);
-    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+    for (const dir of dirs.splice(0)) await dir.remove();
   });
 
   it('run with their own gateway and ops ports, each said in the start-up message', async () => {

@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config/load.ts';
 import { devConfig } from '../../src/dev/dev_config.ts';
 import { CrefRouter } from '../../src/routing/router.ts';
 import { parseCref } from '../../src/envelope/cref.ts';
+import { tempFolder } from '../helpers/kit.ts';
 
 describe('config loading', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'crefgate-config-'));
-  });
-  after(async () => rm(dir, { recursive: true, force: true }));
+  const tmp = tempFolder('crefgate-config-');
 
   async function load(doc: unknown, env: NodeJS.ProcessEnv = {}, name = 'c.yaml') {
-    const file = path.join(dir, name);
+    const file = path.join(tmp.path, name);
     await writeFile(file, typeof doc === 'string' ? doc : stringify(doc));
     return await loadConfig(file, env);
   }

@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GatewayError } from '../../src/errors.ts';
 import { TokenKeyring, type KeySpec } from '../../src/tokens/keyring.ts';
 import { signRequestToken, verifyRequestToken, type TokenPolicy } from '../../src/tokens/request_token.ts';
 import { rotateKeySpecs } from '../../src/tokens/rotation.ts';
+import { tempFolder } from '../helpers/kit.ts';
 
 const policy: TokenPolicy = { issuer: 'crefgate', audience: 'crefgate:resolve', clockSkewSeconds: 30, maxLifetimeSeconds: 300 };
 const claims = (now: number) => ({ iss: 'crefgate', aud: 'crefgate:resolve', sub: 'exec-01', jti: 'n'.repeat(24), iat: now, nbf: now, exp: now + 300, tenant: 'tenant_abc', job_id: 'job_x', pld: 'p' });
@@ -26,16 +26,12 @@ async function refusal(promise: Promise<unknown>): Promise<GatewayError> {
 }
 
 describe('token signing key rotation', () => {
-  let dir: string;
-  const file = (name: string) => path.join(dir, `${name}.pem`);
+  const tmp = tempFolder('crefgate-keys-');
+  const file = (name: string) => path.join(tmp.path, `${name}.pem`);
   before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'crefgate-keys-'));
     for (const name of ['a', 'b', 'c']) {
       await writeFile(file(name), generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
     }
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('plans each step: publish first, then promote next, demote current, retire previous', () => {
