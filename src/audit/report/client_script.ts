@@ -10,7 +10,7 @@ export const CLIENT_SCRIPT = String.raw`
   var events = data.events;
   var MAX_ROWS = 1000;
   var SVG = 'http://www.w3.org/2000/svg';
-  var flagged = {};
+  var flagged = Object.create(null);
   data.verification.findings.forEach(function (f) { if (f.seq !== undefined) flagged[(f.origin || '') + '#' + f.seq] = true; });
 
   function el(tag, attrs, text) {
@@ -38,7 +38,7 @@ export const CLIENT_SCRIPT = String.raw`
     });
     if (rows.length === 0) { var tr = el('tr'); tr.appendChild(el('td', { colspan: header.length, class: 'note' }, 'none')); node.appendChild(tr); }
   }
-  function uniq(values) { var seen = {}; var out = []; values.forEach(function (v) { if (v !== undefined && !seen[v]) { seen[v] = true; out.push(v); } }); return out.sort(); }
+  function uniq(values) { var seen = Object.create(null); var out = []; values.forEach(function (v) { if (v !== undefined && !seen[v]) { seen[v] = true; out.push(v); } }); return out.sort(); }
   function fill(select, values) { values.forEach(function (v) { select.appendChild(el('option', { value: v }, v)); }); }
   function isRefusal(e) { return e.outcome === 'denied' || (e.outcome === 'error' && e.code !== undefined); }
   function log(e) { return e.origin + '#' + e.seq; }
@@ -136,10 +136,10 @@ export const CLIENT_SCRIPT = String.raw`
   }
 
   function refusals(shown) {
-    var groups = {};
+    var groups = Object.create(null);
     shown.filter(isRefusal).forEach(function (e) {
       var key = (e.step || '-') + '\u0000' + (e.code || '-');
-      var g = groups[key] || (groups[key] = { step: e.step || '-', code: e.code || '-', n: 0, reasons: {} });
+      var g = groups[key] || (groups[key] = { step: e.step || '-', code: e.code || '-', n: 0, reasons: Object.create(null) });
       g.n++;
       if (e.reason) g.reasons[e.reason] = true;
     });
@@ -170,7 +170,7 @@ export const CLIENT_SCRIPT = String.raw`
 
   function jobs(shown, f) {
     var box = clear(document.getElementById('jobs'));
-    var inView = {};
+    var inView = Object.create(null);
     shown.forEach(function (e) { if (e.job_id) inView[e.job_id] = true; });
     var list = data.jobs.filter(function (j) { return inView[j.job_id]; });
     list.slice(0, 200).forEach(function (j) {
