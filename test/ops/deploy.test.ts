@@ -90,10 +90,17 @@ describe('deploy: Dockerfile and manifests', () => {
     assert.ok(policies.some((p) => p.metadata?.name === 'default-deny'));
   });
 
-  it('has a GitHub Actions example that completes its job whatever happens', () => {
-    const workflow = parse(read('deploy/github-actions/resolve-crefs.yml')) as { jobs: Record<string, { steps?: Array<{ if?: string; run?: string }> }> };
-    const steps = workflow.jobs.publish!.steps!;
-    assert.ok(steps.some((s) => s.if === 'always()' && s.run?.includes('job complete')));
-    assert.ok(steps.some((s) => s.run?.includes('withExecutorSession')));
+  it('has a GitHub Actions example bound to its commit that completes its job whatever happens', () => {
+    type Job = { if?: string; needs?: string[]; permissions?: Record<string, string>; steps?: Array<{ if?: string; run?: string }> };
+    const workflow = parse(read('deploy/github-actions/resolve-crefs.yml')) as { jobs: Record<string, Job> };
+    const { issue, publish, complete } = workflow.jobs;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the GitHub Actions expression itself, not a JS template
+    assert.ok(issue!.steps!.some((s) => s.run?.includes('--bind sha=${{ github.sha }}')), 'the job is bound to its commit');
+    assert.equal(publish!.permissions?.['id-token'], 'write', 'the executor proves its run with its OIDC token');
+    assert.ok(publish!.steps!.some((s) => s.run?.includes('Authorization: Bearer $oidc') && s.run.includes('/v1/resolve')));
+    // Completion runs after publish whatever publish did (a bound OIDC executor has no mTLS identity to complete with).
+    assert.match(complete!.if ?? '', /always\(\)/);
+    assert.deepEqual(complete!.needs, ['issue', 'publish']);
+    assert.ok(complete!.steps!.some((s) => s.run?.includes('job complete')));
   });
 });
