@@ -11,6 +11,7 @@
  */
 import type { IssuedCredential, JsonValue } from '../../adapters/contract.ts';
 import type { GatewayServices } from '../services.ts';
+import type { JobRecord, LeaseRecord } from '../state/contract.ts';
 
 /** Longer than any resolve can take from `issue` to its lease record (mount timeouts are at most 120 s). */
 export const ORPHAN_GRACE_MS = 5 * 60_000;
@@ -25,29 +26,53 @@ function handleUser(handle: JsonValue | undefined): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
+/** What the state store says about one job, looked up once per pass however many users name it. */
+type JobView = { job: JobRecord | undefined; leases: LeaseRecord[] };
+
 /** Why `credential` of `mount` is an orphan at `now`, or undefined when it is (or may still be) owned. */
-export async function orphanReason(services: GatewayServices, mount: string, credential: IssuedCredential, now: number, graceMs: number): Promise<OrphanReason | undefined> {
+export async function orphanReason(
+  services: GatewayServices, mount: string, credential: IssuedCredential, now: number, graceMs: number, jobs = new Map<string, Promise<JobView>>(),
+): Promise<OrphanReason | undefined> {
   if (credential.createdAt !== undefined && now - credential.createdAt < graceMs) return undefined;
   if (credential.jobId === undefined) return 'no_intent';
   if (credential.jobExpiresAt !== undefined && credential.jobExpiresAt <= now) return 'job_ended';
-  const job = await services.state.jobs.get(credential.jobId);
+  const jobId = credential.jobId;
+  let view = jobs.get(jobId);
+  if (view === undefined) {
+    view = (async () => {
+      const job = await services.state.jobs.get(jobId);
+      return { job, leases: job === undefined ? [] : await services.state.leases.listByJob(jobId) };
+    })();
+    jobs.set(jobId, view);
+  }
+  const { job, leases } = await view;
   if (job === undefined) return 'job_unknown';
   if (job.completedAt !== undefined) return 'job_completed';
   if (job.expiresAt <= now) return 'job_ended';
-  const leases = await services.state.leases.listByJob(credential.jobId);
   const owned = leases.some((l) => l.mount === mount && l.state === 'active' && l.expiresAt > now && handleUser(l.handle) === credential.id);
   return owned ? undefined : 'no_lease';
 }
 
-/** One pass over `mounts` (those whose adapter can list what it issued); returns how many orphans it removed. */
+/**
+ * One pass over `mounts` (those whose adapter can list what it issued); returns how many orphans it removed.
+ * A mount that cannot be listed does not stop the others; the first such failure is thrown at the end.
+ */
 export async function sweepOrphans(services: GatewayServices, mounts: string[], graceMs = ORPHAN_GRACE_MS): Promise<number> {
   let removed = 0;
+  let failure: unknown;
+  const jobs = new Map<string, Promise<JobView>>();
   for (const mount of mounts) {
     const adapter = services.mounts.has(mount) ? services.mounts.get(mount) : undefined;
     if (adapter?.listIssued === undefined || adapter.revoke === undefined) continue;
-    const issued = await adapter.listIssued(AbortSignal.timeout(30_000));
+    let issued: IssuedCredential[];
+    try {
+      issued = await adapter.listIssued(AbortSignal.timeout(30_000));
+    } catch (err) {
+      failure ??= err;
+      continue;
+    }
     for (const credential of issued) {
-      const reason = await orphanReason(services, mount, credential, services.now(), graceMs);
+      const reason = await orphanReason(services, mount, credential, services.now(), graceMs, jobs);
       if (reason === undefined) continue;
       const base = {
         action: 'revocation' as const,
@@ -67,5 +92,6 @@ export async function sweepOrphans(services: GatewayServices, mounts: string[], 
       }
     }
   }
+  if (failure !== undefined) throw failure;
   return removed;
 }
