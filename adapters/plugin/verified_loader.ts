@@ -21,11 +21,14 @@ let hooksRegistered = false;
 function pluginOf(url: string | undefined): { id: string; plugin: VerifiedPlugin; path: string } | undefined {
   if (url === undefined || !url.startsWith('file:')) return undefined;
   const parsed = new URL(url);
-  const id = parsed.searchParams.get(MARKER);
-  const plugin = id === null ? undefined : plugins.get(id);
-  if (id === null || plugin === undefined) return undefined;
+  const marker = parsed.searchParams.get(MARKER);
   parsed.search = '';
   const file = fileURLToPath(parsed);
+  // Marked URLs are the plugin's ES modules. An unmarked file inside a verified folder is a CommonJS parent (a
+  // require made with createRequire): it belongs to that plugin too, so its requires are held to the same rules.
+  const entry = marker === null ? [...plugins].find(([, p]) => isInside(p.root, file)) : [marker, plugins.get(marker)] as const;
+  if (entry === undefined || entry[1] === undefined) return undefined;
+  const [id, plugin] = entry;
   return { id, plugin, path: file.slice(plugin.root.length + 1).split('\\').join('/') };
 }
 

@@ -143,6 +143,17 @@ describe('loadPluginFactory', () => {
     notImported();
   });
 
+  it('holds a require made with createRequire to the same rules: nothing outside the folder, no CommonJS', async () => {
+    // A require built from the file's path (no module URL): its parent carries no marker of the plugin.
+    await writeFile(join(dir, 'lib', 'prefix.mjs'), "import { createRequire } from 'node:module';\nimport { fileURLToPath } from 'node:url';\nexport const prefix = createRequire(fileURLToPath(import.meta.url))('../../outside.cjs');\n");
+    await writeFile(join(dirname(dir), 'outside.cjs'), 'globalThis.pluginWasImported = true;\nmodule.exports = "outside:";\n');
+    assert.match((await refusal(await pin())).message, /lib\/prefix\.mjs imports "\.\.\/\.\.\/outside\.cjs", which is outside the plugin folder/);
+    notImported();
+    await writeFile(join(dir, 'lib', 'prefix.mjs'), "import { createRequire } from 'node:module';\nexport const prefix = createRequire(import.meta.url)('./helper.cjs');\n");
+    await writeFile(join(dir, 'lib', 'helper.cjs'), 'module.exports = "cjs:";\n');
+    assert.match((await refusal(await pin())).message, /lib\/helper\.cjs is not an ES module or JSON/);
+  });
+
   it('imports the bytes that were verified, not a later rewrite of the disk', async () => {
     const pinned = await pin();
     const plugin = await verifyPluginFolder(dir, pinned, 'plugin test');
