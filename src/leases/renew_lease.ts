@@ -40,7 +40,7 @@ export async function renewLease(services: GatewayServices, identity: Identity, 
     if (adapter.renew === undefined) throw deny('forbidden', 'lease', 'the backend cannot renew this credential');
     const seconds = Math.max(1, Math.floor((capped - now) / 1000));
     const result = await adapter.renew({ handle: lease.handle, incrementSeconds: seconds, signal: AbortSignal.timeout(30_000) });
-    if (result.value !== undefined) return await replaceLease(services, lease, { ...result, value: result.value }, now);
+    if (result.value !== undefined) return await replaceLease(services, identity, lease, { ...result, value: result.value }, now);
     newExpiresAt = Math.min(now + result.leaseDuration * 1000, capped);
   }
   const updated = await services.state.leases.renew(leaseId, newExpiresAt);

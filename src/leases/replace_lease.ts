@@ -10,6 +10,7 @@ import type { RenewResult, SecretPayload } from '../../adapters/contract.ts';
 import { randomId } from '../crypto/random.ts';
 import { parseCref } from '../envelope/cref.ts';
 import { deny } from '../errors.ts';
+import type { Identity } from '../identity/identity.ts';
 import type { GatewayServices } from '../services.ts';
 import type { LeaseRecord } from '../state/contract.ts';
 import { revokeLease } from './revoke_lease.ts';
@@ -22,7 +23,7 @@ export interface RenewOutcome {
 }
 
 /** Records the replacement, ends the old lease, and returns the new one with its value. */
-export async function replaceLease(services: GatewayServices, old: LeaseRecord, result: RenewResult & { value: SecretPayload }, now: number): Promise<RenewOutcome> {
+export async function replaceLease(services: GatewayServices, holder: Identity, old: LeaseRecord, result: RenewResult & { value: SecretPayload }, now: number): Promise<RenewOutcome> {
   const expiresAt = Math.min(now + result.leaseDuration * 1000, old.jobExpiresAt);
   const replacement: LeaseRecord = {
     ...old,
@@ -35,6 +36,11 @@ export async function replaceLease(services: GatewayServices, old: LeaseRecord, 
     state: 'active',
     renewals: old.renewals + 1,
   };
+  if (holder.role !== 'executor' || holder.id !== old.executor) {
+    // A coordinator may extend its jobs' leases, but a credential value is only ever handed to the job's executor.
+    await abandon(services, replacement, 'renew_refused');
+    throw deny('forbidden', 'lease', 'only the lease\'s executor may receive a replacement credential');
+  }
   const cref = parseCref(old.cref);
   if (cref !== undefined && services.router.route(cref)?.proxy !== undefined) {
     // The proxy holds a proxied lease's value in memory under its lease id; handing a replacement to the

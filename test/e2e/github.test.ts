@@ -174,6 +174,27 @@ describe('github-app tokens through the gateway', () => {
     }
   });
 
+  it('never hands a replacement token to a coordinator renewing the lease: refused, and the minted token revoked', async () => {
+    gh.model.tokenLifetimeMs = 20_000;
+    try {
+      const envelope = await issue({ gh: 'cref://tenant_abc/github/app' });
+      const { secrets } = await resolve(envelope);
+      const before = gh.model.tokens.size;
+      const line = await refused(gw, coordinator.renewLease(secrets.gh!.lease_id, 300), 'forbidden', 'lease');
+      assert.match(line.reason!, /only the lease's executor may receive a replacement/);
+      const extra = [...gh.model.tokens.values()].slice(before);
+      assert.equal(extra.length, 1);
+      await runRevocations(gw.gateway.services, 'test');
+      assert.equal(extra[0]!.revoked, true, 'the replacement nobody received is revoked');
+      assert.equal(gh.minted(secrets.gh!.value as string)!.revoked, false, 'the executor keeps its token');
+      assert.equal((await gw.gateway.services.state.leases.get(secrets.gh!.lease_id))!.state, 'active');
+      await coordinator.completeJob(envelope.payload.job_id);
+      await runRevocations(gw.gateway.services, 'test');
+    } finally {
+      gh.model.tokenLifetimeMs = 3_600_000;
+    }
+  });
+
   it('a replacement that loses the race to a revocation of its old lease is revoked itself and refused', async () => {
     const envelope = await issue({ gh: 'cref://tenant_abc/github/lib' });
     const { secrets } = await resolve(envelope);
@@ -182,7 +203,7 @@ describe('github-app tokens through the gateway', () => {
     const services = gw.gateway.services;
     const fresh = await services.mounts.get('github').issue!({ path: 'lib', maxTtlSeconds: 600, job: { jobId: old.jobId, tenant: old.tenant, executor: old.executor, expiresAt: old.jobExpiresAt }, signal: AbortSignal.timeout(5000) });
     minted.push(fresh.value as string);
-    await assert.rejects(replaceLease(services, old, { leaseDuration: 600, value: fresh.value, handle: fresh.handle }, services.now()), { code: 'expired', step: 'lease' });
+    await assert.rejects(replaceLease(services, { role: 'executor', id: old.executor, tenants: [], binding: 'x', fingerprint: 'x', auth: 'mtls' }, old, { leaseDuration: 600, value: fresh.value, handle: fresh.handle }, services.now()), { code: 'expired', step: 'lease' });
     const orphan = (await services.state.leases.listByJob(old.jobId)).find((l) => l.leaseId !== old.leaseId);
     assert.equal(orphan?.state, 'revoked', 'the replacement was recorded, then ended');
     await runRevocations(services, 'test');
