@@ -24,7 +24,7 @@ export async function stsOn(endpoint: string, extra: Record<string, unknown> = {
   return awsStsAdapter.create(options, context);
 }
 
-export const signal = (): AbortSignal => AbortSignal.timeout(5000);
+export { signal } from '../helpers/kit.ts';
 
 /** Awaits a rejection and checks it is an AdapterError of `kind` at step `backend`. */
 export { rejectsKind } from '../helpers/adapter_errors.ts';

@@ -12,9 +12,9 @@ import { retryAfterSeconds } from '../../adapters/azure/map_error.ts';
 import { describeAdapter } from '../conformance/describe_adapter.ts';
 import { AzureKeyVaultEmulator } from '../emulators/azure/server.ts';
 import { rejectsKind } from '../helpers/adapter_errors.ts';
+import { signal } from '../helpers/kit.ts';
 
 const TOKEN_ENV = 'CREFGATE_TEST_AZURE_TOKEN';
-const signal = (): AbortSignal => AbortSignal.timeout(5000);
 /** The adapter's documented mapping of a path to a secret name: segments joined with `--`. */
 const nameOf = (path: string): string => path.split('/').join('--');
 
@@ -47,7 +47,6 @@ async function start(extra: Record<string, unknown> = {}, token?: string): Promi
     },
   };
 }
-
 
 describeAdapter('azure key vault', async () => {
   const started = await start();

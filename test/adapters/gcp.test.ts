@@ -8,10 +8,10 @@ import { createGcpSecretManagerAdapter, crc32c, gcpSecretManagerAdapter, type Ac
 import { describeAdapter } from '../conformance/describe_adapter.ts';
 import { GcpSecretManagerEmulator, type GcpFault } from '../emulators/gcp/server.ts';
 import { rejectsKind } from '../helpers/adapter_errors.ts';
+import { signal } from '../helpers/kit.ts';
 
 const PROJECT = 'crefgate-test';
 const context = { mount: 'gcp', stateDir: '/nonexistent', configDir: '/nonexistent' };
-const signal = (): AbortSignal => AbortSignal.timeout(5000);
 /** The adapter's documented mapping of a relative path to a secret id: segments joined with `__`. */
 const secretOf = (path: string): string => `projects/${PROJECT}/secrets/${path.split('/').join('__')}`;
 
@@ -27,7 +27,6 @@ async function start(extra: Record<string, unknown> = {}): Promise<{ emulator: G
   const adapter = await gcpSecretManagerAdapter.create(options, context);
   return { emulator, adapter };
 }
-
 
 describeAdapter('gcp secret manager', async () => {
   const { emulator, adapter } = await start();

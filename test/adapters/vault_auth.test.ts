@@ -4,8 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdapterError } from '../../adapters/contract.ts';
 import { vaultRig, type VaultTestRig } from './vault_fixture.ts';
+import { signal } from '../helpers/kit.ts';
 
-const signal = (): AbortSignal => AbortSignal.timeout(5000);
 const HOUR = 3600;
 
 const logins = (rig: VaultTestRig, mount: string): number => rig.emulator.requests.filter((r) => r.path === `auth/${mount}/login`).length;

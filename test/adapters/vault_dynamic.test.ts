@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import type { DynamicSecret, IssueRequest } from '../../adapters/contract.ts';
 import { vaultRig, type VaultTestRig } from './vault_fixture.ts';
 import { rejectsKind } from '../helpers/adapter_errors.ts';
+import { signal } from '../helpers/kit.ts';
 
-const signal = (): AbortSignal => AbortSignal.timeout(5000);
 const job = { jobId: 'job-7', tenant: 'tenant_abc', executor: 'exec-01', expiresAt: Date.now() + 3_600_000 };
 const issueRequest = (path: string, extra: Partial<IssueRequest> = {}): IssueRequest => ({ path, maxTtlSeconds: 1800, job, signal: signal(), ...extra });
 const leaseId = (cred: DynamicSecret): string => (cred.handle as { lease_id: string }).lease_id;
-
 
 describe('vault adapter: dynamic credentials', () => {
   let rig: VaultTestRig;

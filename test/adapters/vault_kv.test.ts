@@ -7,9 +7,7 @@ import { vaultAdapter } from '../../adapters/vault/index.ts';
 import { createThrowawayPki } from '../helpers/throwaway_ca.ts';
 import { vaultRig, type VaultTestRig } from './vault_fixture.ts';
 import { rejectsKind } from '../helpers/adapter_errors.ts';
-
-const signal = (): AbortSignal => AbortSignal.timeout(5000);
-
+import { signal } from '../helpers/kit.ts';
 
 describe('vault adapter: KV v2 versions', () => {
   let rig: VaultTestRig;

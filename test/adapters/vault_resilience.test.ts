@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { AdapterError } from '../../adapters/contract.ts';
 import { withResilience, type ResilientAdapter } from '../../adapters/resilience.ts';
 import { vaultRig, type VaultTestRig } from './vault_fixture.ts';
-
-const signal = (): AbortSignal => AbortSignal.timeout(5000);
+import { signal } from '../helpers/kit.ts';
 
 async function failure(promise: Promise<unknown>): Promise<AdapterError> {
   const err = await promise.then(
