@@ -66,6 +66,13 @@ describe('github-app tokens through the gateway', () => {
         config.routes.unshift(
           { cref: 'cref://{tenant}/github/{repo}', mount: 'github', path: '{repo}', dynamic: true, options: { permissions: { contents: 'read', metadata: 'read' } } },
           {
+            cref: 'cref://{tenant}/github-proxied/{repo}',
+            mount: 'github',
+            path: '{repo}',
+            dynamic: true,
+            proxy: { upstream: 'https://api.github.com', methods: ['GET'], path_prefixes: ['/'], inject: { kind: 'header', header: 'authorization', template: 'token {value}' }, required: false },
+          },
+          {
             cref: 'cref://{tenant}/github-deploy/push',
             mount: 'github',
             path: '*',
@@ -189,6 +196,23 @@ describe('github-app tokens through the gateway', () => {
       assert.equal(gh.minted(secrets.gh!.value as string)!.revoked, false, 'the executor keeps its token');
       assert.equal((await gw.gateway.services.state.leases.get(secrets.gh!.lease_id))!.state, 'active');
       await coordinator.completeJob(envelope.payload.job_id);
+      await runRevocations(gw.gateway.services, 'test');
+    } finally {
+      gh.model.tokenLifetimeMs = 3_600_000;
+    }
+  });
+
+  it('refuses to replace the token of a proxy-deliverable route by renewal (the proxy holds it by lease id)', async () => {
+    gh.model.tokenLifetimeMs = 20_000;
+    try {
+      const envelope = await issue({ gh: 'cref://tenant_abc/github-proxied/app' });
+      const { secrets } = await resolve(envelope);
+      const before = gh.model.tokens.size;
+      const line = await refused(gw, executor.renewLease(secrets.gh!.lease_id, 300), 'forbidden', 'lease');
+      assert.match(line.reason!, /proxy-deliverable credential cannot be replaced/);
+      await runRevocations(gw.gateway.services, 'test');
+      assert.equal([...gh.model.tokens.values()].slice(before)[0]?.revoked, true);
+      await executor.completeJob(envelope.payload.job_id);
       await runRevocations(gw.gateway.services, 'test');
     } finally {
       gh.model.tokenLifetimeMs = 3_600_000;
