@@ -19,7 +19,7 @@ import {
   type SecretAdapter,
   type StaticSecret,
 } from '../contract.ts';
-import { connectionUri, handleOf, leaseSeconds, pickRole } from '../sql_users/lease.ts';
+import { connectionUri, handleOf, leaseSeconds, pickRole, revokeFailure } from '../sql_users/lease.ts';
 import { newPassword, userName } from '../sql_users/names.ts';
 import { mapMysqlError } from './map_error.ts';
 import type { MysqlOptions } from './options.ts';
@@ -102,27 +102,36 @@ export class MysqlAdapter implements SecretAdapter {
     const handle = handleOf(request.handle, 'mysql', this.#o.username_prefix);
     const { username } = handle;
     const host = this.#hostOf(request.handle);
+    const done: string[] = [];
     const step = async (name: string) => this.#s.onRevokeStep?.(name);
-    const exists = await this.#with('revoke', request.signal, async (conn) => {
-      const found = await users.userExists(conn, username, host);
-      if (found) await users.lockUser(conn, username, host);
-      return found;
-    });
-    let killed = await this.#with('revoke', request.signal, (conn) => users.killSessions(conn, username));
-    const dropped = await this.#with('revoke', request.signal, async (conn) => {
-      await step('dropping');
-      if (exists) await users.runRevocationStatements(conn, this.#o.roles[handle.role], username, host);
-      return users.dropUser(conn, username, host);
-    });
-    await step('dropped');
-    // MariaDB keeps a dropped account's connections running; one that slipped in before the lock is ended now.
-    killed += await this.#with('revoke', request.signal, async (conn) => {
-      const late = await users.killSessions(conn, username);
-      await this.#prepare(conn);
-      await users.forgetIntent(conn, this.#o.admin_schema, username);
-      return late;
-    });
-    return { user: username, sessions_terminated: killed, user_dropped: dropped, already_gone: !exists };
+    const run = <T>(work: (conn: mysql.PoolConnection) => Promise<T>) => this.#with('revoke', request.signal, work);
+    try {
+      const exists = await run(async (conn) => {
+        const found = await users.userExists(conn, username, host);
+        if (found) await users.lockUser(conn, username, host);
+        return found;
+      });
+      if (exists) done.push('account locked');
+      let killed = await run((conn) => users.killSessions(conn, username));
+      done.push(`sessions ended: ${killed}`);
+      const dropped = await run(async (conn) => {
+        await step('dropping');
+        if (exists) await users.runRevocationStatements(conn, this.#o.roles[handle.role], username, host);
+        return users.dropUser(conn, username, host);
+      });
+      if (dropped) done.push('user dropped');
+      await step('dropped');
+      // MariaDB keeps a dropped account's connections running; one that slipped in before the lock is ended now.
+      killed += await run(async (conn) => {
+        const late = await users.killSessions(conn, username);
+        await this.#prepare(conn);
+        await users.forgetIntent(conn, this.#o.admin_schema, username);
+        return late;
+      });
+      return { user: username, sessions_terminated: killed, user_dropped: dropped, already_gone: !exists };
+    } catch (err) {
+      throw revokeFailure(err, done);
+    }
   }
 
   /** Accounts with this mount's prefix and intent rows, with the job each row names. */

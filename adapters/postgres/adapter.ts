@@ -20,7 +20,7 @@ import {
   type SecretAdapter,
   type StaticSecret,
 } from '../contract.ts';
-import { connectionUri, handleOf, leaseSeconds, parseIntent, pickRole, type UserHandle } from '../sql_users/lease.ts';
+import { connectionUri, handleOf, leaseSeconds, parseIntent, pickRole, revokeFailure, type UserHandle } from '../sql_users/lease.ts';
 import { newPassword, userName } from '../sql_users/names.ts';
 import type { PostgresOptions } from './options.ts';
 import { mapPgError } from './map_error.ts';
@@ -97,30 +97,39 @@ export class PostgresAdapter implements SecretAdapter {
     const handle = handleOf(request.handle, 'postgres', this.#o.username_prefix);
     const { username } = handle;
     const main = this.#o.connection.database;
+    const done: string[] = [];
     const step = async (name: string) => this.#s.onRevokeStep?.(name);
-    const exists = await this.#withClient('revoke', main, request.signal, async (client) => {
-      const found = await users.roleExists(client, username);
-      if (found) await users.blockLogin(client, username);
-      return found;
-    });
-    await step('blocked');
-    let ended = await this.#withClient('revoke', main, request.signal, (client) => users.terminateSessions(client, username));
-    await step('terminated');
-    let dropped = false;
-    if (exists) {
-      await this.#withClient('revoke', main, request.signal, (client) => users.runRevocationStatements(client, this.#o.roles[handle.role], username));
-      const owner = this.#o.reassign_owned_to ?? this.#o.connection.user;
-      for (const database of this.#o.cleanup_databases ?? [main]) {
-        await this.#withClient('revoke', database, request.signal, async (client) => {
-          if (await users.roleExists(client, username)) await users.dropOwned(client, username, owner);
-        });
+    const run = <T>(database: string, work: (client: PoolClient) => Promise<T>) => this.#withClient('revoke', database, request.signal, work);
+    let ended = 0;
+    try {
+      const exists = await run(main, async (client) => {
+        const found = await users.roleExists(client, username);
+        if (found) await users.blockLogin(client, username);
+        return found;
+      });
+      if (exists) done.push('login blocked');
+      ended = await run(main, (client) => users.terminateSessions(client, username));
+      done.push(`sessions ended: ${ended}`);
+      let dropped = false;
+      if (exists) {
+        await run(main, (client) => users.runRevocationStatements(client, this.#o.roles[handle.role], username));
+        const owner = this.#o.reassign_owned_to ?? this.#o.connection.user;
+        for (const database of this.#o.cleanup_databases ?? [main]) {
+          await run(database, async (client) => {
+            await step('owning');
+            if (await users.roleExists(client, username)) await users.dropOwned(client, username, owner);
+          });
+          done.push(`owned objects reassigned in ${database}`);
+        }
+        dropped = await run(main, (client) => users.dropRole(client, username));
+        if (dropped) done.push('user dropped');
       }
-      await step('owned');
-      dropped = await this.#withClient('revoke', main, request.signal, (client) => users.dropRole(client, username));
+      // A login that was being authenticated while NOLOGIN committed can still have started a session.
+      ended += await run(main, (client) => users.terminateSessions(client, username));
+      return { user: username, sessions_terminated: ended, user_dropped: dropped, already_gone: !exists };
+    } catch (err) {
+      throw revokeFailure(err, done);
     }
-    // A login that was being authenticated while NOLOGIN committed can still have started a session.
-    ended += await this.#withClient('revoke', main, request.signal, (client) => users.terminateSessions(client, username));
-    return { user: username, sessions_terminated: ended, user_dropped: dropped, already_gone: !exists };
   }
 
   /** Every user with this mount's prefix, with the job its intent comment names. */
@@ -155,8 +164,14 @@ export class PostgresAdapter implements SecretAdapter {
     let client: PoolClient | undefined;
     let failed = false;
     const connecting = this.#s.pool(database).connect();
+    // A checked-out client whose backend dies between two statements emits 'error' (the pool listens only to
+    // idle ones): unheard, it would end the process. The next statement on it fails, and the client is closed.
+    const onError = (): void => {
+      failed = true;
+    };
     try {
       client = await raceAbort(connecting, signal);
+      client.on('error', onError);
       return await raceAbort(work(client), signal);
     } catch (err) {
       failed = true;
@@ -167,6 +182,7 @@ export class PostgresAdapter implements SecretAdapter {
     } finally {
       // A connection that failed (or was abandoned mid-statement) is closed, never handed to the next caller in
       // an unknown state; closing it also makes the server roll back an unfinished transaction.
+      client?.off('error', onError);
       client?.release(failed);
     }
   }

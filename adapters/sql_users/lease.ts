@@ -69,3 +69,16 @@ export function connectionUri(scheme: string, user: string, password: string, ho
   const h = host.includes(':') ? `[${host}]` : host;
   return `${scheme}://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${h}:${port}/${encodeURIComponent(database)}`;
 }
+
+/**
+ * The error of a failed revocation step, with what the earlier steps did (`login blocked, 1 session ended`), so
+ * the failed attempt's audit event says how far it got. The kind (and so retryability) is unchanged.
+ */
+export function revokeFailure(caught: unknown, done: string[]): AdapterError {
+  const err = caught instanceof AdapterError ? caught : new AdapterError('unavailable', 'revoke failed unexpectedly', { cause: caught });
+  const reason = err.reason.startsWith(`${err.kind}: `) ? err.reason.slice(err.kind.length + 2) : err.reason;
+  return new AdapterError(err.kind, `${reason}; done before the failure: ${done.length === 0 ? 'nothing' : done.join(', ')}`, {
+    cause: err.cause ?? err,
+    retryAfter: err.retryAfter,
+  });
+}

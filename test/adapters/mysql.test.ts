@@ -123,6 +123,25 @@ describe('mysql adapter (private MariaDB)', function () {
     assert.deepEqual(await intents(), []);
   });
 
+  it('says how far a failed revocation got, and the next attempt finishes it', async () => {
+    let killed = false;
+    const adapter = rig.adapter({}, {
+      onRevokeStep: async (step) => {
+        if (step !== 'dropping' || killed) return;
+        killed = true;
+        const admins = await rig.admin("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> CONNECTION_ID()");
+        for (const { ID } of admins) await rig.admin(`KILL CONNECTION ${Number(ID)}`).catch(() => undefined);
+      },
+    });
+    const cred = await adapter.issue(issueRequest('readonly'));
+    await login(cred.value as Value);
+    const err = await rejectsKind(adapter.revoke({ handle: cred.handle, signal: signal() }), 'unavailable', /done before the failure: account locked, sessions ended: 1$/);
+    assert.equal(err.retryable, true);
+    const outcome = (await adapter.revoke({ handle: cred.handle, signal: signal() })) as Record<string, unknown>;
+    assert.equal(outcome.user_dropped, true);
+    assert.deepEqual(await accounts(), []);
+  });
+
   it('refuses hostile route parameters at issuance and creates nothing', async () => {
     const adapter = rig.adapter();
     for (const path of ["readonly'; DROP USER root; --", 'readonly`', 'nope', 'x'.repeat(300)]) {

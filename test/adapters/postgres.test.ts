@@ -134,10 +134,10 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
     let reached = 0;
     const raw = rig.adapter({}, {
       onRevokeStep: async (step) => {
-        if (step === 'terminated') reached++;
-        if (step !== 'terminated' || kills > 0) return;
+        if (step === 'owning') reached++;
+        if (step !== 'owning' || kills > 0) return;
         kills++;
-        await rig.admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'crefgate:pg'");
+        await rig.admin("SELECT pg_terminate_backend(pid, 2000) FROM pg_stat_activity WHERE application_name = 'crefgate:pg'");
       },
     });
     const adapter = withResilience(raw, { timeoutMs: 10_000, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }, breaker: { failureThreshold: 10, cooldownMs: 1000 } });
@@ -148,6 +148,24 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
     assert.equal(kills, 1, 'the admin connections were killed during the revoke');
     assert.equal(outcome.user_dropped, true);
     await assert.rejects(session.query('SELECT 1'));
+    assert.deepEqual(await prefixed(), []);
+  });
+
+  it('says how far a failed revocation got, and the next attempt finishes it', async () => {
+    let killed = false;
+    const adapter = rig.adapter({}, {
+      onRevokeStep: async (step) => {
+        if (step !== 'owning' || killed) return;
+        killed = true;
+        await rig.admin("SELECT pg_terminate_backend(pid, 2000) FROM pg_stat_activity WHERE application_name = 'crefgate:pg'");
+      },
+    });
+    const cred = await adapter.issue(issueRequest('readonly'));
+    await login(cred.value as Value);
+    const err = await rejectsKind(adapter.revoke({ handle: cred.handle, signal: signal() }), 'unavailable', /done before the failure: login blocked, sessions ended: 1$/);
+    assert.equal(err.retryable, true);
+    const outcome = (await adapter.revoke({ handle: cred.handle, signal: signal() })) as Record<string, unknown>;
+    assert.equal(outcome.user_dropped, true);
     assert.deepEqual(await prefixed(), []);
   });
 
