@@ -72,16 +72,21 @@ export function streamBack(upstream: IncomingMessage, client: ServerResponse, ma
       if (done) return;
       done = true;
       signal.removeEventListener('abort', onAbort);
-      upstream.socket?.setTimeout(0);
+      // The socket goes back to the keep-alive pool: leave no listener or timer of this exchange on it.
+      socket?.off('timeout', onIdle);
+      socket?.setTimeout(0);
       if (cut !== undefined) {
         upstream.destroy();
         client.destroy();
       }
       resolve({ bytesOut, cut });
     };
+    const socket = upstream.socket;
+    const onIdle = () => finish(`upstream idle for ${timeoutMs} ms`);
     const onAbort = () => finish((signal.reason as GatewayError | undefined)?.reason ?? 'cut off');
     signal.addEventListener('abort', onAbort, { once: true });
-    upstream.socket?.setTimeout(timeoutMs, () => finish(`upstream idle for ${timeoutMs} ms`));
+    socket?.on('timeout', onIdle);
+    socket?.setTimeout(timeoutMs);
     upstream.on('data', (chunk: Buffer) => {
       bytesOut += chunk.length;
       if (bytesOut > maxBytes) return finish(`response over ${maxBytes} bytes`);

@@ -36,6 +36,8 @@ export class ProxyService {
   auditFailing = false;
   private readonly agents = new Map<string, https.Agent>();
   private readonly listeningOrigin: () => string;
+  private cachedOrigin: string | undefined;
+  private cachedAuthority: string | undefined;
 
   constructor(options: ProxyServiceOptions) {
     this.settings = options.settings;
@@ -57,14 +59,21 @@ export class ProxyService {
     return agent;
   }
 
-  /** Origin of proxy URLs: `proxy.public_url`, else this gateway's listening address. */
+  /** Origin of proxy URLs: `proxy.public_url`, else this gateway's listening address (read once it listens). */
   origin(): string {
-    return (this.settings.public_url ?? this.listeningOrigin()).replace(/\/+$/, '');
+    if (this.cachedOrigin !== undefined) return this.cachedOrigin;
+    const origin = (this.settings.public_url ?? this.listeningOrigin()).replace(/\/+$/, '');
+    // Port 0 means "not listening yet": do not keep that.
+    if (!origin.endsWith(':0')) this.cachedOrigin = origin;
+    return origin;
   }
 
   /** `host[:port]` a proxied request's Host header must name. */
   authority(): string {
-    return new URL(this.origin()).host;
+    if (this.cachedAuthority !== undefined) return this.cachedAuthority;
+    const authority = new URL(this.origin()).host;
+    if (this.cachedOrigin !== undefined) this.cachedAuthority = authority;
+    return authority;
   }
 
   /** The base URL an executor sends its requests to for one lease. */

@@ -85,6 +85,20 @@ describe('proxy delivery with real clients', () => {
     assert.equal(bench.upstream.received.at(-1)!.headers.authorization, `token ${token}`);
   });
 
+  it('keeps its TLS connection to the upstream alive across requests (one handshake, not one per request)', async () => {
+    const { secrets } = await bench.proxied({ gh: GH });
+    const target = bench.gw.client('executor').proxy(secrets.gh as never);
+    await (await target.fetch('repos/octo/warm')).text();
+    const before = bench.upstream.connections;
+    for (let i = 0; i < 5; i++) {
+      const response = await target.fetch(`repos/octo/r${i}`);
+      assert.equal(response.status, 200);
+      await response.text();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(bench.upstream.connections, before);
+  });
+
   it('HTTP Basic from a {username, password} secret, and a custom header template', async () => {
     const db = bench.secret('db') as Record<string, string>;
     bench.upstream.expectedAuthorization = `Basic ${Buffer.from(`${db.username}:${db.password}`).toString('base64')}`;

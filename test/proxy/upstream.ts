@@ -24,6 +24,8 @@ export class Upstream {
   /** SigV4 keys the AWS path accepts, by access key id. */
   readonly awsKeys = new Map<string, { secretAccessKey: string; sessionToken?: string | undefined }>();
   caCert = '';
+  /** TLS connections accepted (the proxy should keep a few alive, not open one per request). */
+  connections = 0;
   private server: https.Server | undefined;
   private readonly hanging = new Set<ServerResponse>();
 
@@ -38,7 +40,7 @@ export class Upstream {
   async start(): Promise<void> {
     const pki = await createThrowawayPki('proxy-upstream-ca');
     this.caCert = pki.caCert;
-    this.server = https.createServer({ cert: pki.serverCert, key: pki.serverKey, keepAliveTimeout: 1000 }, (req, res) => {
+    this.server = https.createServer({ cert: pki.serverCert, key: pki.serverKey }, (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -46,6 +48,9 @@ export class Upstream {
         this.received.push({ method: req.method!, url: req.url!, headers: req.headers, body });
         this.answer(req, res, body);
       });
+    });
+    this.server.on('secureConnection', () => {
+      this.connections += 1;
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
   }
