@@ -142,6 +142,18 @@ describe('mysql adapter (private MariaDB)', function () {
     assert.deepEqual(await accounts(), []);
   });
 
+  it('lists an intent row whose account was never created (a crash between the two), and revoking it clears the row', async () => {
+    const adapter = rig.adapter();
+    await adapter.health(signal());
+    await adapter.listIssued(signal()); // creates the bookkeeping table
+    await rig.admin("INSERT INTO crefgate.issued_users VALUES ('cg_crashed_before_create', '%', 'job_x', 't', 1, 1)");
+    const listed = await adapter.listIssued(signal());
+    assert.deepEqual(listed.map((c) => [c.id, c.jobId, c.createdAt]), [['cg_crashed_before_create', 'job_x', 1]]);
+    const outcome = await adapter.revoke({ handle: listed[0]!.handle, signal: signal() });
+    assert.deepEqual(outcome, { user: 'cg_crashed_before_create', sessions_terminated: 0, user_dropped: false, already_gone: true });
+    assert.deepEqual(await intents(), []);
+  });
+
   it('refuses hostile route parameters at issuance and creates nothing', async () => {
     const adapter = rig.adapter();
     for (const path of ["readonly'; DROP USER root; --", 'readonly`', 'nope', 'x'.repeat(300)]) {
