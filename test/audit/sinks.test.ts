@@ -100,6 +100,38 @@ describe('audit sinks: HTTP spool, Redis Streams, and no secret anywhere', funct
     assert.ok(dump.includes(trail.hash('tenant_abc', `${SECRET_TOKEN}-3`)), 'the HMAC of the token is what is written');
   });
 
+  it('writes checkpoints to stdout too, after the events they cover, as lines without a seq', async () => {
+    const fx = auditFixture();
+    const config = { ...fx.config, signing_key_file: writeSigningKey(fx.dir), sinks: [...fx.config.sinks, { type: 'stdout' as const, name: 'stdout', required: false }] };
+    const written: string[] = [];
+    const original = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = chunk.toString();
+      if (text.includes('"origin":"test.example/replica-1"')) {
+        written.push(text);
+        const done = rest.find((r) => typeof r === 'function') as ((err?: Error) => void) | undefined;
+        done?.();
+        return true;
+      }
+      return original(chunk, ...(rest as []));
+    }) as typeof process.stdout.write;
+    try {
+      const trail = await createAuditTrail(config, { configDir: fx.dir });
+      await Promise.all(Array.from({ length: 5 }, (_, n) => trail.record(resolveEvent(n))));
+      await trail.close();
+    } finally {
+      process.stdout.write = original;
+    }
+    const lines = written.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { seq?: number; type?: string; size?: number; note?: string });
+    const checkpoints = lines.filter((l) => l.type === 'checkpoint');
+    const local = readFileSync(`${fx.logPath}.checkpoints`, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { note: string }).note);
+    assert.deepEqual(checkpoints.map((c) => c.note), local);
+    assert.ok(checkpoints.every((c) => c.seq === undefined));
+    assert.deepEqual(lines.filter((l) => l.type === undefined).map((l) => l.seq), [0, 1, 2, 3, 4]);
+    const last = lines.findIndex((l) => l.type === 'checkpoint' && l.size === 5);
+    assert.ok(last > lines.findIndex((l) => l.seq === 4), 'the checkpoint of 5 events comes after event 4');
+  });
+
   it('fails closed when the only required sink is unreachable Redis, within the sink timeout', async () => {
     const fx = auditFixture({ sink_timeout_ms: 300 });
     const config = {
