@@ -55,14 +55,21 @@ function nodeAt(cluster: Cluster, host: string, port: number): Redis | undefined
   return cluster.nodes('all').find((n) => n.options.host === host && n.options.port === port);
 }
 
-/** Wraps `client` so that every write of the returned caller waits for `options.replicas` acknowledgements. */
-export function durableCaller(client: RedisClient, options: DurabilityOptions): RedisCaller {
+/**
+ * Wraps `client` so that every write of the returned caller waits for `options.replicas` acknowledgements.
+ * WAIT blocks the connection it is sent on until the replicas answer, and everything pipelined behind it waits
+ * too; so writes are spread over `writers` (standalone/Sentinel: duplicates of the client) and reads stay on
+ * `client`. A Cluster client has one connection per node: its writes share it.
+ */
+export function durableCaller(client: RedisClient, options: DurabilityOptions, writers: RedisClient[] = [client]): RedisCaller {
   const plain = client as unknown as RedisCaller;
   if (options.replicas <= 0) return plain;
+  let turn = 0;
   return {
     async call(command: string, ...args: Arg[]): Promise<unknown> {
       if (READ_ONLY.has(command.toUpperCase())) return await plain.call(command, ...args);
-      let conn: Redis | Cluster = client;
+      turn = (turn + 1) % writers.length;
+      let conn: Redis | Cluster = writers[turn]!;
       let asking = false;
       for (let hop = 0; ; hop++) {
         const [write, wait] = await writeThenWait(conn, asking, command, args, options);

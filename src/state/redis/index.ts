@@ -3,6 +3,7 @@
  * the executor registry. Every operation is bounded in time and fails closed (StateUnavailableError); the
  * client reconnects in the background, so the store recovers by itself when Redis returns. See docs/state.md.
  */
+import { Cluster } from 'ioredis';
 import type { RedisConfig } from '../config.ts';
 import { StateUnavailableError, type StateStore } from '../contract.ts';
 import { connectClient, createClient, type RedisClient } from './connect.ts';
@@ -44,6 +45,26 @@ export interface RedisStoreHa {
 
 const haOf = new WeakMap<StateStore, RedisStoreHa>();
 
+/** Connections that carry WAIT-acknowledged writes (see durability.ts); measured in docs/state.md. */
+const DURABLE_WRITERS = 8;
+
+async function durableWriters(client: RedisClient, config: RedisConfig): Promise<RedisClient[]> {
+  if ((config.min_replicas_acked ?? 0) === 0 || client instanceof Cluster) return [client];
+  const writers: RedisClient[] = [client];
+  try {
+    for (let i = 1; i < DURABLE_WRITERS; i++) {
+      const writer = client.duplicate();
+      writer.on('error', () => undefined);
+      writers.push(writer);
+      await connectClient(writer, config.connect_timeout_ms);
+    }
+  } catch (err) {
+    for (const w of writers) if (w !== client) w.disconnect();
+    throw err;
+  }
+  return writers;
+}
+
 /** The HA handles of a store built by createRedisStateStore (undefined for any other store). */
 export function storeHa(store: StateStore): RedisStoreHa | undefined {
   return haOf.get(store);
@@ -75,7 +96,14 @@ export async function createRedisStateStore(config: RedisConfig, options: RedisS
   }
   // Every state change that guards a secret waits for replica acknowledgements (docs/state.md, "Durability");
   // counters and sets (rate limits, signals) do not: losing a few counts in a failover opens no door.
-  const durable = durableCaller(client, { replicas: config.min_replicas_acked ?? 0, timeoutMs: ackTimeoutMs });
+  let writers: RedisClient[];
+  try {
+    writers = await durableWriters(client, config);
+  } catch (err) {
+    client.disconnect();
+    throw err;
+  }
+  const durable = durableCaller(client, { replicas: config.min_replicas_acked ?? 0, timeoutMs: ackTimeoutMs }, writers);
   const keys = new RedisKeys(config.key_prefix);
   const deadlineMs = config.command_timeout_ms * COMMANDS_PER_OPERATION;
   const guard: Guard = (op, work) => guarded(op, deadlineMs, work);
@@ -117,6 +145,7 @@ export async function createRedisStateStore(config: RedisConfig, options: RedisS
     },
     async close() {
       epoch.stop();
+      for (const writer of writers) if (writer !== client) writer.disconnect();
       try {
         await guarded('close', config.command_timeout_ms, () => client.quit());
       } catch {
