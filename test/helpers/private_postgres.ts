@@ -43,6 +43,7 @@ export class PrivatePostgres {
   readonly dir: string;
   readonly #bin: string;
   #running = false;
+  #extra = '';
 
   private constructor(dir: string, port: number, password: string, bin: string) {
     this.dir = dir;
@@ -51,8 +52,8 @@ export class PrivatePostgres {
     this.#bin = bin;
   }
 
-  /** initdb (scram-sha-256, superuser `admin`) and start; about a second. */
-  static async start(): Promise<PrivatePostgres> {
+  /** initdb (scram-sha-256, superuser `admin`) and start; about a second. With `tls`, the server also speaks TLS. */
+  static async start(options: { tls?: { cert: string; key: string } } = {}): Promise<PrivatePostgres> {
     const missing = postgresMissing();
     if (missing !== undefined) throw new Error(missing);
     const bin = postgresBinDir()!;
@@ -68,6 +69,15 @@ export class PrivatePostgres {
       await chown(pwfile, uid, gid);
       await server.#asPostgres('initdb', ['-D', server.dataDir, '--auth=scram-sha-256', `--username=${server.adminUser}`, `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C']);
       await rm(pwfile);
+      if (options.tls !== undefined) {
+        // PostgreSQL refuses a key file that others can read, and reads both as the postgres user.
+        for (const [name, text] of [['server.crt', options.tls.cert], ['server.key', options.tls.key]] as const) {
+          const file = path.join(dir, name);
+          await writeFile(file, text, { mode: 0o600 });
+          await chown(file, uid, gid);
+        }
+        server.#extra = ` -c ssl=on -c ssl_cert_file=${path.join(dir, 'server.crt')} -c ssl_key_file=${path.join(dir, 'server.key')}`;
+      }
       await server.restart();
     } catch (err) {
       await server.stop();
@@ -82,7 +92,7 @@ export class PrivatePostgres {
 
   /** Starts the server (again) on the same port and waits until it accepts connections. */
   async restart(): Promise<void> {
-    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200${this.#extra}`;
     await this.#asPostgres('pg_ctl', ['-D', this.dataDir, '-o', options, '-l', path.join(this.dir, 'server.log'), '-w', '-t', '30', 'start']);
     this.#running = true;
   }
