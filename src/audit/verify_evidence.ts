@@ -77,7 +77,7 @@ export function verifyEvidence(ev: LogEvidence): EvidenceReport {
   const notes: string[] = [];
   const origin = ev.origin ?? entries[0]?.origin;
   const verified = verifyCheckpoints(ev, origin, findings);
-  const lastSize = Math.max(0, ...verified.map((v) => v.cp.size));
+  const lastSize = maxOf(verified, (v) => v.cp.size, 0);
 
   let attested = 0;
   if (ev.filtered) {
@@ -207,7 +207,7 @@ function replayRoots(ev: LogEvidence, entries: ChainEntry[], verified: Verified[
   }
   const end = range.size;
   const endRoot = range.root();
-  const lastSeq = Math.max(ev.firstSeq - 1, ...entries.map((e) => e.seq));
+  const lastSeq = maxOf(entries, (e) => e.seq, ev.firstSeq - 1);
   const tail = ev.proofs.tail;
   for (const v of verified.filter((c) => c.cp.size > end)) {
     // Past an irregularity the chain findings already name what is wrong; the checkpoint is simply not matched.
@@ -245,7 +245,7 @@ function consistencyChain(proofs: BundleProofs, verified: Verified[], from: numb
 }
 
 function checkTrusted(ev: LogEvidence, trusted: Checkpoint, verified: Verified[], entries: ChainEntry[], findings: Finding[], notes: string[]): void {
-  const end = ev.filtered ? Math.max(0, ...verified.map((v) => v.cp.size)) : ev.firstSeq + entries.length;
+  const end = ev.filtered ? maxOf(verified, (v) => v.cp.size, 0) : ev.firstSeq + entries.length;
   const same = verified.find((v) => v.cp.size === trusted.size);
   if (same !== undefined && !same.cp.root.equals(trusted.root)) {
     findings.push({ kind: 'forged_checkpoint', where: same.where, seq: trusted.size, message: 'differs from the trusted checkpoint of the same size (fork)' });
@@ -283,10 +283,10 @@ function checkWitnesses(ev: LogEvidence, entries: ChainEntry[], verified: Verifi
   if (ev.witnesses === undefined || ev.witnesses.length === 0) return [];
   const before = ev.attestBefore ?? Infinity;
   const due = entries.filter((e) => !(Date.parse(e.time) >= before));
-  const lastSeq = Math.max(-1, ...entries.map((e) => e.seq));
-  const required = Math.min(lastSeq + 1, Math.max(0, ...due.map((e) => e.seq + 1), ...verified.map((v) => v.cp.size)));
+  const lastSeq = maxOf(entries, (e) => e.seq, -1);
+  const required = Math.min(lastSeq + 1, Math.max(maxOf(due, (e) => e.seq + 1, 0), maxOf(verified, (v) => v.cp.size, 0)));
   return ev.witnesses.map((w) => {
-    const size = Math.max(0, ...verified.filter((v) => v.matched && v.cosigners.includes(w.name)).map((v) => v.cp.size));
+    const size = maxOf(verified.filter((v) => v.matched && v.cosigners.includes(w.name)), (v) => v.cp.size, 0);
     if (size < required) {
       const seen = size === 0 ? 'it cosigned no matching checkpoint here' : `its cosignatures cover only the first ${size} events`;
       findings.push({
@@ -302,6 +302,13 @@ function checkWitnesses(ev: LogEvidence, entries: ChainEntry[], verified: Verifi
 
 function seq(from: number, to: number): string {
   return to - from === 1 ? `seq ${from} unwitnessed` : `seq ${from}..${to - 1} unwitnessed`;
+}
+
+/** The largest `of(item)`, or `init`: a loop, since spreading a whole log's worth of numbers into Math.max overflows the stack. */
+function maxOf<T>(items: readonly T[], of: (item: T) => number, init: number): number {
+  let max = init;
+  for (const item of items) max = Math.max(max, of(item));
+  return max;
 }
 
 function time(value: string | undefined, fallback: number): number {
