@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { CrefgateError } from '../../src/client/index.ts';
+import { GatewayError } from '../../src/errors.ts';
 import { GH, startProxyBench, type ProxyBench } from './fixture.ts';
 import { rawTls } from './raw_tls.ts';
 
@@ -173,6 +174,40 @@ describe('proxy attacks', () => {
     });
     const took = Date.now() - started;
     assert.ok(took < 600, `cut off in ${took} ms (check interval 100 ms)`);
+  });
+
+  it('after a proxy.request event failed to be written, requests are audited before they go out, and refused while that fails', async () => {
+    const services = bench.gw.gateway.services;
+    const trail = services.audit;
+    let failing = true;
+    services.audit = new Proxy(trail, {
+      get: (target, key) =>
+        key === 'record'
+          ? (event: { action: string; outcome: string }) =>
+              failing && event.action === 'proxy.request' && (event.outcome === 'ok' || event.outcome === 'granted')
+                ? Promise.reject(new GatewayError('unavailable', { step: 'audit', reason: 'sink down (test)' }))
+                : target.record(event as never)
+          : Reflect.get(target, key),
+    });
+    try {
+      const { secrets } = await bench.proxied({ gh: GH });
+      const url = `${secrets.gh!.proxy_url}repos/octo/audited`;
+      assert.equal((await bench.curl([url])).status, 200, 'the exchange whose event fails is already answered');
+      const before = bench.upstream.count;
+      const refused = await bench.curl([url]);
+      assert.equal(refused.status, 503);
+      const line = await bench.gw.auditFor(JSON.parse(refused.body).error.request_id);
+      assert.equal(line.step, 'audit');
+      assert.equal(bench.upstream.count, before, 'nothing goes out unaudited');
+      failing = false;
+      assert.equal((await bench.curl([url])).status, 200);
+      const granted = (await bench.gw.auditLines()).filter((l) => l.action === 'proxy.request' && l.outcome === 'granted');
+      assert.equal(granted.length, 1, 'one event written before the exchange, then back to normal');
+      assert.equal((await bench.curl([url])).status, 200);
+      assert.equal((await bench.gw.auditLines()).filter((l) => l.action === 'proxy.request' && l.outcome === 'granted').length, 1);
+    } finally {
+      services.audit = trail;
+    }
   });
 
   it('the SDK helper refuses a URL outside its proxy base', async () => {
