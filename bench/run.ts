@@ -29,7 +29,8 @@ const BENCH = {
   name: 'npm run bench --',
   usage: `npm run bench -- [--concurrency 32] [--requests 8000] [--rate 1000] [--rate-seconds 10] [--soak 20]
        [--soak-rate 300] [--profile closed|rate] [--heap-profile] [--gateway-flags='<node flags>'] [--db] [--json <file>]
-Throughput against the bare baseline, latency at a fixed rate, a soak, and audit verify speed (bench/run.ts).`,
+Throughput against the bare baseline, latency at a fixed rate, a soak, and audit verify speed (bench/run.ts).
+Proxy delivery, proxied against direct (added latency, throughput): node bench/proxy.ts --help.`,
 };
 const { values: flags } = parseFlags({
   ...BENCH,
