@@ -76,8 +76,9 @@ async function exportLog(log: string, options: ExportOptions) {
   const since = options.since === undefined ? -Infinity : Date.parse(options.since);
   const until = options.until === undefined ? Infinity : Date.parse(options.until);
   const inTime = events.filter((e) => Date.parse(e.time) >= since && Date.parse(e.time) < until).map((e) => e.seq);
-  const first = inTime.length === 0 ? all.length : Math.min(...inTime);
-  const end = inTime.length === 0 ? all.length : Math.max(...inTime) + 1;
+  // Loops, not Math.min(...inTime): a whole log's worth of arguments overflows the stack.
+  const first = inTime.length === 0 ? all.length : inTime.reduce((a, b) => Math.min(a, b));
+  const end = inTime.length === 0 ? all.length : inTime.reduce((a, b) => Math.max(a, b)) + 1;
   const filtered = options.tenant !== undefined;
   const held = filtered ? events.slice(first, end).filter((e) => e.tenant === options.tenant).map((e) => e.seq) : range(first, end);
 
@@ -98,7 +99,7 @@ async function exportLog(log: string, options: ExportOptions) {
     inclusion: [],
   };
   if (filtered) {
-    const last = Math.max(...sizes, 0);
+    const last = sizes.reduce((a, b) => Math.max(a, b), 0);
     for (const seq of held) if (seq < last) proofs.inclusion.push({ seq, size: last, proof: hexes(tree.inclusionProof(seq, last)) });
   }
   const keyIds = [...new Set(checkpoints.flatMap((n) => parseNote(n).signatures.map((s) => hex8(s.keyId))))];

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { signCheckpoint } from '../../src/audit/checkpoint.ts';
+import { exportBundle } from '../../src/audit/export_bundle.ts';
 import { GENESIS_PREV, lineHash } from '../../src/audit/event_line.ts';
 import { CompactRange, leafHash } from '../../src/audit/merkle.ts';
 import { signerFromPem, verifierKeyString } from '../../src/audit/note.ts';
@@ -35,5 +36,12 @@ describe('audit verify of a large log', function () {
       assert.equal(report.ok, true, JSON.stringify(report.logs[0]?.findings.slice(0, 2)));
       assert.equal(report.logs[0]!.attested, 200_000);
     }
+    // And it exports (time range and tenant) and the bundle verifies.
+    const exportSigner = signerFromPem('crefgate/export', generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const out = mkdtempSync(path.join(os.tmpdir(), 'crefgate-large-bundle-'));
+    await exportBundle({ logs: [log], out, format: 'ndjson', signer: exportSigner, since: '2025-11-22T00:00:00Z' });
+    const bundle = await verifyAuditPath(out, { keys: [{ vkey: verifierKeyString(signer) }, { vkey: verifierKeyString(exportSigner) }] });
+    assert.equal(bundle.ok, true, JSON.stringify(bundle.logs[0]?.findings.slice(0, 2)));
+    assert.equal(bundle.logs[0]!.attested, 200_000);
   });
 });
