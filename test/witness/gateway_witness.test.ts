@@ -130,6 +130,23 @@ describe('gateway trail with a witness', function () {
     assert.deepEqual(report.logs[0]!.witnessed, [{ witness: 'witness.test/w1', size: 18 }]);
   });
 
+  it('a witness that saw another history refuses this one: one witness_refused alert, and the log stays unwitnessed', async () => {
+    // A second log under the same origin and key (a rewrite started from scratch on the host): the witness has
+    // cosigned 18 events of the first one, so it finds this longer history inconsistent and answers 422.
+    const forked = auditFixture();
+    const trail = await createAuditTrail({ ...forked.config, signing_key_file: keyFile, witnesses: [{ url: witness.url, key: witness.vkey, timeout_ms: 2000, attempts: 3 }] }, { configDir: forked.dir });
+    for (let n = 0; n < 25; n++) await trail.record(resolveEvent(500 + n));
+    await new Promise((r) => setTimeout(r, 1200)); // past the checkpoint interval: a checkpoint of 25 is offered
+    await trail.close();
+    const events = readFileSync(forked.logPath, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { action: string; reason?: string; detail?: Record<string, unknown> });
+    const alerts = events.filter((e) => e.action === 'alert');
+    assert.equal(alerts.length, 1, JSON.stringify(alerts));
+    assert.equal(alerts[0]!.reason, 'witness_refused');
+    assert.match(String(alerts[0]!.detail?.error), /witness answered 422|more than this checkpoint/);
+    const report = await verifyAuditPath(forked.logPath, { keys: pinned, witnessKeys: [witness.vkey] });
+    assert.ok(report.logs[0]!.findings.some((f) => f.kind === 'unwitnessed'));
+  });
+
   it('an unreachable witness blocks no event, raises one alert event, and leaves the log unwitnessed', async () => {
     const other = auditFixture();
     const key = writeSigningKey(other.dir);
