@@ -65,7 +65,7 @@ export class ProxyCredentials {
     this.held.delete(leaseId);
   }
 
-  /** Forgets every value whose time is up (called by the lease checker's tick). */
+  /** Forgets every value whose time is up (ProxyService runs it every few seconds). */
   sweep(): void {
     const now = this.now();
     for (const [id, held] of this.held) if (held.until <= now) this.held.delete(id);

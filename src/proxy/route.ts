@@ -56,8 +56,11 @@ async function handle(ctx: Context & { state: KoaState }, services: GatewayServi
   const target = parseProxyTarget(req.url ?? '');
   ctx.state.audit.lease_ids = [target.leaseId];
   checkRequestHead(req.headers, req.rawHeaders, proxy.settings.max_header_bytes, proxy.authority());
-  await assertExecutorActive(services.state, identity, 'proxy');
-  const { lease, job } = await proxy.gate.admit(identity, target.leaseId);
+  // Both reads at once (one state-store round trip, not two in a row); a disabled executor is told first.
+  const [active, admitted] = await Promise.allSettled([assertExecutorActive(services.state, identity, 'proxy'), proxy.gate.admit(identity, target.leaseId)]);
+  if (active.status === 'rejected') throw active.reason;
+  if (admitted.status === 'rejected') throw admitted.reason;
+  const { lease, job } = admitted.value;
   Object.assign(ctx.state.audit, { tenant: lease.tenant, job_id: lease.jobId, executor: lease.executor, crefs: [lease.cref] });
   const route = services.router.route(parseCref(lease.cref)!)?.proxy;
   if (route === undefined) throw deny('forbidden', 'proxy', 'the route of this lease has no proxy');

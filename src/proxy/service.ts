@@ -37,6 +37,7 @@ export class ProxyService {
   private readonly agents = new Map<string, https.Agent>();
   private readonly listeningOrigin: () => string;
   private cachedOrigin: string | undefined;
+  private readonly sweeper: NodeJS.Timeout;
   private cachedAuthority: string | undefined;
 
   constructor(options: ProxyServiceOptions) {
@@ -44,6 +45,8 @@ export class ProxyService {
     this.listeningOrigin = options.listeningOrigin;
     this.credentials = new ProxyCredentials(options.router, options.mounts, options.settings.credential_cache_ms, options.now);
     this.gate = new LeaseGate(options.state, options.now, options.settings.check_interval_ms, (leaseId) => this.credentials.drop(leaseId));
+    // Held values whose lease ended without an event this replica saw are forgotten within a few seconds.
+    this.sweeper = setInterval(() => this.credentials.sweep(), Math.max(1000, options.settings.check_interval_ms)).unref();
     // Built (and CA files read) at start-up: a missing CA file fails the start, not the first request.
     for (const route of options.routes) {
       if (route.proxy === undefined || this.agents.has(agentKey(route.proxy))) continue;
@@ -82,6 +85,7 @@ export class ProxyService {
   }
 
   close(): void {
+    clearInterval(this.sweeper);
     this.gate.stop();
     for (const agent of this.agents.values()) agent.destroy();
   }

@@ -128,6 +128,23 @@ describe('proxy attacks', () => {
     assert.equal(bench.upstream.count, before);
   });
 
+  it('a disabled executor is refused at once, its own lease notwithstanding', async () => {
+    const admin = bench.gw.client('admin');
+    await admin.setExecutorEnabled('exec-01', false);
+    try {
+      const before = bench.upstream.count;
+      const answer = await bench.curl([`${base}repos/octo/x`]);
+      assert.equal(answer.status, 403);
+      const line = await bench.gw.auditFor(JSON.parse(answer.body).error.request_id);
+      assert.equal(line.step, 'proxy');
+      assert.match(String(line.reason), /disabled/);
+      assert.equal(bench.upstream.count, before);
+    } finally {
+      await admin.setExecutorEnabled('exec-01', true);
+    }
+    assert.equal((await bench.curl([`${base}repos/octo/x`])).status, 200);
+  });
+
   it('an unknown lease is not_found', async () => {
     await refusedCurl([`${bench.gw.url}/v1/proxy/lease_AAAAAAAAAAAAAAAAAAAAAA/repos/octo/x`], 404, 'not_found', 'proxy');
   });

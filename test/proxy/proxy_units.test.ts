@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../../src/errors.ts';
 import { routeProxySchema } from '../../src/proxy/config.ts';
+import { ProxyCredentials } from '../../src/proxy/credentials.ts';
 import { checkRequestHead, responseHeaders, upstreamHeaders } from '../../src/proxy/headers.ts';
 import { inject, type OutgoingRequest } from '../../src/proxy/inject.ts';
 import { checkAllowed, parseProxyTarget, queryKeys } from '../../src/proxy/target.ts';
@@ -98,6 +99,27 @@ describe('proxy: headers each way', () => {
     assert.equal(code(head({ host: 'gw:1' }, ['Host', 'gw:1', 'Host', 'evil'])), 'malformed/proxy');
     assert.equal(code(head({ host: 'evil' }, ['Host', 'evil'])), 'malformed/proxy');
     assert.equal(code(head({ host: 'gw:1' }, ['Host', 'gw:1', 'X', 'y'.repeat(300)])), 'payload_too_large/proxy');
+  });
+});
+
+describe('proxy: held credentials', () => {
+  it('forgets a value at its lease end or cache time, and a dynamic one cannot be re-read elsewhere', async () => {
+    let now = 1_000_000;
+    const router = { route: () => undefined } as never;
+    const credentials = new ProxyCredentials(router, {} as never, 60_000, () => now);
+    const lease = (id: string, expiresAt: number, handle?: unknown) => ({ leaseId: id, expiresAt, handle, cref: 'cref://t/x', mount: 'm' }) as never;
+    credentials.hold(lease('lease_a', now + 10_000), 'static-value', false);
+    credentials.hold(lease('lease_b', now + 120_000, { role: 'r' }), { access_key_id: 'a' }, true);
+    assert.equal(credentials.size, 2);
+    assert.equal(await credentials.get(lease('lease_a', now + 10_000), AbortSignal.timeout(1000)), 'static-value');
+    now += 10_000;
+    credentials.sweep();
+    assert.equal(credentials.size, 1, 'the static value went with its lease end');
+    now += 110_000;
+    credentials.sweep();
+    assert.equal(credentials.size, 0);
+    await assert.rejects(credentials.get(lease('lease_b', now + 1000, { role: 'r' }), AbortSignal.timeout(1000)), (e: unknown) => e instanceof GatewayError && e.code === 'unavailable');
+    await assert.rejects(credentials.get(lease('lease_c', now + 1000), AbortSignal.timeout(1000)), (e: unknown) => e instanceof GatewayError && e.code === 'forbidden', 'a static lease whose route is no longer proxied');
   });
 });
 
