@@ -62,6 +62,8 @@ export async function createAuditTrail(config: AuditConfig, deps: AuditDeps): Pr
   let checkpointer: Checkpointer | undefined;
   let commit: GroupCommit;
   let commitRecord: (event: AuditEventInput) => Promise<AuditReceipt> = () => Promise.reject(new Error('the trail is not open yet'));
+  /** Checkpoint copies on their way to a sink: close() lets them land before it closes the sinks. */
+  const forwarding = new Set<Promise<void>>();
   try {
     const head = await recoverHead(sinks, origin);
     for (const sink of sinks) {
@@ -92,7 +94,7 @@ export async function createAuditTrail(config: AuditConfig, deps: AuditDeps): Pr
         now,
         notice,
         witnesses,
-        onCheckpoint: (note, cp) => forwardCheckpoint(sinks, { type: 'checkpoint', origin, size: cp.size, note }, notice),
+        onCheckpoint: (note, cp) => forwardCheckpoint(sinks, { type: 'checkpoint', origin, size: cp.size, note }, forwarding, notice),
       });
       await checkpointer.start();
     } else if (!ring.empty) {
@@ -117,7 +119,7 @@ export async function createAuditTrail(config: AuditConfig, deps: AuditDeps): Pr
       notice,
       observer: deps.observer,
     });
-    const trail = trailOver(commit, hasher, sinks, now, origin, feed, checkpointer);
+    const trail = trailOver(commit, hasher, sinks, now, origin, feed, checkpointer, forwarding);
     commitRecord = (event) => trail.record(event);
     return trail;
   } catch (err) {
@@ -135,6 +137,7 @@ function trailOver(
   origin: string,
   feed: LiveFeed,
   checkpointer: Checkpointer | undefined,
+  forwarding: Set<Promise<void>>,
 ): StreamingAuditTrail {
   return {
     origin,
@@ -185,7 +188,7 @@ async function recoverHead(sinks: AuditSink[], origin: string): Promise<ChainHea
 }
 
 /** Hands a checkpoint to every sink that keeps a copy (best effort: the local `.checkpoints` file is the record). */
-function forwardCheckpoint(sinks: AuditSink[], record: CheckpointRecord, notice: (message: string) => void): void {
+function forwardCheckpoint(sinks: AuditSink[], record: CheckpointRecord, forwarding: Set<Promise<void>>, notice: (message: string) => void): void {
   for (const sink of sinks) {
     const copy = sink.checkpoint?.(record).catch((err: Error) => notice(`audit sink ${sink.name}: checkpoint ${record.size} not copied: ${err.message}`));
     if (copy !== undefined) {
@@ -195,8 +198,6 @@ function forwardCheckpoint(sinks: AuditSink[], record: CheckpointRecord, notice:
   }
 }
 
-/** Checkpoint copies on their way to a sink: close() lets them land before it closes the sinks. */
-const forwarding = new Set<Promise<void>>();
 
 /** The frontier at `size` and the leaves [size, end) of the primary log, for a witness behind the proof window. */
 async function reloadTree(primary: string, size: number, end: number): Promise<{ range: CompactRange; leaves: Buffer[] }> {
