@@ -61,7 +61,7 @@ export class MysqlAdapter implements SecretAdapter {
     const password = newPassword();
     const host = this.#o.user_host;
     const expiresAt = new Date(Math.min(now + seconds * 1000, request.job.expiresAt));
-    const intent = { jobId: request.job.jobId, tenant: request.job.tenant, jobExpiresAt: request.job.expiresAt, createdAt: now };
+    const intent = { jobId: request.job.jobId, tenant: request.job.tenant, jobExpiresAt: request.job.expiresAt, createdAt: now, role: roleName };
     await this.#with('issue', request.signal, async (conn) => {
       const mariadb = await this.#prepare(conn);
       await users.recordIntent(conn, this.#o.admin_schema, username, host, intent);
@@ -143,7 +143,7 @@ export class MysqlAdapter implements SecretAdapter {
     // The admin's own account is never a candidate, whatever its name.
     return rows.filter(({ name }) => name !== this.#o.connection.user).map(({ name, host, intent }) => ({
       id: name,
-      handle: { username: name, host: host ?? this.#o.user_host, job_expires_at: intent?.jobExpiresAt ?? 0, role: '' },
+      handle: { username: name, host: host ?? this.#o.user_host, job_expires_at: intent?.jobExpiresAt ?? 0, role: intent?.role ?? '' },
       jobId: intent?.jobId,
       jobExpiresAt: intent?.jobExpiresAt,
       createdAt: intent?.createdAt,

@@ -23,14 +23,15 @@ export async function ensureBookkeeping(conn: Conn, schema: string): Promise<voi
   await conn.query(
     `CREATE TABLE IF NOT EXISTS ${mysql.escapeId(schema)}.issued_users (
       username VARCHAR(80) NOT NULL PRIMARY KEY, user_host VARCHAR(255) NOT NULL, job_id VARCHAR(255) NOT NULL,
-      tenant VARCHAR(255) NOT NULL, job_expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL) ENGINE=InnoDB`,
+      tenant VARCHAR(255) NOT NULL, job_expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL, role VARCHAR(64) NOT NULL DEFAULT '')
+      ENGINE=InnoDB`,
   );
 }
 
 /** Records intent: this user is about to be created for this job. */
 export async function recordIntent(conn: Conn, schema: string, user: string, host: string, intent: UserIntent): Promise<void> {
-  await conn.query(`INSERT INTO ${mysql.escapeId(schema)}.issued_users VALUES (?, ?, ?, ?, ?, ?)`, [
-    user, host, intent.jobId, intent.tenant, intent.jobExpiresAt, intent.createdAt,
+  await conn.query(`INSERT INTO ${mysql.escapeId(schema)}.issued_users VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+    user, host, intent.jobId, intent.tenant, intent.jobExpiresAt, intent.createdAt, intent.role,
   ]);
 }
 
@@ -103,7 +104,7 @@ export async function listUsers(conn: Conn, schema: string, prefix: string): Pro
     byName.set(String(row.username), {
       name: String(row.username),
       host: String(row.user_host),
-      intent: { jobId: String(row.job_id), tenant: String(row.tenant), jobExpiresAt: Number(row.job_expires_at), createdAt: Number(row.created_at) },
+      intent: { jobId: String(row.job_id), tenant: String(row.tenant), jobExpiresAt: Number(row.job_expires_at), createdAt: Number(row.created_at), role: String(row.role ?? '') },
     });
   }
   for (const row of accounts) if (!byName.has(String(row.User))) byName.set(String(row.User), { name: String(row.User), host: String(row.Host), intent: undefined });

@@ -64,7 +64,7 @@ export class PostgresAdapter implements SecretAdapter {
     const password = newPassword();
     const verifier = await scramVerifier(password);
     const validUntil = new Date(Math.min(now + seconds * 1000, request.job.expiresAt));
-    const intent = { jobId: request.job.jobId, tenant: request.job.tenant, jobExpiresAt: request.job.expiresAt, createdAt: now };
+    const intent = { jobId: request.job.jobId, tenant: request.job.tenant, jobExpiresAt: request.job.expiresAt, createdAt: now, role: roleName };
     await this.#withClient('issue', this.#o.connection.database, request.signal, (client) =>
       users.createUser(client, role, { name: username, verifier, validUntil }, intent),
     );
@@ -140,7 +140,7 @@ export class PostgresAdapter implements SecretAdapter {
       const intent = parseIntent(comment);
       return {
         id: name,
-        handle: { username: name, job_expires_at: intent?.jobExpiresAt ?? 0, role: '' },
+        handle: { username: name, job_expires_at: intent?.jobExpiresAt ?? 0, role: intent?.role ?? '' },
         jobId: intent?.jobId,
         jobExpiresAt: intent?.jobExpiresAt,
         createdAt: intent?.createdAt,

@@ -20,6 +20,8 @@ export interface UserIntent {
   tenant: string;
   jobExpiresAt: number;
   createdAt: number;
+  /** Role definition it is created under: an orphan's revocation statements still run. */
+  role: string;
 }
 
 /** The role definition the route names (its `role` option, else its path); refused before anything is sent. */
@@ -49,7 +51,7 @@ export function handleOf(handle: JsonValue, kind: string, prefix: string): UserH
 
 /** Encodes the intent for a role comment; the sweeper reads it back with `parseIntent`. */
 export function intentText(intent: UserIntent): string {
-  return JSON.stringify({ crefgate: 1, job: intent.jobId, tenant: intent.tenant, job_end: intent.jobExpiresAt, created: intent.createdAt });
+  return JSON.stringify({ crefgate: 1, job: intent.jobId, tenant: intent.tenant, job_end: intent.jobExpiresAt, created: intent.createdAt, role: intent.role });
 }
 
 /** The intent in a role comment, or undefined when the comment is missing or not crefgate's. */
@@ -58,7 +60,8 @@ export function parseIntent(text: string | null | undefined): UserIntent | undef
   try {
     const value = JSON.parse(text) as Record<string, unknown>;
     if (value.crefgate !== 1 || typeof value.job !== 'string' || typeof value.job_end !== 'number' || typeof value.created !== 'number') return undefined;
-    return { jobId: value.job, tenant: typeof value.tenant === 'string' ? value.tenant : '', jobExpiresAt: value.job_end, createdAt: value.created };
+    const str = (v: unknown) => (typeof v === 'string' ? v : '');
+    return { jobId: value.job, tenant: str(value.tenant), jobExpiresAt: value.job_end, createdAt: value.created, role: str(value.role) };
   } catch {
     return undefined;
   }

@@ -57,6 +57,7 @@ describe('mysql adapter (private MariaDB)', function () {
     await assert.rejects(conn.query('SELECT * FROM secrets'), (err: { errno?: number }) => err.errno === 1142);
     await assert.rejects(conn.query('CREATE USER x'), (err: { errno?: number }) => err.errno === 1227);
     assert.ok(!JSON.stringify(cred.handle).includes(value.password!));
+    assert.deepEqual((await adapter.listIssued(signal())).map((c) => c.handle), [cred.handle], 'the sweeper would revoke it exactly as the lease would');
     await adapter.revoke({ handle: cred.handle, signal: signal() });
   });
 
@@ -146,7 +147,7 @@ describe('mysql adapter (private MariaDB)', function () {
     const adapter = rig.adapter();
     await adapter.health(signal());
     await adapter.listIssued(signal()); // creates the bookkeeping table
-    await rig.admin("INSERT INTO crefgate.issued_users VALUES ('cg_crashed_before_create', '%', 'job_x', 't', 1, 1)");
+    await rig.admin("INSERT INTO crefgate.issued_users VALUES ('cg_crashed_before_create', '%', 'job_x', 't', 1, 1, 'readonly')");
     const listed = await adapter.listIssued(signal());
     assert.deepEqual(listed.map((c) => [c.id, c.jobId, c.createdAt]), [['cg_crashed_before_create', 'job_x', 1]]);
     const outcome = await adapter.revoke({ handle: listed[0]!.handle, signal: signal() });

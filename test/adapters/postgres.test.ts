@@ -211,7 +211,7 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
       roles: {
         custom: {
           creation_statements: ['CREATE ROLE {{name}} LOGIN PASSWORD {{password}} VALID UNTIL {{expiration}}', 'GRANT SELECT ON items TO {{name}};'],
-          revocation_statements: ['REVOKE SELECT ON items FROM {{name}}'],
+          revocation_statements: ['REVOKE SELECT ON items FROM {{name}}', "COMMENT ON TABLE items IS 'revoked by crefgate'"],
         },
       },
     });
@@ -219,8 +219,13 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
     const client = await login(cred.value as Value);
     assert.equal((await client.query('SELECT count(*)::int AS n FROM items')).rows[0].n, 2);
     await assert.rejects(client.query('SELECT * FROM secrets'));
-    const outcome = (await adapter.revoke({ handle: cred.handle, signal: signal() })) as Record<string, unknown>;
+    // Revoked as the orphan sweeper would: from the listed handle, whose role comes from the intent comment.
+    const [listed] = await adapter.listIssued(signal());
+    assert.deepEqual(listed!.handle, cred.handle);
+    const outcome = (await adapter.revoke({ handle: listed!.handle, signal: signal() })) as Record<string, unknown>;
     assert.equal(outcome.user_dropped, true);
+    assert.equal((await rig.admin("SELECT obj_description('items'::regclass, 'pg_class') AS c")).rows[0].c, 'revoked by crefgate');
+    await rig.admin('COMMENT ON TABLE items IS NULL');
   });
 
   it('works with a least-privilege admin: CREATEROLE, pg_signal_backend, ADMIN OPTION on the group roles', async () => {

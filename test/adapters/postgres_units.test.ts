@@ -87,7 +87,7 @@ describe('database adapters: names, statements, errors', () => {
   });
 
   it('round-trips the intent comment and ignores comments that are not crefgate intent', () => {
-    const intent = { jobId: 'job_1', tenant: 't', jobExpiresAt: 2_000, createdAt: 1_000 };
+    const intent = { jobId: 'job_1', tenant: 't', jobExpiresAt: 2_000, createdAt: 1_000, role: 'readonly' };
     assert.deepEqual(parseIntent(intentText(intent)), intent);
     for (const text of [null, undefined, '', 'hello', '{"crefgate":2,"job":"j","job_end":1,"created":1}', '{"crefgate":1,"job":7}']) {
       assert.equal(parseIntent(text), undefined, String(text));
