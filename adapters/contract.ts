@@ -120,6 +120,7 @@ export interface SecretAdapter {
   issue?(request: IssueRequest): Promise<DynamicSecret>;
   renew?(request: RenewRequest): Promise<RenewResult>;
   /** Idempotent: revoking something already gone succeeds. May say what it did, for the audit trail. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: adapters with nothing to report keep their `Promise<void>` revoke
   revoke?(request: RevokeRequest): Promise<void | RevokeOutcome>;
   /** Credentials this mount created that the backend still holds (orphan sweep, reconciliation). */
   listIssued?(signal: AbortSignal): Promise<IssuedCredential[]>;
