@@ -6,7 +6,6 @@ import { z } from 'zod';
 import { deny } from '../errors.ts';
 import type { Identity } from '../identity/identity.ts';
 import type { GatewayServices } from '../services.ts';
-import type { LeaseRecord } from '../state/contract.ts';
 import { assertJobAccess } from './access.ts';
 import { replaceLease, type RenewOutcome } from './replace_lease.ts';
 
