@@ -56,6 +56,8 @@ async function handle(ctx: Context & { state: KoaState }, services: GatewayServi
   const target = parseProxyTarget(req.url ?? '');
   ctx.state.audit.lease_ids = [target.leaseId];
   checkRequestHead(req.headers, req.rawHeaders, proxy.settings.max_header_bytes, proxy.authority());
+  // Before any state read: a limited request costs the store one counter increment and reaches nothing.
+  await services.rateLimiter?.admit('proxy', { executor: identity.id, tenant: identity.tenant, source: ctx.request.ip });
   // Both reads at once (one state-store round trip, not two in a row); a disabled executor is told first.
   const [active, admitted] = await Promise.allSettled([assertExecutorActive(services.state, identity, 'proxy'), proxy.gate.admit(identity, target.leaseId)]);
   if (active.status === 'rejected') throw active.reason;

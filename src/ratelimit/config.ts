@@ -15,6 +15,7 @@ const scope = z.strictObject({
 export const rateLimitsConfigSchema = z.strictObject({
   resolve: scope.prefault({}).describe('POST /v1/resolve, checked before the chain so a limited request burns no nonce'),
   issue: scope.prefault({}).describe('POST /v1/jobs, checked before the job is created'),
+  proxy: scope.prefault({}).describe('proxied requests (/v1/proxy/…), checked before the lease is read (docs/proxy.md)'),
   mounts: z.record(z.string(), limit).default({}).describe('backend reads and issues per mount (revocations are never limited)'),
 });
 

@@ -7,7 +7,7 @@ import { GatewayError } from '../errors.ts';
 import type { CounterStore } from '../state/contract.ts';
 import type { RateLimit, RateLimitScope, RateLimitsConfig } from './config.ts';
 
-export type LimitedAction = 'resolve' | 'issue';
+export type LimitedAction = 'resolve' | 'issue' | 'proxy';
 
 /** Who a request is counted against; a missing part is not limited. */
 export interface LimitSubject {
@@ -36,7 +36,7 @@ export class RateLimiter {
   /** True when at least one limit is configured (otherwise the gateway does not install the limiter). */
   static configured(config: RateLimitsConfig): boolean {
     const any = (scope: RateLimitScope) => DIMENSIONS.some(([name]) => scope[name] !== undefined);
-    return any(config.resolve) || any(config.issue) || Object.keys(config.mounts).length > 0;
+    return any(config.resolve) || any(config.issue) || any(config.proxy) || Object.keys(config.mounts).length > 0;
   }
 
   /** Counts one request of `action` against each configured limit; throws `rate_limited` if any is exceeded. */
