@@ -4,8 +4,10 @@
  * the job's bound repository), revoked at GitHub when the job completes, replaced on renewal when it would
  * expire first, refused and revoked when GitHub grants more than asked; rate limits reach the client as
  * unavailable with Retry-After and open the mount's breaker; neither the App key nor a token reaches a log.
+ * Runs on the memory store and on Redis (its own redis-server on a free port).
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,17 +15,20 @@ import { Octokit } from '@octokit/rest';
 import { ExecutorSession, envelopeBody, type CrefgateClient, type Envelope } from '../../src/client/index.ts';
 import { replaceLease } from '../../src/leases/replace_lease.ts';
 import { runRevocations } from '../../src/leases/revocation_worker.ts';
+import { stateConfigSchema } from '../../src/state/config.ts';
 import { GitHubEmulator } from '../emulators/github/server.ts';
 import { startOidcEmulator, type OidcEmulator } from '../emulators/oidc/server.ts';
 import { refused } from '../helpers/assertions.ts';
 import { bootstrapCall } from '../helpers/bootstrap.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { rawPost } from '../helpers/raw_post.ts';
+import { RedisServer } from '../helpers/redis_server.ts';
 import { until } from '../helpers/until.ts';
 
 const SHA = 'b'.repeat(40);
 
-describe('github-app tokens through the gateway', () => {
+for (const store of ['memory', 'redis'] as const) describe(`github-app tokens through the gateway (${store} state)`, () => {
+  let redis: RedisServer | undefined;
   let gh: GitHubEmulator;
   let oidc: OidcEmulator;
   let gw: TestGateway;
@@ -47,9 +52,13 @@ describe('github-app tokens through the gateway', () => {
     oidc = await startOidcEmulator({ path: '/gha' });
     const keyFile = path.join(tmp, 'app-key.pem');
     await writeFile(keyFile, gh.privateKeyPem, { mode: 0o600 });
+    const masterKey = path.join(tmp, 'master.key');
+    await writeFile(masterKey, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    if (store === 'redis') redis = await RedisServer.start();
     gw = await startGateway({
       gateway: { workers: false },
       mutate(config) {
+        if (redis !== undefined) config.state = stateConfigSchema.parse({ kind: 'redis', redis: { url: redis.url, master_keys: [{ key_id: 'm1', file: masterKey }] } });
         config.bootstrap = { host: '127.0.0.1', port: 0, ca_cert_file: 'pki/ca.crt', ca_key_file: 'pki/ca.key', certificate_lifetime_seconds: 86_400, join_token_ttl_seconds: 600 };
         config.oidc.issuers = [{
           issuer: oidc.issuer, audiences: ['crefgate'], algorithms: ['RS256'], jwks_cooldown_seconds: 0, jwks_cache_seconds: 600,
@@ -92,10 +101,12 @@ describe('github-app tokens through the gateway', () => {
     await gw.close();
     await gh.close();
     await oidc.close();
+    await redis?.stop();
     await rm(tmp, { recursive: true, force: true });
   });
 
   it('mints a token narrowed to the route, usable only there, bounded by the job, and revoked at GitHub on completion', async () => {
+    assert.equal(gw.config.state.kind, store);
     const envelope = await issue({ gh: 'cref://tenant_abc/github/app' }, { ttl: 600 });
     const { secrets } = await resolve(envelope);
     const token = secrets.gh!.value as string;
