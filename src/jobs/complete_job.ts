@@ -13,6 +13,7 @@ import type { GatewayServices } from '../services.ts';
 /** What the caller's audit line may name once the job is known (filled in even when access is then refused). */
 export interface JobFacts {
   tenant?: string | undefined;
+  job_id?: string | undefined;
   executor?: string | undefined;
 }
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { deny } from '../errors.ts';
 import type { Identity } from '../identity/identity.ts';
 import type { GatewayServices } from '../services.ts';
+import type { JobFacts } from '../jobs/complete_job.ts';
 import { assertJobAccess } from './access.ts';
 import { replaceLease, type RenewOutcome } from './replace_lease.ts';
 
@@ -15,9 +16,11 @@ export const renewLeaseSchema = z.strictObject({
 });
 
 /** Loads a lease and its job, checking ownership; not_found for leases that do not exist. */
-export async function loadOwnedLease(services: GatewayServices, identity: Identity, leaseId: string) {
+export async function loadOwnedLease(services: GatewayServices, identity: Identity, leaseId: string, facts: JobFacts = {}) {
   const lease = await services.state.leases.get(leaseId);
   if (lease === undefined) throw deny('not_found', 'lease', 'no such lease');
+  // Known from here: a refusal below (another executor's lease, an ended job) is audited with its tenant.
+  Object.assign(facts, { tenant: lease.tenant, job_id: lease.jobId, executor: lease.executor });
   const job = await services.state.jobs.get(lease.jobId);
   if (job === undefined) throw deny('expired', 'lease', 'the job of this lease has ended');
   assertJobAccess(identity, job);
@@ -25,8 +28,8 @@ export async function loadOwnedLease(services: GatewayServices, identity: Identi
 }
 
 /** Renews a lease; a backend that answers with a replacement credential gets it recorded as a new lease (replace_lease.ts). */
-export async function renewLease(services: GatewayServices, identity: Identity, leaseId: string, increment: number): Promise<RenewOutcome> {
-  const { lease, job } = await loadOwnedLease(services, identity, leaseId);
+export async function renewLease(services: GatewayServices, identity: Identity, leaseId: string, increment: number, facts: JobFacts = {}): Promise<RenewOutcome> {
+  const { lease, job } = await loadOwnedLease(services, identity, leaseId, facts);
   const now = services.now();
   if (job.completedAt !== undefined) throw deny('expired', 'lease', 'the job was completed');
   if (lease.state !== 'active' || lease.expiresAt <= now) throw deny('expired', 'lease', `lease is ${lease.state === 'active' ? 'expired' : lease.state}`);

@@ -34,7 +34,7 @@ export function leaseRoutes(router: Router<KoaState>, services: GatewayServices)
     const request = validate(renewLeaseSchema, await readJson(ctx, services.limits.bodyBytes));
     ctx.state.audit.lease_ids = [request.lease_id];
     await assertExecutorActive(services.state, identity, 'lease');
-    const { lease, value, replaced } = await renewLease(services, identity, request.lease_id, request.increment);
+    const { lease, value, replaced } = await renewLease(services, identity, request.lease_id, request.increment, ctx.state.audit);
     const now = services.now();
     await audited('lease.renew', identity, lease, ctx, { increment: request.increment, capped_at_job_end: lease.expiresAt === lease.jobExpiresAt, renewals: lease.renewals, ...(replaced === undefined ? {} : { replaced }) });
     ctx.body = {
@@ -52,7 +52,7 @@ export function leaseRoutes(router: Router<KoaState>, services: GatewayServices)
     const identity = requireRole(ctx.state.identity, 'executor', 'coordinator');
     const request = validate(revokeLeaseSchema, await readJson(ctx, services.limits.bodyBytes));
     ctx.state.audit.lease_ids = [request.lease_id];
-    const { lease } = await loadOwnedLease(services, identity, request.lease_id);
+    const { lease } = await loadOwnedLease(services, identity, request.lease_id, ctx.state.audit);
     const ended = await revokeLease(services, request.lease_id, 'lease_revoked');
     await audited('lease.revoke', identity, lease, ctx, { already_ended: ended === undefined });
     ctx.body = { lease_id: lease.leaseId, revoked: true };
