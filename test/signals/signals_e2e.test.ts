@@ -5,16 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { refused } from '../helpers/assertions.ts';
 import { startGateway, type AuditLine, type TestGateway } from '../helpers/gateway.ts';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(25);
-  }
-}
+import { until } from '../helpers/kit.ts';
 
 describe('security signals through the gateway', () => {
   let gw: TestGateway;
