@@ -83,6 +83,16 @@ async function waitForPort(port: number, deadlineMs: number): Promise<void> {
   throw new Error(`nothing listening on ${port}`);
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function summary(name: string, run: LoadResult) {
   const sorted = [...run.latencies].sort((a, b) => a - b);
   const ok = run.statuses.get(200) ?? 0;
@@ -133,9 +143,13 @@ try {
   const phase = async (name: string, port: number, identity: TlsIdentity, bytes: Buffer, n: number, connections: number) => {
     const conns = await openConnections(port, identity, connections);
     await closedLoop(conns, counted(bytes, Math.min(500, n)), MAX_PHASE_MS); // warm-up: JIT, keep-alive to the upstream
+    // CPU per request of each server process: what the proxy costs, whatever else the machine is doing.
+    const cpu0 = [cpuSeconds(gateway.proc.pid), cpuSeconds(upstream.proc.pid)];
     const run = await closedLoop(conns, counted(bytes, n), MAX_PHASE_MS);
+    const cpu1 = [cpuSeconds(gateway.proc.pid), cpuSeconds(upstream.proc.pid)];
     for (const c of conns) c.close();
-    return summary(name, run);
+    const perRequestUs = (i: number) => ((cpu1[i]! - cpu0[i]!) / Math.max(1, run.latencies.length)) * 1e6;
+    return { ...summary(name, run), gatewayCpuUs: perRequestUs(0), upstreamCpuUs: perRequestUs(1) };
   };
 
   out(`proxy bench: ${latencyRequests} sequential requests, then ${requests} at concurrency ${concurrency}, each direct and proxied; upstream service time ${upstreamDelayMs} ms`);
@@ -144,7 +158,7 @@ try {
   const tpDirect = await phase(`direct c=${concurrency}`, upstreamPort, direct, directRequest, requests, concurrency);
   const tpProxied = await phase(`proxied c=${concurrency}`, gatewayPort, executor, proxiedRequest, requests, concurrency);
   for (const s of [latDirect, latProxied, tpDirect, tpProxied]) {
-    out(`  ${s.name.padEnd(16)} ${String(s.ok).padStart(6)} ok  ${fixed(s.throughput, 0).padStart(7)} req/s  p50 ${fixed(s.p50, 3)} ms  p99 ${fixed(s.p99, 3)} ms  statuses ${JSON.stringify(s.statuses)}`);
+    out(`  ${s.name.padEnd(16)} ${String(s.ok).padStart(6)} ok  ${fixed(s.throughput, 0).padStart(7)} req/s  p50 ${fixed(s.p50, 3)} ms  p99 ${fixed(s.p99, 3)} ms  CPU/request: gateway ${fixed(s.gatewayCpuUs, 0)} µs, upstream ${fixed(s.upstreamCpuUs, 0)} µs  statuses ${JSON.stringify(s.statuses)}`);
   }
   const added = { p50: latProxied.p50 - latDirect.p50, p99: latProxied.p99 - latDirect.p99 };
   const ratio = tpProxied.throughput / tpDirect.throughput;
