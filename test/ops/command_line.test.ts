@@ -24,6 +24,11 @@ function leaves(command: Command, path: string[] = []): Array<{ path: string[]; 
   return command.commands.flatMap((sub) => leaves(sub, [...path, sub.name()]));
 }
 
+/** Every command of the tree, groups (`job`, `audit`…) and the root included. */
+function everyCommand(command: Command, path: string[] = []): Array<{ path: string[]; command: Command }> {
+  return [{ path, command }, ...command.commands.flatMap((sub) => everyCommand(sub, [...path, sub.name()]))];
+}
+
 /** Parses argv in-process with output captured and exits turned into CommanderErrors. */
 async function parse(args: string[]): Promise<{ error: CommanderError; out: string; err: string }> {
   let out = '';
@@ -65,13 +70,13 @@ describe('command-line entries', () => {
     ...command.options.filter((o) => o.mandatory).flatMap((o) => [o.long!, 'x']),
   ];
 
-  it('every crefgate subcommand refuses an unknown option with one error line and its usage', async () => {
-    for (const { path, command } of commands) {
+  it('every crefgate command, groups and root included, refuses an unknown option with one error line and its usage', async () => {
+    for (const { path, command } of everyCommand(program).filter((c) => c.command.name() !== 'help')) {
       const { error, err } = await parse([...path, ...required(command), '--no-such-option']);
       assert.equal(error.code, 'commander.unknownOption', `${path.join(' ')}: ${error.message}`);
       const [first, ...rest] = err.trim().split('\n');
       assert.equal(first, "error: unknown option '--no-such-option'", path.join(' '));
-      assert.match(rest.join('\n'), new RegExp(`Usage: crefgate ${path.join(' ')}`), `${path.join(' ')} shows its usage`);
+      assert.match(rest.join('\n'), new RegExp(`Usage: crefgate${path.length > 0 ? ` ${path.join(' ')}` : ''} `), `${path.join(' ')} shows its usage`);
       assert.doesNotMatch(err, STACK);
     }
   });
