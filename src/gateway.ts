@@ -153,7 +153,8 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   services.proxy = new ProxyService({
     settings: config.proxy, routes: config.routes, state, router, mounts, now,
     readFile: (f) => readFileSync(file(f)),
-    listeningOrigin: () => `https://${config.gateway.host}:${(server.address() as AddressInfo | null)?.port ?? config.gateway.port}`,
+    listeningOrigin: () => `https://${config.gateway.host.includes(':') ? `[${config.gateway.host}]` : config.gateway.host}:${(server.address() as AddressInfo | null)?.port ?? config.gateway.port}`,
+    gatewayHost: config.gateway.host,
   });
   services.audit = services.proxy.gate.watch(services.audit);
 

@@ -24,6 +24,8 @@ export interface ProxyServiceOptions {
   readFile: (file: string) => Buffer;
   /** This gateway's own origin once listening (used when `proxy.public_url` is not set). */
   listeningOrigin: () => string;
+  /** `gateway.host`: a wildcard address cannot name the gateway in a URL, so it requires `proxy.public_url`. */
+  gatewayHost: string;
 }
 
 const agentKey = (proxy: RouteProxy) => `${proxy.upstream} ${proxy.ca_file ?? ''}`;
@@ -43,6 +45,10 @@ export class ProxyService {
   constructor(options: ProxyServiceOptions) {
     this.settings = options.settings;
     this.listeningOrigin = options.listeningOrigin;
+    const proxied = options.routes.some((r) => r.proxy !== undefined);
+    if (proxied && options.settings.public_url === undefined && ['0.0.0.0', '::', '[::]', ''].includes(options.gatewayHost)) {
+      throw new Error('proxy.public_url is required when gateway.host is a wildcard address and a route has proxy: (executors need a URL that names the gateway)');
+    }
     this.credentials = new ProxyCredentials(options.router, options.mounts, options.settings.credential_cache_ms, options.now);
     this.gate = new LeaseGate(options.state, options.now, options.settings.check_interval_ms, (leaseId) => this.credentials.drop(leaseId));
     // Held values whose lease ended without an event this replica saw are forgotten within a few seconds.

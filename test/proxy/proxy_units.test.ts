@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../../src/errors.ts';
-import { routeProxySchema } from '../../src/proxy/config.ts';
+import { proxySettingsSchema, routeProxySchema } from '../../src/proxy/config.ts';
+import { ProxyService } from '../../src/proxy/service.ts';
 import { ProxyCredentials } from '../../src/proxy/credentials.ts';
 import { checkRequestHead, responseHeaders, upstreamHeaders } from '../../src/proxy/headers.ts';
 import { inject, type OutgoingRequest } from '../../src/proxy/inject.ts';
@@ -99,6 +100,19 @@ describe('proxy: headers each way', () => {
     assert.equal(code(head({ host: 'gw:1' }, ['Host', 'gw:1', 'Host', 'evil'])), 'malformed/proxy');
     assert.equal(code(head({ host: 'evil' }, ['Host', 'evil'])), 'malformed/proxy');
     assert.equal(code(head({ host: 'gw:1' }, ['Host', 'gw:1', 'X', 'y'.repeat(300)])), 'payload_too_large/proxy');
+  });
+});
+
+describe('proxy: service settings', () => {
+  const route = { cref: 'cref://{tenant}/x', mount: 'm', path: 'x', dynamic: false, proxy: routeProxySchema.parse({ upstream: 'https://api.example.com', methods: ['GET'], path_prefixes: ['/'], inject: { kind: 'header' } }) };
+  const base = { routes: [route], state: {} as never, router: {} as never, mounts: {} as never, now: Date.now, readFile: () => Buffer.from(''), listeningOrigin: () => 'https://0.0.0.0:8443' };
+
+  it('refuses to start behind a wildcard address without proxy.public_url; uses public_url for URLs and the Host check', () => {
+    assert.throws(() => new ProxyService({ ...base, settings: proxySettingsSchema.parse({}), gatewayHost: '0.0.0.0' }), /public_url is required/);
+    const service = new ProxyService({ ...base, settings: proxySettingsSchema.parse({ public_url: 'https://crefgate.example.org/' }), gatewayHost: '0.0.0.0' });
+    assert.equal(service.proxyUrl('lease_abcdefghijklmnopqrstuv'), 'https://crefgate.example.org/v1/proxy/lease_abcdefghijklmnopqrstuv/');
+    assert.equal(service.authority(), 'crefgate.example.org');
+    service.close();
   });
 });
 
