@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { StateUnavailableError, type StateStore } from '../../src/state/contract.ts';
 import { RedisKeys } from '../../src/state/redis/keys.ts';
 import { createRedisStateStore } from '../../src/state/redis/index.ts';
@@ -127,5 +128,27 @@ describe('redis cluster (3 masters + 3 replicas): slot migration and master fail
     const slot = await cluster!.slotOf(keys.job(jobId));
     assert.equal((await cluster!.ownerOf(slot)).port, switched.to, 'the promoted replica serves the slot');
     await allReplayed(jobId, nonces);
+  });
+
+  // Last: it wipes a master, which every store of this file notices.
+  it('notices a wiped master that does not hold the {epoch} slot: 503 instead of "unknown"', async () => {
+    const config = testConfig({ url: undefined, cluster: { nodes: cluster!.seeds }, epoch_check_interval_ms: 200, epoch_loss_hold_ms: 60_000 });
+    const store = await createRedisStateStore(config, { env: { CG_MK1: newMasterKey() } });
+    stores.push(store);
+    const job = sampleJob(Date.now());
+    await store.jobs.create(job);
+    const epochOwner = await cluster!.ownerOf(await cluster!.slotOf(`${config.key_prefix}{epoch}:id`));
+    const jobOwner = await cluster!.ownerOf(await cluster!.slotOf(new RedisKeys(config.key_prefix).job(job.jobId)));
+    const masters = (await cluster!.topology()).filter((n) => n.master === null);
+    // Wipe the job's master if it is not the epoch's, else another one (then the job survives: only the key check counts).
+    const victim = jobOwner.port !== epochOwner.port ? jobOwner.port : masters.find((m) => m.port !== epochOwner.port)!.port;
+    const admin = new Redis(victim, '127.0.0.1');
+    try {
+      await admin.call('FLUSHALL');
+    } finally {
+      admin.disconnect();
+    }
+    await assert.rejects(store.jobs.get(`job-never-${randomBytes(4).toString('hex')}`), StateUnavailableError, 'an unknown job is not trusted on a wiped cluster');
+    assert.equal((await store.health()).ok, false);
   });
 });

@@ -48,6 +48,8 @@ export interface EpochOptions {
   now: () => number;
   /** Bounds one check (the store's guard). */
   guard: <T>(op: string, work: () => Promise<T>) => Promise<T>;
+  /** Cluster: one more key per master holding the epoch id (epoch_shards.ts), checked with the main one. */
+  shardKeys?: string[] | undefined;
 }
 
 export class StoreEpoch {
@@ -111,9 +113,14 @@ export class StoreEpoch {
   /** Checks the epoch now; throws StateUnavailableError if the store lost its data (or cannot be reached). */
   async verify(): Promise<void> {
     if (this.loss === undefined) {
-      const [id, beat] = await this.options.guard('epoch.check', () => runScript(this.caller, CHECK, this.keys, [])) as [string | null, number];
+      const [[id, beat], shards] = await this.options.guard('epoch.check', () => Promise.all([
+        runScript(this.caller, CHECK, this.keys, []) as Promise<[string | null, number]>,
+        Promise.all((this.options.shardKeys ?? []).map((key) => this.caller.call('GET', key) as Promise<string | null>)),
+      ]));
+      const wipedShard = shards.find((value) => value !== this.epoch);
       if (this.loss === undefined) {
         if (id !== this.epoch) this.markLost({ kind: 'wiped', lostEpoch: this.epoch, found: id, at: this.options.now() });
+        else if (wipedShard !== undefined) this.markLost({ kind: 'wiped', lostEpoch: this.epoch, found: wipedShard, at: this.options.now() });
         else if (beat <= this.beat) this.markLost({ kind: 'rolled_back', lostEpoch: this.epoch, found: id, at: this.options.now() });
         else this.beat = beat;
       }
@@ -154,6 +161,15 @@ export class StoreEpoch {
   private async adopt(): Promise<void> {
     const fresh = randomBytes(12).toString('base64url');
     const [id, beat] = await this.options.guard('epoch.adopt', () => runScript(this.caller, ADOPT, this.keys, [fresh])) as [string, number];
+    // A shard key of another epoch is left from before a loss this process recovered from (or one that happened
+    // before it started): it is overwritten, since the main epoch decides.
+    for (const key of this.options.shardKeys ?? []) {
+      await this.options.guard('epoch.adopt', async () => {
+        if ((await this.caller.call('SET', key, id, 'NX')) === null && (await this.caller.call('GET', key)) !== id) {
+          await this.caller.call('SET', key, id);
+        }
+      });
+    }
     this.epoch = id;
     this.beat = beat;
   }

@@ -11,6 +11,7 @@ import { createRedisCounters, createRedisSets } from './counters.ts';
 import { durableCaller } from './durability.ts';
 import { StoreEpoch } from './epoch.ts';
 import { gateByEpoch } from './epoch_gate.ts';
+import { shardEpochKeys } from './epoch_shards.ts';
 import { createRedisExecutors } from './executors.ts';
 import { guarded } from './guard.ts';
 import { createRedisJoinTokens } from './join_tokens.ts';
@@ -107,7 +108,15 @@ export async function createRedisStateStore(config: RedisConfig, options: RedisS
   const keys = new RedisKeys(config.key_prefix);
   const deadlineMs = config.command_timeout_ms * COMMANDS_PER_OPERATION;
   const guard: Guard = (op, work) => guarded(op, deadlineMs, work);
+  let shardKeys: string[] | undefined;
+  try {
+    shardKeys = client instanceof Cluster ? await guard('epoch.shards', () => shardEpochKeys(client, config.key_prefix)) : undefined;
+  } catch (err) {
+    client.disconnect();
+    throw err;
+  }
   const epoch = new StoreEpoch(durable, {
+    shardKeys,
     prefix: config.key_prefix,
     intervalMs: config.epoch_check_interval_ms ?? 1000,
     holdMs: config.epoch_loss_hold_ms ?? 3000,
