@@ -102,6 +102,31 @@ describe('redis durability: a commit in the failover window (min_replicas_acked)
     }
   });
 
+  it('fails every guarded write closed on a master without replicas, and refuses a WAIT timeout above the command timeout', async () => {
+    const env = { CG_MK1: newMasterKey() };
+    const lonely = await RedisServer.start();
+    try {
+      // The store's own start-up write (its epoch) needs the acknowledgement already: no store at all.
+      await assert.rejects(
+        createRedisStateStore(testConfig({ url: lonely.url, min_replicas_acked: 1, replica_ack_timeout_ms: 100 }), { env }),
+        (err) => err instanceof StateUnavailableError && /0 of 1 replicas acknowledged/.test(err.reason),
+      );
+    } finally {
+      await lonely.stop();
+    }
+    await assert.rejects(
+      createRedisStateStore(testConfig({ url: master.url, min_replicas_acked: 1, replica_ack_timeout_ms: 500, command_timeout_ms: 500 }), { env }),
+      (err) => err instanceof StateUnavailableError && /replica_ack_timeout_ms must be below command_timeout_ms/.test(err.reason),
+    );
+    // Reads are not acknowledged: counters (not guarded) and reads keep working while writes fail closed.
+    const store = await createRedisStateStore(testConfig({ url: master.url, min_replicas_acked: 1, replica_ack_timeout_ms: 300, command_timeout_ms: 1000 }), { env });
+    stores.push(store);
+    await replica.stop();
+    const job = sampleJob(Date.now());
+    await assert.rejects(store.jobs.create(job), StateUnavailableError);
+    assert.equal((await store.counters.increment('c', 60_000, Date.now())).count, 1);
+  });
+
   it('on: the commit fails closed because no replica acknowledged it, so nothing would have been granted', async () => {
     const { commit } = await scenario(1);
     assert.ok(commit instanceof StateUnavailableError, `commit answered ${String(commit)}`);
