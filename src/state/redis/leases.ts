@@ -21,6 +21,8 @@ import { drainPending, RECOVER_DUE, SCAN_PENDING, WATCH_RECHECK_MS, watchDone } 
 import { lua, runScript, type Arg, type RedisCaller, listMembersScript } from './script.ts';
 
 const ARGS_PER_LEASE = 7;
+/** Lease → job locators remembered by one process. */
+const MAX_LOCATED = 50_000;
 /** How long a sweeper holds the expiry entries it took, so concurrent sweepers take different ones. */
 const CLAIM_HOLD_MS = 30_000;
 
@@ -137,9 +139,20 @@ export const conflict = () => new GatewayError('conflict', { step: 'lease', reas
 
 /** Creates the Redis lease store. */
 export function createRedisLeases(client: RedisCaller, keys: RedisKeys, guard: Guard, now: () => number): LeaseStore {
+  // A lease's job never changes, so the locator is remembered (bounded): a renew or a proxied request by lease id
+  // then costs one round trip, not two. A forgotten lease still reads as unknown: its record is gone.
+  const located = new Map<string, string>();
+  const remember = (leaseId: string, jobId: string): void => {
+    if (located.size >= MAX_LOCATED) located.delete(located.keys().next().value!);
+    located.set(leaseId, jobId);
+  };
   const locate = async (leaseId: string): Promise<string | undefined> => {
+    const known = located.get(leaseId);
+    if (known !== undefined) return known;
     const job = await client.call('GET', keys.leaseLocator(leaseId));
-    return job === null ? undefined : String(job);
+    if (job === null) return undefined;
+    remember(leaseId, String(job));
+    return String(job);
   };
 
   const prepare = async (leases: LeaseRecord[]): Promise<void> => {
@@ -148,6 +161,7 @@ export function createRedisLeases(client: RedisCaller, keys: RedisKeys, guard: G
     const args: Arg[] = [leases.length, keys.leaseLocatorPrefix, t + WATCH_RECHECK_MS];
     for (const l of leases) args.push(encodeId(l.leaseId), l.jobId, l.expiresAt, recordTtl(l, t), revocable(l) ? '1' : '0');
     await runScript(client, PREPARE, [keys.leaseExpiry, keys.revocationWatch], args);
+    for (const l of leases) remember(l.leaseId, l.jobId);
   };
 
   // Ends one lease; on success its pending revocation is moved to the queue (the sweep retries if that fails).
