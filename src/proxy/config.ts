@@ -20,7 +20,13 @@ const origin = z.string().refine((text) => {
 // A prefix is matched against the raw request path, so it must itself be a clean path: absolute, no dot
 // segments, no percent-encoding, no backslash.
 const pathPrefix = z.string().regex(/^\/(?:[A-Za-z0-9_~!$&'()*+,;=:@.-]+\/?)*$/, 'an absolute path prefix without percent-encoding').refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'no dot segments');
-const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'an HTTP header name').transform((h) => h.toLowerCase());
+// Framing and routing headers are crefgate's to set: a credential may not be injected into them.
+const RESERVED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect']);
+const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'an HTTP header name')
+  .refine((h) => !RESERVED.has(h.toLowerCase()), 'not a framing header (host, content-length, transfer-encoding…)')
+  .transform((h) => h.toLowerCase());
 
 const injectHeader = z.strictObject({
   kind: z.literal('header'),

@@ -72,6 +72,9 @@ describe('proxy: request target and allow-list', () => {
     }
     assert.equal(routeProxySchema.safeParse({ ...base, upstream: 'https://api.example.com', path_prefixes: ['/a/../b'] }).success, false);
     assert.equal(routeProxySchema.safeParse({ ...base, upstream: 'https://api.example.com', path_prefixes: ['/a%2f'] }).success, false);
+    assert.equal(routeProxySchema.safeParse({ ...base, upstream: 'https://api.example.com', inject: { kind: 'header', header: 'Host' } }).success, false);
+    assert.equal(routeProxySchema.safeParse({ ...base, upstream: 'https://api.example.com', inject: { kind: 'header', header: 'X-Api-Key', template: 'no placeholder' } }).success, false);
+    assert.equal(routeProxySchema.parse({ ...base, upstream: 'https://api.example.com', inject: { kind: 'header', header: 'X-Api-Key' } }).inject.kind, 'header');
   });
 
   it('records query names, never values', () => {
