@@ -83,7 +83,9 @@ export async function resolveEnvelope(services: GatewayServices, state: ResolveS
     }
     const payload = checked.envelope.payload;
     // The static leases' global indexes are written while the audit event is made durable (no extra wait).
-    const [receipt] = await Promise.all([
+    // Both settle before going on: a failed prepare must not abort while the granted event is still being
+    // written, or the abort's denial could not name it.
+    const [recorded, prepared] = await Promise.allSettled([
       services.audit.record({
         action: 'resolve',
         outcome: 'granted',
@@ -100,7 +102,9 @@ export async function resolveEnvelope(services: GatewayServices, state: ResolveS
       }),
       services.state.leases.prepare(statics),
     ]);
-    granted = receipt.event_id;
+    if (recorded.status === 'rejected') throw recorded.reason;
+    granted = recorded.value.event_id;
+    if (prepared.status === 'rejected') throw asGatewayError(prepared.reason, 'commit');
     let outcome: CommitOutcome;
     try {
       outcome = await services.state.nonces.commit({ ...reservation, leases: statics });
