@@ -1,16 +1,25 @@
 /**
- * Two gateway replicas sharing one state store: a proxied request that lands on the replica that did not resolve
+ * Two gateway replicas sharing one state store (the memory store handed to both, and a real Redis each replica
+ * connects to on its own): a proxied request that lands on the replica that did not resolve
  * the lease still works for a static secret (re-read through the lease's route), is refused `unavailable` for a
  * dynamic STS credential (it exists only where it was minted, docs/proxy.md), and a job completed on one replica
  * is refused at once for new requests and cut off within the check interval for exchanges in flight on the other.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { stateConfigSchema } from '../../src/state/config.ts';
+import { RedisServer } from '../helpers/redis_server.ts';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/log.ts';
 import { AWS, GH, startProxyBench, type ProxyBench } from './fixture.ts';
 
-describe('proxy delivery across replicas', () => {
+for (const store of ['memory', 'redis'] as const) describe(`proxy delivery across replicas (${store} state)`, () => {
+  let redis: RedisServer | undefined;
+  let keyDir: string | undefined;
   let bench: ProxyBench;
   let replicaB: Gateway;
   let urlB: string;
@@ -18,7 +27,14 @@ describe('proxy delivery across replicas', () => {
   const onB = (proxyUrl: string) => proxyUrl.replace(bench.gw.url, urlB);
 
   before(async () => {
-    bench = await startProxyBench();
+    if (store === 'redis') {
+      redis = await RedisServer.start();
+      keyDir = mkdtempSync(path.join(tmpdir(), 'crefgate-proxy-redis-'));
+      writeFileSync(path.join(keyDir, 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    }
+    bench = await startProxyBench((config) => {
+      if (redis !== undefined) config.state = stateConfigSchema.parse({ kind: 'redis', redis: { url: redis.url, master_keys: [{ key_id: 'm1', file: path.join(keyDir!, 'master.key') }] } });
+    });
     token = bench.secret('github_token') as string;
     bench.upstream.expectedAuthorization = `token ${token}`;
     const config = structuredClone(bench.gw.config);
@@ -26,12 +42,16 @@ describe('proxy delivery across replicas', () => {
     config.audit.sinks = config.audit.sinks.map((s) => (s.type === 'file' ? { ...s, path: 'audit/replica-b.log' } : s));
     config.proxy.check_interval_ms = 100;
     const quiet = new Writable({ write: (_c, _e, done) => done() });
-    replicaB = await createGateway(config, { configDir: bench.gw.dir, state: bench.gw.gateway.services.state, replica: 'b', workers: false, logger: createLogger({ level: 'error', destination: quiet }) });
+    // Memory: B is handed A's store. Redis: B connects to the same server itself, as a second replica would.
+    const shared = store === 'memory' ? { state: bench.gw.gateway.services.state } : {};
+    replicaB = await createGateway(config, { configDir: bench.gw.dir, ...shared, replica: 'b', workers: false, logger: createLogger({ level: 'error', destination: quiet }) });
     urlB = `https://127.0.0.1:${(await replicaB.listen()).port}`;
   });
   after(async () => {
     await replicaB?.close();
     await bench?.close();
+    await redis?.stop();
+    if (keyDir !== undefined) rmSync(keyDir, { recursive: true, force: true });
   });
 
   it('a static secret resolved on A is injected by B, which re-reads it through the route', async () => {
