@@ -77,7 +77,14 @@ export async function resolveEnvelope(services: GatewayServices, state: ResolveS
     const statics = leases.filter((l) => l.handle === undefined);
     undo.unrecorded = fetched.filter((f) => f.dynamic);
     if (dynamic.length > 0) {
-      await services.state.leases.put(dynamic);
+      try {
+        await services.state.leases.put(dynamic);
+      } catch (err) {
+        // Refused (job completed) or unknown (the store failed to answer): queue the credentials' revocation
+        // directly, and revoke the leases too in case the write did land (both are idempotent).
+        undo.recorded = dynamic;
+        throw err;
+      }
       undo.recorded = dynamic;
       undo.unrecorded = [];
     }
