@@ -5,7 +5,7 @@
  * on this machine with --shared (127.0.0.1:5432 postgres/trust, 127.0.0.1:3306 root). Everything the bench
  * creates (users, roles, tables, the bench admin) is removed at the end, even on failure.
  *
- * Flags: --count 1000 (users per run) --concurrency 8 --shared --only postgres|mysql --json <file> --help.
+ * Flags: --count 1000 (users per run) --concurrency 4 --shared --only postgres|mysql --json <file> --help.
  * Vault's database engine reference on a developer machine: ~226 credentials/s on PostgreSQL, ~93/s on MySQL.
  */
 import { writeFile } from 'node:fs/promises';
@@ -22,14 +22,14 @@ import { quantile } from './load.ts';
 
 const DB_BENCH = {
   name: 'bench/db.ts',
-  usage: `node bench/db.ts [--count 1000] [--concurrency 8] [--shared] [--only postgres|mysql] [--json <file>]
+  usage: `node bench/db.ts [--count 1000] [--concurrency 4] [--shared] [--only postgres|mysql] [--json <file>]
 Per-job database users issued and revoked per second, p50/p99, on private (or --shared) PostgreSQL and MariaDB.`,
 };
 const { values: flags } = parseFlags({
   ...DB_BENCH,
   options: {
     count: { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '8' },
+    concurrency: { type: 'string', default: '4' },
     shared: { type: 'boolean', default: false },
     only: { type: 'string' },
     json: { type: 'string' },
