@@ -106,6 +106,19 @@ describe('per-job database users through the gateway', function () {
     await assert.rejects(pgRig.login(value.username!, value.password!), /password authentication failed/);
   });
 
+  it('gives 50 concurrent resolves 50 distinct PostgreSQL users, all dropped when their jobs complete', async () => {
+    const envelopes = await Promise.all(Array.from({ length: 50 }, () => issue({ pg: 'cref://tenant_abc/pg/readonly' })));
+    const results = await Promise.all(envelopes.map((e) => executor.resolve(e)));
+    const names = results.map((r) => (r.secrets.pg!.value as Value).username!);
+    assert.equal(new Set(names).size, 50);
+    await Promise.all(envelopes.map((e) => executor.completeJob(e.payload.job_id)));
+    let revoked = 0;
+    for (let pass = 0; pass < 10 && revoked < 50; pass++) revoked += await runRevocations(gw.gateway.services, 'test');
+    assert.equal(revoked, 50);
+    const left = (await pgRig.admin('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [names])).rowCount;
+    assert.equal(left, 0);
+  });
+
   it('refuses a route role that is not configured, at issuance, audited; the user minted for the other cref is revoked: nothing is left', async () => {
     const envelope = await issue({ pg: 'cref://tenant_abc/pg/admin', my: 'cref://tenant_abc/mysql/readonly' });
     const line = await refused(gw, executor.resolve(envelope), 'malformed', 'backend');
