@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Octokit } from '@octokit/rest';
-import { CrefgateError } from '../../src/client/index.ts';
+import { CrefgateError, withExecutorSession } from '../../src/client/index.ts';
 import { APIKEY, AWS, BASIC, GH, ONLY_PROXY, startProxyBench, UNTRUSTED, type ProxyBench } from './fixture.ts';
 
 describe('proxy delivery with real clients', () => {
@@ -83,6 +83,23 @@ describe('proxy delivery with real clients', () => {
     assert.equal(status, 200);
     assert.equal(data.full_name, 'octo/world');
     assert.equal(bench.upstream.received.at(-1)!.headers.authorization, `token ${token}`);
+  });
+
+  it('the executor SDK: session.proxy(alias) inside withExecutorSession; value() refuses; completion on exit ends the proxy', async () => {
+    const coordinator = bench.gw.client('coordinator');
+    const executor = bench.gw.client('executor');
+    const envelope = await coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { gh: GH }, ttl: 600, delivery: { gh: 'proxy' } });
+    let base = '';
+    const name = await withExecutorSession(executor, envelope, async (session) => {
+      assert.throws(() => session.value('gh'), /delivered through the proxy/);
+      const gh = session.proxy('gh');
+      base = gh.baseUrl;
+      const response = await gh.fetch('repos/octo/session');
+      return ((await response.json()) as { full_name: string }).full_name;
+    }, { hmacSecrets: bench.gw.hmac });
+    assert.equal(name, 'octo/session');
+    const after = await bench.curl([`${base}repos/octo/session`]);
+    assert.equal(after.status, 401, 'the session completed the job on exit');
   });
 
   it('keeps its TLS connection to the upstream alive across requests (one handshake, not one per request)', async () => {
