@@ -11,7 +11,7 @@ import path from 'node:path';
 import { auditConfigSchema } from '../src/audit/config.ts';
 import type { AuditEventInput } from '../src/audit/contract.ts';
 import { createAuditTrail } from '../src/audit/index.ts';
-import { verifyAuditPath } from '../src/audit/verify_path.ts';
+import { verifyAuditPath } from '../src/audit/verify/verify_path.ts';
 import { numberFlag, parseFlags, refuse } from '../src/cli/flags.ts';
 
 const AUDIT = {

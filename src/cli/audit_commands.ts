@@ -1,12 +1,12 @@
 /** The `crefgate audit …` commands: verify a log or bundle, export a bundle, compute an audit HMAC for a value. */
 import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { exportBundle } from '../audit/export_bundle.ts';
-import type { Finding } from '../audit/findings.ts';
-import { AuditHasher, readAuditKey } from '../audit/hmac_keys.ts';
-import { signerFromPem } from '../audit/note.ts';
-import type { TrustedKey } from '../audit/verify_evidence.ts';
-import { findLogs, verifyAuditPath, type VerifyReport } from '../audit/verify_path.ts';
+import { exportBundle } from '../audit/verify/export_bundle.ts';
+import type { Finding } from '../audit/verify/findings.ts';
+import { AuditHasher, readAuditKey } from '../audit/trail/hmac_keys.ts';
+import { signerFromPem } from '../audit/log/note.ts';
+import type { TrustedKey } from '../audit/verify/verify_evidence.ts';
+import { findLogs, verifyAuditPath, type VerifyReport } from '../audit/verify/verify_path.ts';
 import { registerAuditQueryCommand } from './audit_query_command.ts';
 import { registerWitnessCommand } from './witness_command.ts';
 import { registerAuditReportCommand } from './audit_report_command.ts';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { generateReport } from '../audit/report/generate_report.ts';
-import type { TrustedKey } from '../audit/verify_evidence.ts';
+import type { TrustedKey } from '../audit/verify/verify_evidence.ts';
 import { eventBytes, withProgress } from './progress.ts';
 
 /** How `audit verify` reads `--keys` and `--witness-key`; the report reads them the same way. */

@@ -5,7 +5,7 @@
  * between reads.
  */
 import { stat } from 'node:fs/promises';
-import { readObserver } from '../audit/log_files.ts';
+import { readObserver } from '../audit/log/log_files.ts';
 import { sourcesOf } from '../audit/report/read_events.ts';
 
 /** What the progress line writes to: process.stderr, or a test double. */

@@ -4,10 +4,10 @@
  * tampered log says so. Backend revocations carry only lease ids, so a job's story also follows its leases.
  */
 import { stat } from 'node:fs/promises';
-import { logSegments, readLines } from '../audit/log_files.ts';
-import { findLogs } from '../audit/verify_path.ts';
-import { verifyAuditFile } from '../audit/verify_file.ts';
-import type { Finding } from '../audit/findings.ts';
+import { logSegments, readLines } from '../audit/log/log_files.ts';
+import { findLogs } from '../audit/verify/verify_path.ts';
+import { verifyAuditFile } from '../audit/verify/verify_file.ts';
+import type { Finding } from '../audit/verify/findings.ts';
 
 export interface TimelineQuery {
   job?: string | undefined;

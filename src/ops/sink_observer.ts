@@ -3,10 +3,10 @@
  * sink has not acknowledged). A required sink acknowledges every committed batch or nothing commits, so its lag
  * stays 0; a best-effort sink that is down falls behind, and the gauge shows by how much.
  */
-import type { CommitObserver, SinkWrite } from '../audit/group_commit.ts';
+import type { CommitObserver, SinkWrite } from '../audit/trail/group_commit.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
-export type { CommitObserver } from '../audit/group_commit.ts';
+export type { CommitObserver } from '../audit/trail/group_commit.ts';
 
 /** An observer feeding `metrics`. */
 export function sinkObserver(metrics: GatewayMetrics): CommitObserver {

@@ -6,7 +6,7 @@
 import type Router from '@koa/router';
 import type { StreamingAuditTrail } from '../audit/index.ts';
 import type { JsonValue } from '../../adapters/contract.ts';
-import { auditStreamHandler, type StreamRequest } from '../audit/stream_route.ts';
+import { auditStreamHandler, type StreamRequest } from '../audit/trail/stream_route.ts';
 import { GatewayError } from '../errors.ts';
 import type { KoaState } from '../http/context.ts';
 import { actorOf } from '../http/audit_actor.ts';

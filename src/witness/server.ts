@@ -8,9 +8,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseCheckpointText, type Checkpoint } from '../audit/checkpoint.ts';
-import { EMPTY_ROOT, verifyConsistency } from '../audit/merkle.ts';
-import { parseNote, verifyNote, type NoteSigner, type NoteVerifier } from '../audit/note.ts';
+import { parseCheckpointText, type Checkpoint } from '../audit/log/checkpoint.ts';
+import { EMPTY_ROOT, verifyConsistency } from '../audit/log/merkle.ts';
+import { parseNote, verifyNote, type NoteSigner, type NoteVerifier } from '../audit/log/note.ts';
 import { cosign } from './cosignature.ts';
 import { parseAddCheckpoint } from './request.ts';
 import type { WitnessState } from './state.ts';

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { canonicalJson } from '../../src/envelope/canonical.ts';
-import { GENESIS_PREV, lineHash } from '../../src/audit/event_line.ts';
+import { GENESIS_PREV, lineHash } from '../../src/audit/log/line.ts';
 import { registerAuditCommands } from '../../src/cli/audit_commands.ts';
 
 /** Runs `crefgate audit …` in-process and captures what it prints and its exit code. */

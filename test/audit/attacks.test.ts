@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createAuditTrail } from '../../src/audit/index.ts';
-import { verifyAuditPath } from '../../src/audit/verify_path.ts';
+import { verifyAuditPath } from '../../src/audit/verify/verify_path.ts';
 import { rewriteAndRechain, runAuditCli } from './attack_helpers.ts';
 import { auditFixture, resolveEvent, writeSigningKey, type AuditFixture } from './helpers.ts';
 

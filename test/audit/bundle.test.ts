@@ -4,12 +4,12 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os, { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { canonicalJson } from '../../src/envelope/canonical.ts';
-import { exportBundle } from '../../src/audit/export_bundle.ts';
-import type { FindingKind } from '../../src/audit/findings.ts';
+import { exportBundle } from '../../src/audit/verify/export_bundle.ts';
+import type { FindingKind } from '../../src/audit/verify/findings.ts';
 import { createAuditTrail } from '../../src/audit/index.ts';
-import { signCheckpoint } from '../../src/audit/checkpoint.ts';
-import { parseNote, signerFromPem, verifierKeyString } from '../../src/audit/note.ts';
-import { verifyAuditPath, type VerifyReport } from '../../src/audit/verify_path.ts';
+import { signCheckpoint } from '../../src/audit/log/checkpoint.ts';
+import { parseNote, signerFromPem, verifierKeyString } from '../../src/audit/log/note.ts';
+import { verifyAuditPath, type VerifyReport } from '../../src/audit/verify/verify_path.ts';
 import { auditFixture, resolveEvent, writeSigningKey, type AuditFixture } from './helpers.ts';
 
 const T0 = Date.parse('2025-11-23T00:00:00.000Z');

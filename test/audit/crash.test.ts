@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createAuditTrail } from '../../src/audit/index.ts';
-import { verifyAuditPath } from '../../src/audit/verify_path.ts';
+import { verifyAuditPath } from '../../src/audit/verify/verify_path.ts';
 import { auditFixture, resolveEvent, writeSigningKey } from './helpers.ts';
 
 /** Whether the checkpoint file holds a checkpoint of a non-empty tree (the note's second line is its size). */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { GatewayError } from '../../src/errors.ts';
-import { GENESIS_PREV, lineHash, prepareEvent } from '../../src/audit/event_line.ts';
-import { GroupCommit } from '../../src/audit/group_commit.ts';
-import { AuditHasher } from '../../src/audit/hmac_keys.ts';
-import type { AuditSink, CommitBatch } from '../../src/audit/sink.ts';
+import { GENESIS_PREV, lineHash, prepareEvent } from '../../src/audit/trail/event_line.ts';
+import { GroupCommit } from '../../src/audit/trail/group_commit.ts';
+import { AuditHasher } from '../../src/audit/trail/hmac_keys.ts';
+import type { AuditSink, CommitBatch } from '../../src/audit/sinks/sink.ts';
 import { resolveEvent } from './helpers.ts';
 
 /** An in-memory sink whose next writes can be made to fail or hang. */

@@ -4,12 +4,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { signCheckpoint } from '../../src/audit/checkpoint.ts';
-import { exportBundle } from '../../src/audit/export_bundle.ts';
-import { GENESIS_PREV, lineHash } from '../../src/audit/event_line.ts';
-import { CompactRange, leafHash } from '../../src/audit/merkle.ts';
-import { signerFromPem, verifierKeyString } from '../../src/audit/note.ts';
-import { verifyAuditPath } from '../../src/audit/verify_path.ts';
+import { signCheckpoint } from '../../src/audit/log/checkpoint.ts';
+import { exportBundle } from '../../src/audit/verify/export_bundle.ts';
+import { GENESIS_PREV, lineHash } from '../../src/audit/log/line.ts';
+import { CompactRange, leafHash } from '../../src/audit/log/merkle.ts';
+import { signerFromPem, verifierKeyString } from '../../src/audit/log/note.ts';
+import { verifyAuditPath } from '../../src/audit/verify/verify_path.ts';
 
 describe('audit verify of a large log', function () {
   this.timeout(60_000);

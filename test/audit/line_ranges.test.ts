@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { readAllLines, readLineRange } from '../../src/audit/log_files.ts';
+import { readAllLines, readLineRange } from '../../src/audit/log/log_files.ts';
 
 describe('audit log byte ranges', () => {
   it('cut anywhere, the ranges hold every line exactly once, in order, torn tails included (property)', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { CompactRange, MerkleTree, leafHash, lineAndLeafHash, verifyConsistency, verifyInclusion } from '../../src/audit/merkle.ts';
+import { CompactRange, MerkleTree, leafHash, lineAndLeafHash, verifyConsistency, verifyInclusion } from '../../src/audit/log/merkle.ts';
 
 interface Vectors {
   leaves: string[];

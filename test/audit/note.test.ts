@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { parseVerifierKey, signNote, signerFromPem, signerFromSeed, verifierKeyString, verifyNote } from '../../src/audit/note.ts';
+import { parseVerifierKey, signNote, signerFromPem, signerFromSeed, verifierKeyString, verifyNote } from '../../src/audit/log/note.ts';
 
 // The example of the signed-note spec (also golang.org/x/mod/sumdb/note): key, text and signature.
 const SPEC_SKEY = 'PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz';

@@ -2,9 +2,9 @@
  * every malformed variant is refused with a reason. */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { parseCheckpointText, signCheckpoint } from '../../src/audit/checkpoint.ts';
-import { ed25519KeyId, isCanonicalBase64, parseNote, parseVerifierKey, rawPublicKey, signerFromPem, verifierKeyString, verifyNote, type NoteSigner } from '../../src/audit/note.ts';
-import { verifyEvidence } from '../../src/audit/verify_evidence.ts';
+import { parseCheckpointText, signCheckpoint } from '../../src/audit/log/checkpoint.ts';
+import { ed25519KeyId, isCanonicalBase64, parseNote, parseVerifierKey, rawPublicKey, signerFromPem, verifierKeyString, verifyNote, type NoteSigner } from '../../src/audit/log/note.ts';
+import { verifyEvidence } from '../../src/audit/verify/verify_evidence.ts';
 import { cosign, cosignerKeyString, parseCosignerKey, verifyCosignatures } from '../../src/witness/cosignature.ts';
 
 // tlog-checkpoint and tlog-cosignature examples (c2sp.org): a checkpoint with a log signature and a witness cosignature.

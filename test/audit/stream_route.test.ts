@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { createAuditTrail } from '../../src/audit/index.ts';
-import { auditStreamHandler } from '../../src/audit/stream_route.ts';
+import { auditStreamHandler } from '../../src/audit/trail/stream_route.ts';
 import { auditFixture, resolveEvent } from './helpers.ts';
 
 /** Reads a streaming response until `count` data records arrived. */

@@ -9,8 +9,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { exportBundle } from '../../src/audit/export_bundle.ts';
-import { signerFromPem } from '../../src/audit/note.ts';
+import { exportBundle } from '../../src/audit/verify/export_bundle.ts';
+import { signerFromPem } from '../../src/audit/log/note.ts';
 import { buildTimeline } from '../../src/forensics/timeline.ts';
 import { startGateway } from '../helpers/gateway.ts';
 

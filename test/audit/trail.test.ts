@@ -4,8 +4,8 @@ import path from 'node:path';
 import { canonicalJson } from '../../src/envelope/canonical.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { createAuditTrail } from '../../src/audit/index.ts';
-import { GENESIS_PREV, lineHash } from '../../src/audit/event_line.ts';
-import { verifyAuditFile } from '../../src/audit/verify_file.ts';
+import { GENESIS_PREV, lineHash } from '../../src/audit/log/line.ts';
+import { verifyAuditFile } from '../../src/audit/verify/verify_file.ts';
 import { auditFixture, resolveEvent, SECRET_NONCE, SECRET_TOKEN } from './helpers.ts';
 
 const NOW = Date.parse('2025-11-23T04:00:00.123Z');
@@ -111,7 +111,7 @@ describe('audit trail: file sink, chain and HMAC', () => {
 describe('audit trail: rotation', () => {
   it('rotates by size and keeps one chain (and one Merkle tree) across the files', async () => {
     const { writeSigningKey } = await import('./helpers.ts');
-    const { verifyAuditPath } = await import('../../src/audit/verify_path.ts');
+    const { verifyAuditPath } = await import('../../src/audit/verify/verify_path.ts');
     const fx = auditFixture();
     const config = { ...fx.config, signing_key_file: writeSigningKey(fx.dir), sinks: [{ ...fx.config.sinks[0]!, rotate_bytes: 4096 }] };
     let trail = await createAuditTrail(config, { configDir: fx.dir });

@@ -11,10 +11,10 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Envelope } from '../../src/envelope/schema.ts';
-import { exportBundle } from '../../src/audit/export_bundle.ts';
-import { signerFromPem, verifierKeyString } from '../../src/audit/note.ts';
+import { exportBundle } from '../../src/audit/verify/export_bundle.ts';
+import { signerFromPem, verifierKeyString } from '../../src/audit/log/note.ts';
 import { runRevocations } from '../../src/leases/revocation_worker.ts';
-import { startVaultEmulator } from '../emulators/vault/server.ts';
+import { startVaultEmulator } from '../adapters/vault/emulator/server.ts';
 import { startGateway } from '../helpers/gateway.ts';
 
 export interface DemoRun {

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createAuditTrail } from '../../src/audit/index.ts';
 import { generateReport } from '../../src/audit/report/generate_report.ts';
-import type { TrustedKey } from '../../src/audit/verify_evidence.ts';
+import type { TrustedKey } from '../../src/audit/verify/verify_evidence.ts';
 import { auditFixture, resolveEvent, writeSigningKey } from '../audit/helpers.ts';
 import { demoRun, type DemoRun } from './demo_run.ts';
 

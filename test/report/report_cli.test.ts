@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { createAuditTrail } from '../../src/audit/index.ts';
-import { parseNote, signerFromPem } from '../../src/audit/note.ts';
+import { parseNote, signerFromPem } from '../../src/audit/log/note.ts';
 import { generateReport } from '../../src/audit/report/generate_report.ts';
 import { readReportInput } from '../../src/audit/report/read_events.ts';
 import { escapeHtml, jsonIsland } from '../../src/audit/report/render_html.ts';

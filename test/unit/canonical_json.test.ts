@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AuditEventInput } from '../../src/audit/contract.ts';
-import { LINE_VERSION, prepareEvent, sequenceLine } from '../../src/audit/event_line.ts';
-import { AuditHasher } from '../../src/audit/hmac_keys.ts';
+import { LINE_VERSION, prepareEvent, sequenceLine } from '../../src/audit/trail/event_line.ts';
+import { AuditHasher } from '../../src/audit/trail/hmac_keys.ts';
 import { canonicalJson } from '../../src/envelope/canonical.ts';
 import { parseStrictJson } from '../../src/http/strict_json.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { CompactRange, MerkleTree, leafHash, verifyConsistency } from '../../src/audit/merkle.ts';
-import { TreeWindow } from '../../src/audit/tree_window.ts';
+import { CompactRange, MerkleTree, leafHash, verifyConsistency } from '../../src/audit/log/merkle.ts';
+import { TreeWindow } from '../../src/audit/log/tree_window.ts';
 
 describe('tree window: consistency proofs without the whole tree', () => {
   it('gives exactly the proofs of the full tree, for every base ≤ m ≤ n (property, 1..70 leaves)', () => {

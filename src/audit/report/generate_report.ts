@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { verifyAuditPath, type VerifyOptions, type VerifyReport } from '../verify_path.ts';
+import { verifyAuditPath, type VerifyOptions, type VerifyReport } from '../verify/verify_path.ts';
 import { readReportInput, sourcesOf } from './read_events.ts';
 import { reportData, type ReportData } from './report_data.ts';
 import { renderReportHtml } from './render_html.ts';

@@ -6,10 +6,10 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { MANIFEST_NOTE, type Manifest } from '../bundle_format.ts';
-import { checkpointsPath, logSegments, readLineRange } from '../log_files.ts';
-import { parseNote } from '../note.ts';
-import { findLogs } from '../verify_path.ts';
+import { MANIFEST_NOTE, type Manifest } from '../verify/bundle_format.ts';
+import { checkpointsPath, logSegments, readLineRange } from '../log/log_files.ts';
+import { parseNote } from '../log/note.ts';
+import { findLogs } from '../verify/verify_path.ts';
 
 /** One event as the report shows it: no secrets, no HMACs, only what an auditor reads. */
 export interface ReportEvent {

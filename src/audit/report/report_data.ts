@@ -2,8 +2,8 @@
  * The data a report page is built from: the verifier's verdict and the events it was given. The verdict is
  * copied from the verifier's report as is; the page only ever shows a pass when that report says `ok`.
  */
-import type { Finding } from '../findings.ts';
-import type { VerifyReport } from '../verify_path.ts';
+import type { Finding } from '../verify/findings.ts';
+import type { VerifyReport } from '../verify/verify_path.ts';
 import { attributeLeases, jobStories, type JobStory } from './job_stories.ts';
 import type { LogCheckpoints, ReportEvent, ReportInput } from './read_events.ts';
 

@@ -5,7 +5,7 @@
  */
 import { mkdir, open, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { segmentPath } from './log_files.ts';
+import { segmentPath } from '../log/log_files.ts';
 import type { AuditSink, CommitBatch } from './sink.ts';
 
 export interface FileSinkOptions {

@@ -1,7 +1,7 @@
 /** Builds the configured sinks. Relative paths are resolved against the config folder. */
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import type { AuditConfig } from './config.ts';
+import type { AuditConfig } from '../config.ts';
 import { openFileSink } from './file_sink.ts';
 import { openHttpSink } from './http_sink.ts';
 import { redisSink } from './redis_sink.ts';

@@ -6,12 +6,12 @@
  * comes back with its cosignature and is appended again, the same note with one more signature line.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { canonicalJson } from '../envelope/canonical.ts';
-import { signCheckpoint } from './checkpoint.ts';
+import { canonicalJson } from '../../envelope/canonical.ts';
+import { signCheckpoint } from '../log/checkpoint.ts';
 import type { KeyRing } from './key_ring.ts';
-import { type CompactRange, leafHash } from './merkle.ts';
-import type { CommitBatch } from './sink.ts';
-import type { Checkpoint } from './checkpoint.ts';
+import { type CompactRange, leafHash } from '../log/merkle.ts';
+import type { CommitBatch } from '../sinks/sink.ts';
+import type { Checkpoint } from '../log/checkpoint.ts';
 import type { WitnessPool } from './witness_client.ts';
 
 export interface CheckpointerOptions {

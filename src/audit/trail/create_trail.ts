@@ -1,28 +1,25 @@
 /**
- * The audit trail behind src/audit/contract.ts. `createAuditTrail` opens the sinks, continues the chain (and the
+ * The audit trail behind src/audit/contract.ts (exported by src/audit/index.ts). `createAuditTrail` opens the sinks, continues the chain (and the
  * Merkle tree) from the last durable line, starts the checkpointer and returns the `AuditTrail` the gateway
  * records into. Nothing else in the gateway formats, hashes or writes audit lines.
  */
 import os from 'node:os';
 import path from 'node:path';
-import type { AuditConfig } from './config.ts';
-import type { AuditEventInput, AuditReceipt, AuditSinkHealth, AuditTrail } from './contract.ts';
+import type { AuditConfig } from '../config.ts';
+import type { AuditEventInput, AuditReceipt, AuditSinkHealth, AuditTrail } from '../contract.ts';
 import { Checkpointer } from './checkpointer.ts';
-import { GENESIS_PREV, lineHash, prepareEvent } from './event_line.ts';
+import { prepareEvent } from './event_line.ts';
+import { GENESIS_PREV, lineHash } from '../log/line.ts';
 import { GroupCommit, type ChainHead, type CommitObserver } from './group_commit.ts';
 import { AuditHasher, readAuditKey } from './hmac_keys.ts';
 import { KeyRing, publishKeys } from './key_ring.ts';
 import { LiveFeed, type LineListener } from './live_feed.ts';
-import { checkpointsPath, logSegments, publicKeysPath, readLines } from './log_files.ts';
-import { CompactRange, leafHash } from './merkle.ts';
-import { openSinks } from './open_sinks.ts';
-import type { AuditSink, CheckpointRecord } from './sink.ts';
+import { checkpointsPath, logSegments, publicKeysPath, readLines } from '../log/log_files.ts';
+import { CompactRange, leafHash } from '../log/merkle.ts';
+import { openSinks } from '../sinks/open_sinks.ts';
+import type { AuditSink, CheckpointRecord } from '../sinks/sink.ts';
 import { WitnessPool } from './witness_client.ts';
-import { parseCosignerKey } from '../witness/cosignature.ts';
-
-export type { AuditTrail } from './contract.ts';
-export type { AuditConfig } from './config.ts';
-export { verifyAuditFile } from './verify_file.ts';
+import { parseCosignerKey } from '../../witness/cosignature.ts';
 
 /** The trail plus what the audit stream route needs. */
 export interface StreamingAuditTrail extends AuditTrail {

@@ -11,10 +11,10 @@
  * every event until a restart, which re-reads the tail of the log and continues from what is really there.
  * Best-effort sinks receive a batch only after it committed, so they never see an abandoned line.
  */
-import { GatewayError } from '../errors.ts';
-import type { AuditReceipt } from './contract.ts';
-import { lineHash, sequenceLine, type PreparedEvent } from './event_line.ts';
-import type { AuditSink, CommitBatch } from './sink.ts';
+import { GatewayError } from '../../errors.ts';
+import type { AuditReceipt } from '../contract.ts';
+import { lineHash, sequenceLine, type PreparedEvent } from '../log/line.ts';
+import type { AuditSink, CommitBatch } from '../sinks/sink.ts';
 
 const MAX_BATCH = 4096;
 

@@ -5,14 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { signerFromPem, verifierKeyString, hex8, type NoteSigner } from './note.ts';
-
-export interface PublishedKey {
-  vkey: string;
-  key_id: string;
-  not_before?: string | undefined;
-  not_after?: string | undefined;
-}
+import { signerFromPem, verifierKeyString, hex8, type NoteSigner } from '../log/note.ts';
+import type { PublishedKey } from '../log/published_keys.ts';
 
 interface RingKey {
   signer: NoteSigner;
@@ -71,9 +65,4 @@ export async function publishKeys(file: string, ring: KeyRing): Promise<void> {
   const tmp = `${file}.tmp`;
   await writeFile(tmp, `${JSON.stringify({ keys: [...byKey.values()] }, null, 2)}\n`, { mode: 0o644 });
   await rename(tmp, file);
-}
-
-/** Reads a published key file. */
-export async function readPublishedKeys(file: string): Promise<PublishedKey[]> {
-  return (JSON.parse(await readFile(file, 'utf8')) as { keys: PublishedKey[] }).keys;
 }

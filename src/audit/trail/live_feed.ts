@@ -3,7 +3,7 @@
  * is first replayed from the log files, then switched to live lines without gap or duplicate: lines committed
  * during the replay are buffered and delivered after it.
  */
-import type { CommitBatch } from './sink.ts';
+import type { CommitBatch } from '../sinks/sink.ts';
 
 export type LineListener = (line: string, seq: number) => void;
 

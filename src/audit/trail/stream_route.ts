@@ -7,8 +7,8 @@
  */
 import { PassThrough } from 'node:stream';
 import type { Context, Next } from 'koa';
-import { GatewayError } from '../errors.ts';
-import type { StreamingAuditTrail } from './index.ts';
+import { GatewayError } from '../../errors.ts';
+import type { StreamingAuditTrail } from './create_trail.ts';
 
 const HEARTBEAT_MS = 15_000;
 const MAX_BUFFERED_BYTES = 8 << 20;

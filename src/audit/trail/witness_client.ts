@@ -5,15 +5,15 @@
  * backoff, and a 409 teaches the witness's size (then the proof is rebuilt from it). A witness that stays
  * unreachable, or refuses, raises one `alert` audit event per outage; the next success ends the outage.
  */
-import type { AuditEventInput } from './contract.ts';
-import type { Checkpoint } from './checkpoint.ts';
-import { parseNote, type NoteVerifier } from './note.ts';
-import { TreeWindow } from './tree_window.ts';
+import type { AuditEventInput } from '../contract.ts';
+import type { Checkpoint } from '../log/checkpoint.ts';
+import { parseNote, type NoteVerifier } from '../log/note.ts';
+import { TreeWindow } from '../log/tree_window.ts';
 
 /** Leaves kept for a lagging witness before the window restarts at the head (it is then caught up from disk). */
 const MAX_WINDOW_LEAVES = 1 << 20;
-import { verifyCosignatures } from '../witness/cosignature.ts';
-import { formatAddCheckpoint } from '../witness/request.ts';
+import { verifyCosignatures } from '../../witness/cosignature.ts';
+import { formatAddCheckpoint } from '../../witness/request.ts';
 
 export interface WitnessTarget {
   url: string;

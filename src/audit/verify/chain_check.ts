@@ -3,11 +3,11 @@
  * its successor's `prev` was modified; a second line with an existing seq was inserted; a gap in seq means
  * deleted lines; a seq that goes backwards means reordered lines; a last line without newline is a torn tail.
  */
-import { isCanonicalJsonText } from '../envelope/canonical.ts';
-import { GENESIS_PREV } from './event_line.ts';
-import { lineAndLeafHash } from './merkle.ts';
+import { isCanonicalJsonText } from '../../envelope/canonical.ts';
+import { GENESIS_PREV } from '../log/line.ts';
+import { lineAndLeafHash } from '../log/merkle.ts';
 import type { Finding } from './findings.ts';
-import type { LogLine } from './log_files.ts';
+import type { LogLine } from '../log/log_files.ts';
 
 export interface ChainEntry {
   seq: number;

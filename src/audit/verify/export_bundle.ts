@@ -6,13 +6,13 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { canonicalJson } from '../envelope/canonical.ts';
+import { canonicalJson } from '../../envelope/canonical.ts';
 import { BUNDLE_FORMAT, KEYS_FILE, MANIFEST_NOTE, type BundleKey, type BundleProofs, type Manifest, type ManifestLog } from './bundle_format.ts';
-import { parseCheckpointText } from './checkpoint.ts';
-import { readPublishedKeys } from './key_ring.ts';
-import { checkpointsPath, logSegments, publicKeysPath, readLines } from './log_files.ts';
-import { MerkleTree, leafHash } from './merkle.ts';
-import { hex8, parseNote, signNote, verifierKeyString, type NoteSigner } from './note.ts';
+import { parseCheckpointText } from '../log/checkpoint.ts';
+import { readPublishedKeys } from '../log/published_keys.ts';
+import { checkpointsPath, logSegments, publicKeysPath, readLines } from '../log/log_files.ts';
+import { MerkleTree, leafHash } from '../log/merkle.ts';
+import { hex8, parseNote, signNote, verifierKeyString, type NoteSigner } from '../log/note.ts';
 import { toOcsf } from './ocsf.ts';
 
 export interface ExportOptions {

@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { parseLine, type ParsedLine } from './chain_check.ts';
-import { readLineRange, readObserver, type LogLine, type RangeLine } from './log_files.ts';
+import { readLineRange, readObserver, type LogLine, type RangeLine } from '../log/log_files.ts';
 import type { WorkerResult, WorkerTask } from './parse_worker.ts';
 
 export const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;

@@ -1,7 +1,7 @@
 /** Worker side of parse_parallel.ts: reads and parses one byte range of a log, posts the results back once. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseLine } from './chain_check.ts';
-import { readLineRange } from './log_files.ts';
+import { readLineRange } from '../log/log_files.ts';
 
 export interface WorkerTask {
   files: string[];

@@ -10,12 +10,12 @@
  */
 import { checkChain, type ChainEntry, type ParsedLine } from './chain_check.ts';
 import type { BundleProofs } from './bundle_format.ts';
-import { parseCheckpointText, type Checkpoint } from './checkpoint.ts';
+import { parseCheckpointText, type Checkpoint } from '../log/checkpoint.ts';
 import type { Finding } from './findings.ts';
-import type { LogLine } from './log_files.ts';
-import { CompactRange, verifyConsistency, verifyInclusion } from './merkle.ts';
-import { parseVerifierKey, verifyNote, type NoteVerifier } from './note.ts';
-import { verifyCosignatures } from '../witness/cosignature.ts';
+import type { LogLine } from '../log/log_files.ts';
+import { CompactRange, verifyConsistency, verifyInclusion } from '../log/merkle.ts';
+import { parseVerifierKey, verifyNote, type NoteVerifier } from '../log/note.ts';
+import { verifyCosignatures } from '../../witness/cosignature.ts';
 import { checkWitnesses, maxOf, reportUnattested } from './verify_coverage.ts';
 
 export interface TrustedKey {

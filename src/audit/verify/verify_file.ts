@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { checkChain, type ChainEntry } from './chain_check.ts';
 import { sortFindings, type Finding } from './findings.ts';
-import { logSegments, readAllLines } from './log_files.ts';
+import { logSegments, readAllLines } from '../log/log_files.ts';
 
 export interface FileVerifyReport {
   ok: boolean;
