@@ -26,7 +26,7 @@ const FORBIDDEN: Record<Exclude<Room, 'index'>, readonly Room[]> = {
 const ROOT_FILES = new Set(['contract.ts', 'config.ts']);
 
 /** The room of a file under src/audit, or undefined for a file outside it. */
-export function roomOf(file: string): Room | undefined {
+function roomOf(file: string): Room | undefined {
   const rel = path.relative(auditDir, file);
   if (rel.startsWith('..')) return undefined;
   const [first, ...rest] = rel.split(path.sep);
@@ -40,7 +40,7 @@ export function roomOf(file: string): Room | undefined {
 }
 
 /** Relative module specifiers of a TypeScript source: static, re-export, dynamic and worker (`new URL`) imports. */
-export function importSpecifiers(source: string): string[] {
+function importSpecifiers(source: string): string[] {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const found: string[] = [];
   const patterns = [
@@ -61,7 +61,7 @@ function listTs(dir: string): string[] {
 }
 
 /** Every forbidden path `from -> … -> to` reachable from the files of src/audit, given an import reader. */
-export function violations(files: readonly string[], importsOf: (file: string) => string[]): string[] {
+function violations(files: readonly string[], importsOf: (file: string) => string[]): string[] {
   const found: string[] = [];
   for (const start of files) {
     const room = roomOf(start);
