@@ -44,6 +44,12 @@ async function until(what: string, withinMs: number, check: () => Promise<boolea
   }
 }
 
+/** True once the server on `port` is the process we spawned, not a parallel run's that took the port first. */
+async function isOurs(port: number, child: ChildProcess): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server for port ${port} exited (port taken?)`);
+  return await admin(port, async (r) => new RegExp(`process_id:${child.pid}\\b`).test(String(await r.info('server'))));
+}
+
 function killGroup(child: ChildProcess): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
@@ -87,7 +93,7 @@ export class RedisClusterDeployment {
       child.unref();
       this.nodes.push({ port, child });
     }
-    for (const n of this.nodes) await until(`node ${n.port} answers`, 10_000, () => admin(n.port, async (r) => (await r.ping()) === 'PONG'));
+    for (const n of this.nodes) await until(`node ${n.port} answers`, 10_000, () => isOurs(n.port, n.child));
     await run('redis-cli', ['--cluster', 'create', ...this.nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
     await this.settle();
   }
@@ -124,6 +130,13 @@ export class RedisClusterDeployment {
     return { port: range[2][1], id: range[2][2] };
   }
 
+  /** The masters that serve slots, from CLUSTER SLOTS (CLUSTER NODES can lag behind a failover by a gossip round). */
+  async masters(): Promise<Array<{ id: string; port: number }>> {
+    const slots = (await admin(this.live()[0]!.port, (r) => r.call('CLUSTER', 'SLOTS'))) as Array<[number, number, [string, number, string]]>;
+    const byId = new Map(slots.map(([, , [, port, id]]) => [id, { id, port }]));
+    return [...byId.values()];
+  }
+
   /** Slot of a key (CLUSTER KEYSLOT). */
   async slotOf(key: string): Promise<number> {
     return Number(await admin(this.live()[0]!.port, (r) => r.call('CLUSTER', 'KEYSLOT', key)));
@@ -136,7 +149,7 @@ export class RedisClusterDeployment {
    */
   async migrateSlot(slot: number, pauseMs = 200): Promise<{ from: number; to: number }> {
     const source = await this.ownerOf(slot);
-    const masters = (await this.topology()).filter((n) => n.master === null);
+    const masters = await this.masters();
     const target = masters.find((m) => m.id !== source.id)!;
     await admin(target.port, (r) => r.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', source.id));
     await admin(source.port, (r) => r.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', target.id));

@@ -54,6 +54,15 @@ async function admin<T>(port: number, work: (r: Redis) => Promise<T>): Promise<T
   }
 }
 
+/**
+ * True once the server on `port` is the process we spawned: a port found free can be taken by a parallel run
+ * before our server binds it, and then we would be talking to (and failing over, flushing…) someone else's.
+ */
+async function isOurs(port: number, child: ChildProcess): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server for port ${port} exited (port taken?)`);
+  return await admin(port, async (r) => new RegExp(`process_id:${child.pid}\\b`).test(String(await r.info('server'))));
+}
+
 async function until(what: string, withinMs: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + withinMs;
   for (;;) {
@@ -95,16 +104,26 @@ export class SentinelDeployment {
     return this.sentinels.map((s) => ({ host: '127.0.0.1', port: s.port }));
   }
 
+  private syncDelay = 0;
+
+  private dataArgs(port: number): string[] {
+    return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir,
+      '--dbfilename', `dump-${port}.rdb`, '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', String(this.syncDelay),
+      '--repl-diskless-sync-max-replicas', '0'];
+  }
+
   private async boot(replicas: number, firstSyncDelaySeconds: number | undefined): Promise<void> {
-    const dataArgs = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--dir', this.dir, '--dbfilename', `dump-${port}.rdb`, '--repl-diskless-sync', 'yes',
-      '--repl-diskless-sync-delay', String(firstSyncDelaySeconds ?? 0), '--repl-diskless-sync-max-replicas', '0'];
+    this.syncDelay = firstSyncDelaySeconds ?? 0;
+    const dataArgs = (port: number) => this.dataArgs(port);
     const masterPort = await freePort();
-    this.nodes.push({ port: masterPort, child: startProcess(dataArgs(masterPort)) });
-    await until('master answers', 10_000, () => admin(masterPort, async (r) => (await r.ping()) === 'PONG'));
+    const master = startProcess(dataArgs(masterPort));
+    this.nodes.push({ port: masterPort, child: master });
+    await until('master answers', 10_000, () => isOurs(masterPort, master));
     for (let i = 0; i < replicas; i++) {
       const port = await freePort();
-      this.nodes.push({ port, child: startProcess([...dataArgs(port), '--replicaof', '127.0.0.1', String(masterPort)]) });
+      const child = startProcess([...dataArgs(port), '--replicaof', '127.0.0.1', String(masterPort)]);
+      this.nodes.push({ port, child });
+      await until(`replica ${port} answers`, 10_000, () => isOurs(port, child));
     }
     const replicaPorts = this.nodes.slice(1).map((n) => n.port);
     if (firstSyncDelaySeconds === undefined) {
@@ -117,7 +136,9 @@ export class SentinelDeployment {
       const conf = path.join(this.dir, `sentinel-${port}.conf`);
       writeFileSync(conf, [`port ${port}`, 'bind 127.0.0.1', `dir ${this.dir}`, `sentinel monitor ${NAME} 127.0.0.1 ${masterPort} 2`,
         `sentinel down-after-milliseconds ${NAME} 1000`, `sentinel failover-timeout ${NAME} 5000`, `sentinel parallel-syncs ${NAME} 2`, ''].join('\n'));
-      this.sentinels.push({ port, child: startProcess([conf, '--sentinel']) });
+      const child = startProcess([conf, '--sentinel']);
+      this.sentinels.push({ port, child });
+      await until(`sentinel ${port} answers`, 10_000, () => isOurs(port, child));
     }
     await this.agree(masterPort, replicas);
   }
@@ -166,6 +187,16 @@ export class SentinelDeployment {
     const exited = new Promise((resolve) => node.child.once('exit', resolve));
     killGroup(node.child);
     await exited;
+  }
+
+  /** Starts an empty data node again on the port of a killed one (a crashed node that comes back). */
+  async restart(port: number): Promise<void> {
+    const node = this.nodes.find((n) => n.port === port);
+    if (node === undefined) throw new Error(`no data node on ${port}`);
+    if (node.child.exitCode === null && node.child.signalCode === null) throw new Error(`data node on ${port} still runs`);
+    node.child = startProcess(this.dataArgs(port));
+    const child = node.child;
+    await until(`node ${port} back`, 10_000, () => isOurs(port, child));
   }
 
   /** Runs `work` with a short-lived admin connection to the data node on `port`. */

@@ -16,7 +16,6 @@ import { CrefgateError, envelopeBody, type Envelope } from '../../src/client/ind
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { rawPost, type RawAnswer } from '../helpers/raw_post.ts';
 import { SentinelDeployment } from '../helpers/redis_sentinel.ts';
-import { RedisServer } from '../helpers/redis_server.ts';
 
 const CONCURRENCY = 4;
 
@@ -30,7 +29,6 @@ describe('redis sentinel: a gateway follows a forced failover with exactly-once 
   this.timeout(60_000);
   let deployment: SentinelDeployment | undefined;
   let gw: TestGateway | undefined;
-  let restarted: RedisServer | undefined;
   let keyDir = '';
 
   before(async () => {
@@ -54,7 +52,6 @@ describe('redis sentinel: a gateway follows a forced failover with exactly-once 
   });
   after(async () => {
     await gw?.close();
-    await restarted?.stop();
     await deployment?.stop();
     await rm(keyDir, { recursive: true, force: true });
   });
@@ -101,7 +98,7 @@ describe('redis sentinel: a gateway follows a forced failover with exactly-once 
       failedOverAt = Date.now();
       await deployment!.kill(from);
       // The crashed node comes back empty on its port; the sentinels make it the new master's replica.
-      restarted = await RedisServer.start(from);
+      await deployment!.restart(from);
       rejoinedAt = Date.now();
       switched = true;
     })();

@@ -13,11 +13,14 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { CrefgateError, envelopeBody } from '../../src/client/index.ts';
+import { StateUnavailableError } from '../../src/state/contract.ts';
+import { createRedisStateStore, storeHa } from '../../src/state/redis/index.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { rawPost } from '../helpers/raw_post.ts';
 import { SentinelDeployment } from '../helpers/redis_sentinel.ts';
 import { RedisServer } from '../helpers/redis_server.ts';
 import { opsGet, sample } from '../ops/ops_helpers.ts';
+import { newMasterKey, testConfig } from './redis_fixture.ts';
 
 const HOLD_MS = 2500;
 
@@ -70,6 +73,11 @@ describe('redis state store: a store that lost its data is noticed', function ()
 
     const admin = new Redis(redis.url);
     try {
+      // A private server holds only this gateway's keys; anything else means a port clash with a parallel run, and
+      // wiping that would break someone else's test.
+      const prefix = (gw.config.state as { redis: { key_prefix: string } }).redis.key_prefix;
+      const [, keys] = (await admin.call('SCAN', '0', 'COUNT', '10000')) as [string, string[]];
+      assert.ok(keys.length > 0 && keys.every((k) => k.startsWith(prefix)), `the private redis-server is ours alone: ${keys.filter((k) => !k.startsWith(prefix)).slice(0, 5).join(' ')}`);
       await admin.call('FLUSHALL');
     } finally {
       admin.disconnect();
@@ -165,5 +173,50 @@ describe('redis sentinel: a replica promoted before its first sync is noticed', 
     // said the store is the new one); a new job on the re-seeded executor works.
     const result = await gw!.client('executor').resolve(await issue(), { hmacSecrets: gw!.hmac });
     assert.match(result.secrets.github!.value as string, /^ghp_demo_/);
+  });
+});
+
+describe('redis store epoch: two stores on one server', function () {
+  this.timeout(20_000);
+  let redis: RedisServer | undefined;
+  const stores: Array<Awaited<ReturnType<typeof createRedisStateStore>>> = [];
+  after(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await redis?.stop();
+  });
+
+  async function reopened(store: (typeof stores)[number], withinMs: number): Promise<void> {
+    const deadline = Date.now() + withinMs;
+    while (!(await store.health()).ok) {
+      if (Date.now() > deadline) assert.fail('the store did not re-open');
+      await delay(50);
+    }
+  }
+
+  it('both notice a rollback (the beat went backwards), and re-open on one renewed epoch', async () => {
+    redis = await RedisServer.start();
+    const config = testConfig({ url: redis.url, epoch_check_interval_ms: 100, epoch_loss_hold_ms: 500 });
+    const env = { CG_MK1: newMasterKey() };
+    stores.push(await createRedisStateStore(config, { env }), await createRedisStateStore(config, { env }));
+    const [a, b] = stores as [(typeof stores)[number], (typeof stores)[number]];
+    const before = storeHa(a)!.epoch.current;
+    assert.equal(storeHa(b)!.epoch.current, before);
+    await delay(300);
+    // An older copy of the store: the id is the same, the beat counter is back where it was long ago.
+    const admin = new Redis(redis.url);
+    try {
+      await admin.call('SET', `${config.key_prefix}{epoch}:beat`, '1');
+    } finally {
+      admin.disconnect();
+    }
+    await assert.rejects(a.executors.get('nobody'), StateUnavailableError);
+    await assert.rejects(b.jobs.get('no-job'), StateUnavailableError);
+    assert.equal(storeHa(a)!.epoch.lost?.kind, 'rolled_back');
+    await reopened(a, 5000);
+    await reopened(b, 5000);
+    const after = storeHa(a)!.epoch.current;
+    assert.notEqual(after, before, 'the epoch was renewed, so every replica sees the loss');
+    assert.equal(storeHa(b)!.epoch.current, after, 'both adopted the same new epoch');
+    assert.equal(await a.executors.get('nobody'), undefined);
   });
 });

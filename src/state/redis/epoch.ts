@@ -23,6 +23,19 @@ const ADOPT = lua(`
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
 return {redis.call('GET', KEYS[1]), redis.call('INCR', KEYS[2])}`);
 
+/**
+ * After a loss: KEYS: id, beat. ARGV: a fresh id, the lost id. The first replica to recover replaces the lost (or
+ * missing) id, so every other replica sees the id change and handles the loss too, even when the id itself
+ * survived (a rollback, a wiped Cluster shard); later ones adopt what it wrote. Returns [id, beat].
+ */
+const RENEW = lua(`
+local cur = redis.call('GET', KEYS[1])
+if (not cur) or cur == ARGV[2] then
+  redis.call('SET', KEYS[1], ARGV[1])
+  cur = ARGV[1]
+end
+return {cur, redis.call('INCR', KEYS[2])}`);
+
 /** KEYS: id, beat. Returns [id or false, beat]. */
 const CHECK = lua(`
 return {redis.call('GET', KEYS[1]), redis.call('INCR', KEYS[2])}`);
@@ -148,7 +161,7 @@ export class StoreEpoch {
       try {
         for (const hook of this.hooks) await hook(loss);
         this.beat = 0;
-        await this.adopt();
+        await this.adopt(loss.lostEpoch);
         this.loss = undefined;
       } catch {
         // Redis went away again, or a hook failed: stay closed; the next check tries again.
@@ -158,9 +171,11 @@ export class StoreEpoch {
     })();
   }
 
-  private async adopt(): Promise<void> {
+  /** Start-up: adopts the store's epoch or writes one. After a loss (`lost` given): replaces the lost epoch. */
+  private async adopt(lost?: string): Promise<void> {
     const fresh = randomBytes(12).toString('base64url');
-    const [id, beat] = await this.options.guard('epoch.adopt', () => runScript(this.caller, ADOPT, this.keys, [fresh])) as [string, number];
+    const [id, beat] = await this.options.guard('epoch.adopt', () =>
+      lost === undefined ? runScript(this.caller, ADOPT, this.keys, [fresh]) : runScript(this.caller, RENEW, this.keys, [fresh, lost])) as [string, number];
     // A shard key of another epoch is left from before a loss this process recovered from (or one that happened
     // before it started): it is overwritten, since the main epoch decides.
     for (const key of this.options.shardKeys ?? []) {

@@ -115,11 +115,13 @@ export async function createRedisStateStore(config: RedisConfig, options: RedisS
     client.disconnect();
     throw err;
   }
+  const intervalMs = config.epoch_check_interval_ms ?? 1000;
+  const holdMs = config.epoch_loss_hold_ms ?? 3000;
   const epoch = new StoreEpoch(durable, {
     shardKeys,
     prefix: config.key_prefix,
-    intervalMs: config.epoch_check_interval_ms ?? 1000,
-    holdMs: config.epoch_loss_hold_ms ?? 3000,
+    intervalMs,
+    holdMs,
     now,
     guard,
   });
