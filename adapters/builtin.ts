@@ -1,36 +1,38 @@
 /**
- * The adapter kinds built into crefgate, registered explicitly (a duplicate kind fails at start-up). Each cloud
- * kind registers only its options schema up front; its implementation, and the vendor SDK behind it, is imported
- * when a mount of that kind is created, so a gateway pays memory only for the backends it uses.
+ * The adapter kinds built into crefgate: one manifest per kind, listed here and registered explicitly (a
+ * duplicate kind fails at start-up). A manifest carries only the kind and its options schema; its
+ * implementation, and the vendor SDK behind it, is imported when the first mount of that kind is created, so a
+ * gateway pays memory only for the backends it uses (the AWS, GCP and Azure SDKs alone are tens of megabytes
+ * of heap). Each kind's folder follows the template in docs/adapters/authoring.md.
  */
-import type { ZodType } from 'zod';
-import { secretsManagerOptionsSchema, stsOptionsSchema } from './aws/options.ts';
-import { azureOptionsSchema } from './azure/options.ts';
+import { manifest as awsSecretsManager } from './aws-secrets-manager/index.ts';
+import { manifest as awsSts } from './aws-sts/index.ts';
+import { manifest as azureKeyVault } from './azure/index.ts';
 import type { AdapterFactory } from './contract.ts';
-import { gcpOptionsSchema } from './gcp/options.ts';
-import { githubAppOptionsSchema } from './github-app/options.ts';
-import { localAdapter } from './local/index.ts';
+import { manifest as gcpSecretManager } from './gcp/index.ts';
+import { manifest as githubApp } from './github-app/index.ts';
+import { type AdapterManifest, factoryOf } from './kit/manifest.ts';
+import { manifest as local } from './local/index.ts';
 import { mysqlOptionsSchema } from './mysql/options.ts';
 import { postgresOptionsSchema } from './postgres/options.ts';
 import { AdapterRegistry } from './registry.ts';
-import { vaultOptionsSchema } from './vault/options.ts';
+import { manifest as vault } from './vault/index.ts';
 
-/** A factory that imports the real one on first use. */
-function lazy(kind: string, optionsSchema: ZodType, load: () => Promise<AdapterFactory>): AdapterFactory {
-  return { kind, optionsSchema, create: async (options, context) => (await load()).create(options, context) };
-}
+/** Every built-in kind's manifest; the conformance meta-test (test/adapters/conformance_coverage.test.ts) reads this list. */
+export const builtinManifests: readonly AdapterManifest<never>[] = [
+  local,
+  vault,
+  awsSecretsManager,
+  awsSts,
+  gcpSecretManager,
+  azureKeyVault,
+  githubApp,
+  { kind: 'postgres', optionsSchema: postgresOptionsSchema, load: async () => ({ create: (await import('./postgres/index.ts')).postgresAdapter.create }) },
+  { kind: 'mysql', optionsSchema: mysqlOptionsSchema, load: async () => ({ create: (await import('./mysql/index.ts')).mysqlAdapter.create }) },
+] as AdapterManifest<never>[];
 
-export const builtinAdapters: AdapterFactory[] = [
-  localAdapter as AdapterFactory,
-  lazy('vault', vaultOptionsSchema, async () => (await import('./vault/index.ts')).vaultAdapter as AdapterFactory),
-  lazy('aws-secrets-manager', secretsManagerOptionsSchema, async () => (await import('./aws/index.ts')).awsSecretsManagerAdapter as AdapterFactory),
-  lazy('aws-sts', stsOptionsSchema, async () => (await import('./aws/index.ts')).awsStsAdapter as AdapterFactory),
-  lazy('gcp-secret-manager', gcpOptionsSchema, async () => (await import('./gcp/index.ts')).gcpSecretManagerAdapter as AdapterFactory),
-  lazy('azure-key-vault', azureOptionsSchema, async () => (await import('./azure/index.ts')).azureKeyVaultAdapter as AdapterFactory),
-  lazy('github-app', githubAppOptionsSchema, async () => (await import('./github-app/index.ts')).githubAppAdapter as AdapterFactory),
-  lazy('postgres', postgresOptionsSchema, async () => (await import('./postgres/index.ts')).postgresAdapter as AdapterFactory),
-  lazy('mysql', mysqlOptionsSchema, async () => (await import('./mysql/index.ts')).mysqlAdapter as AdapterFactory),
-];
+/** The built-in kinds as registry factories. */
+export const builtinAdapters: AdapterFactory[] = builtinManifests.map((m) => factoryOf(m) as AdapterFactory);
 
 /** A registry holding every built-in adapter kind. */
 export function builtinRegistry(): AdapterRegistry {

@@ -11,10 +11,12 @@ import {
   type SecretAdapter,
   type StaticSecret,
 } from '../contract.ts';
-import { awsClientConfig, type AwsClientConfig } from './client_config.ts';
-import { mapAwsError } from './map_error.ts';
+import { awsClientConfig, type AwsClientConfig } from '../aws/client_config.ts';
+import { mapAwsError } from '../aws/map_error.ts';
+import { probeHealth } from '../kit/health_probe.ts';
+import { selectJsonField } from '../kit/select_field.ts';
+import { manifest } from './index.ts';
 import type { SecretsManagerOptions } from './options.ts';
-import { selectJsonField } from '../select_json_field.ts';
 import { secretLookup } from './secret_reference.ts';
 
 /** The one SDK call this adapter makes, so a test double needs nothing more. */
@@ -34,7 +36,7 @@ export interface SecretsManagerDeps {
 const defaultDeps: SecretsManagerDeps = { createClient: (config) => new SecretsManagerClient(config) };
 
 /** Builds a Secrets Manager adapter for one mount. */
-export function createSecretsManagerAdapter(
+export function create(
   options: SecretsManagerOptions,
   context: AdapterContext,
   deps: SecretsManagerDeps = defaultDeps,
@@ -63,19 +65,19 @@ export function createSecretsManagerAdapter(
 
   // Probing a fixed secret id proves reachability and that AWS accepts the gateway's signature without
   // needing secretsmanager:ListSecrets; "not found" and "access denied" both come after authentication.
-  async function health(signal: AbortSignal): Promise<HealthReport> {
-    try {
-      await read({ path: options.health_probe_secret_id, signal });
-      return { ok: true, detail: 'probe secret readable' };
-    } catch (err) {
-      const kind = err instanceof AdapterError ? err.kind : 'unavailable';
-      if (kind === 'not_found' || kind === 'permission_denied') return { ok: true, detail: `endpoint reachable (probe: ${kind})` };
-      return { ok: false, detail: err instanceof AdapterError ? err.reason : 'health probe failed' };
-    }
+  function health(signal: AbortSignal): Promise<HealthReport> {
+    return probeHealth(() => read({ path: options.health_probe_secret_id, signal }), {
+      okDetail: 'probe secret readable',
+      answered: (err) => {
+        const kind = err instanceof AdapterError ? err.kind : 'unavailable';
+        return kind === 'not_found' || kind === 'permission_denied' ? `endpoint reachable (probe: ${kind})` : undefined;
+      },
+      failure: (err) => (err instanceof AdapterError ? err.reason : 'health probe failed'),
+    });
   }
 
   return {
-    kind: 'aws-secrets-manager',
+    kind: manifest.kind,
     read,
     health,
     async close() {

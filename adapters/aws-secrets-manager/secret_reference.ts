@@ -4,7 +4,7 @@
  * - path: a secret name (`prod/db/main`) or a full secret ARN in the mount's region;
  * - version: `stage:<label>` pins a staging label (`stage:AWSPREVIOUS`), anything else is a VersionId;
  * - field: a top-level key of a JSON-object SecretString, by the rule all string backends share
- *   (adapters/select_json_field.ts).
+ *   (adapters/kit/select_field.ts).
  */
 import { AdapterError } from '../contract.ts';
 

@@ -12,8 +12,9 @@ import {
   type IssueRequest,
   type SecretAdapter,
 } from '../contract.ts';
-import { awsClientConfig, type AwsClientConfig } from './client_config.ts';
-import { mapAwsError } from './map_error.ts';
+import { awsClientConfig, type AwsClientConfig } from '../aws/client_config.ts';
+import { mapAwsError } from '../aws/map_error.ts';
+import { manifest } from './index.ts';
 import type { StsOptions } from './options.ts';
 import { assumeRoleParams } from './session_request.ts';
 
@@ -40,7 +41,7 @@ export interface StsDeps {
 const defaultDeps: StsDeps = { createClient: (config) => new STSClient(config) };
 
 /** Builds an STS AssumeRole adapter for one mount. */
-export function createStsAdapter(options: StsOptions, context: AdapterContext, deps: StsDeps = defaultDeps): SecretAdapter {
+export function create(options: StsOptions, context: AdapterContext, deps: StsDeps = defaultDeps): SecretAdapter {
   const client = deps.createClient(awsClientConfig(options, context));
   const now = deps.now ?? Date.now;
 
@@ -93,7 +94,7 @@ export function createStsAdapter(options: StsOptions, context: AdapterContext, d
   }
 
   return {
-    kind: 'aws-sts',
+    kind: manifest.kind,
     async read() {
       throw new AdapterError('invalid_reference', 'sts mounts issue only');
     },

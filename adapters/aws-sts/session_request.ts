@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AdapterError, type IssueRequest } from '../contract.ts';
+import { manifest } from './index.ts';
 import { stsRouteOptionsSchema, type StsOptions } from './options.ts';
 
 /** STS refuses DurationSeconds below 15 minutes. */
@@ -61,7 +62,7 @@ function label(text: string, prefix: string): string {
 /** The inline session policy: the route's replaces the mount default (STS takes exactly one inline policy). */
 function sessionPolicyText(request: IssueRequest, options: StsOptions): string | undefined {
   const parsed = stsRouteOptionsSchema.safeParse(request.routeOptions ?? {});
-  if (!parsed.success) throw new AdapterError('invalid_reference', 'route options are not valid for an aws-sts mount');
+  if (!parsed.success) throw new AdapterError('invalid_reference', `route options are not valid for an ${manifest.kind} mount`);
   const policy = parsed.data.session_policy ?? options.session_policy;
   if (policy === undefined) return undefined;
   const text = JSON.stringify(policy);

@@ -5,9 +5,7 @@
  */
 import { GatewayError } from '../../src/errors.ts';
 import type { AdapterContext } from '../contract.ts';
-import type { SecretsManagerOptions } from './options.ts';
-
-type ConnectionOptions = Pick<SecretsManagerOptions, 'region' | 'endpoint' | 'credentials' | 'max_attempts'>;
+import type { ConnectionOptions } from './connection_options.ts';
 
 /** The subset of SDK client config crefgate sets; both SDK clients accept it as is. */
 export interface AwsClientConfig {

@@ -1,6 +1,6 @@
 /**
- * Mount options of the AWS adapters, validated once at start-up. Both kinds share the connection options;
- * STS adds the role lookup, the session ceiling and the default session policy.
+ * The connection options both AWS kinds share (region, endpoint, static test keys, SDK attempts). Each kind's
+ * options.ts spreads `connectionShape` into its own schema.
  */
 import { z } from 'zod';
 
@@ -28,53 +28,5 @@ export const connectionShape = {
     .describe('SDK attempts per call; 1 because the resilience layer already retries'),
 };
 
-/**
- * A session policy document as IAM reads it. Kept loose (IAM owns the grammar) but it must at least carry
- * statements; its 2048-character packed limit is checked when it is serialised.
- */
-export const sessionPolicy = z
-  .record(z.string(), z.unknown())
-  .refine((doc) => doc.Statement !== undefined, { message: 'a policy document with a Statement' });
-
-export const secretsManagerOptionsSchema = z.strictObject({
-  ...connectionShape,
-  health_probe_secret_id: z
-    .string()
-    .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/)
-    .default('crefgate/health-probe')
-    .describe('secret read by health checks; "not found" and "access denied" still prove the endpoint and keys work'),
-});
-
-export type SecretsManagerOptions = z.infer<typeof secretsManagerOptionsSchema>;
-
-export const stsOptionsSchema = z.strictObject({
-  ...connectionShape,
-  account_id: z
-    .string()
-    .regex(/^\d{12}$/)
-    .optional()
-    .describe('account of roles named by bare role name in route paths'),
-  partition: z.enum(['aws', 'aws-cn', 'aws-us-gov']).default('aws').describe('ARN partition for bare role names'),
-  max_session_seconds: z
-    .number()
-    .int()
-    .min(900)
-    .max(43_200)
-    .default(3600)
-    .describe("the roles' MaxSessionDuration; keep ≤ 3600 when the gateway itself runs on a role session (role chaining)"),
-  session_policy: sessionPolicy.optional().describe('default inline session policy; a route may replace it with its own'),
-  external_id: z
-    .string()
-    .regex(/^[\w+=,.@:/-]{2,1224}$/)
-    .optional()
-    .describe('ExternalId the target roles require (cross-account trust)'),
-});
-
-export type StsOptions = z.infer<typeof stsOptionsSchema>;
-
-/** Route-level options of an STS route (`routes[].options`). */
-export const stsRouteOptionsSchema = z.strictObject({
-  session_policy: sessionPolicy.optional().describe('inline session policy for this route; replaces the mount default'),
-});
-
-export type StsRouteOptions = z.infer<typeof stsRouteOptionsSchema>;
+/** The connection options as parsed, what the client config needs. */
+export type ConnectionOptions = z.infer<z.ZodObject<typeof connectionShape>>;

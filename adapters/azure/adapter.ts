@@ -7,8 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import type { AdapterContext, HealthReport, ReadRequest, SecretAdapter, StaticSecret } from '../contract.ts';
-import { selectJsonField } from '../select_json_field.ts';
+import { HEALTH_PROBE_SECRET, probeHealth } from '../kit/health_probe.ts';
+import { selectJsonField } from '../kit/select_field.ts';
 import { credentialFor } from './credential.ts';
+import { manifest } from './index.ts';
 import { mapAzureError } from './map_error.ts';
 import type { AzureOptions } from './options.ts';
 import { checkVersion, secretNameOf } from './secret_name.ts';
@@ -21,8 +23,6 @@ export interface AzureAdapterDeps {
   createClient?: CreateAzureClient;
 }
 
-// A name nobody creates: health only needs to learn that the vault answers and accepts the gateway's token.
-const HEALTH_PROBE_SECRET = 'crefgate-health-probe';
 
 /** Builds the official SecretClient for a mount. */
 export const createSecretClient: CreateAzureClient = async (options, context) => {
@@ -37,7 +37,7 @@ export const createSecretClient: CreateAzureClient = async (options, context) =>
 };
 
 /** Builds an Azure Key Vault adapter for one mount. */
-export async function createAzureKeyVaultAdapter(
+export async function create(
   options: AzureOptions,
   context: AdapterContext,
   deps: AzureAdapterDeps = {},
@@ -45,7 +45,7 @@ export async function createAzureKeyVaultAdapter(
   const client = await (deps.createClient ?? createSecretClient)(options, context);
 
   return {
-    kind: 'azure-key-vault',
+    kind: manifest.kind,
 
     async read(request: ReadRequest): Promise<StaticSecret> {
       const name = secretNameOf(request.path);
@@ -66,17 +66,13 @@ export async function createAzureKeyVaultAdapter(
       };
     },
 
-    async health(signal: AbortSignal): Promise<HealthReport> {
-      try {
-        await client.getSecret(HEALTH_PROBE_SECRET, { abortSignal: signal });
-        return { ok: true, detail: 'reachable' };
-      } catch (err) {
-        const mapped = mapAzureError(err);
+    health(signal: AbortSignal): Promise<HealthReport> {
+      return probeHealth(() => client.getSecret(HEALTH_PROBE_SECRET, { abortSignal: signal }), {
+        okDetail: 'reachable',
         // 404 and 403 both prove the vault answered a request that carried an accepted token.
-        const status = (err as { statusCode?: number }).statusCode;
-        if (status === 404 || status === 403) return { ok: true, detail: 'reachable' };
-        return { ok: false, detail: mapped.reason };
-      }
+        answered: (err) => ([404, 403].includes((err as { statusCode?: number }).statusCode ?? 0) ? 'reachable' : undefined),
+        failure: (err) => mapAzureError(err).reason,
+      });
     },
 
     // SecretClient holds no sockets of its own beyond Node's shared agent: nothing to release.

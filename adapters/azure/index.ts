@@ -1,21 +1,14 @@
 /**
- * Azure Key Vault adapter kind `azure-key-vault`. Mount options: see options.ts and docs/adapters/azure.md.
+ * The `azure-key-vault` adapter kind: Azure Key Vault through the official SecretClient (adapter.ts). Mount
+ * options: options.ts and docs/adapters/azure.md.
  */
-import type { AdapterFactory } from '../contract.ts';
-import { createAzureKeyVaultAdapter } from './adapter.ts';
-import { azureOptionsSchema, type AzureOptions } from './options.ts';
+import { defineAdapter } from '../kit/manifest.ts';
+import { azureOptionsSchema } from './options.ts';
 
-export const azureKeyVaultAdapter = {
+export const manifest = defineAdapter({
   kind: 'azure-key-vault',
   optionsSchema: azureOptionsSchema,
-  create: (options, context) => createAzureKeyVaultAdapter(options, context),
-} satisfies AdapterFactory<AzureOptions>;
+  load: () => import('./adapter.ts'),
+});
 
-export {
-  createAzureKeyVaultAdapter,
-  createSecretClient,
-  type AzureAdapterDeps,
-  type AzureSecretClient,
-  type CreateAzureClient,
-} from './adapter.ts';
 export type { AzureOptions } from './options.ts';

@@ -5,9 +5,12 @@
  */
 import type { AdapterContext, HealthReport, ReadRequest, SecretAdapter, StaticSecret } from '../contract.ts';
 import { AdapterError } from '../contract.ts';
-import { selectJsonField } from '../select_json_field.ts';
+import { raceAbort } from '../abortable.ts';
+import { HEALTH_PROBE_SECRET, probeHealth } from '../kit/health_probe.ts';
+import { selectJsonField } from '../kit/select_field.ts';
 import { createSecretManagerClient, type AccessResponse, type CreateGcpClient } from './client.ts';
 import { crc32c } from './crc32c.ts';
+import { manifest } from './index.ts';
 import { mapGcpError } from './map_error.ts';
 import type { GcpOptions } from './options.ts';
 import { secretVersionName, versionOf } from './resource_name.ts';
@@ -16,12 +19,10 @@ export interface GcpAdapterDeps {
   createClient?: CreateGcpClient;
 }
 
-// A secret id nobody creates: health only needs to learn that the service answers and accepts our identity.
-const HEALTH_PROBE_SECRET = 'crefgate-health-probe';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Builds a GCP Secret Manager adapter for one mount. */
-export async function createGcpSecretManagerAdapter(
+export async function create(
   options: GcpOptions,
   _context: AdapterContext,
   deps: GcpAdapterDeps = {},
@@ -35,7 +36,7 @@ export async function createGcpSecretManagerAdapter(
     abortable(() => client.access(name, signal), signal);
 
   return {
-    kind: 'gcp-secret-manager',
+    kind: manifest.kind,
 
     async read(request: ReadRequest): Promise<StaticSecret> {
       const target = secretVersionName(request.path, request.version, projects);
@@ -57,18 +58,15 @@ export async function createGcpSecretManagerAdapter(
       return { value, encoding: 'utf8', version };
     },
 
-    async health(signal: AbortSignal): Promise<HealthReport> {
-      try {
-        await access(`projects/${options.project}/secrets/${HEALTH_PROBE_SECRET}/versions/latest`, signal);
-        return { ok: true, detail: 'reachable' };
-      } catch (err) {
-        const mapped = mapGcpError(err);
-        // NOT_FOUND and PERMISSION_DENIED both prove the service answered an authenticated call.
-        if (mapped.kind === 'not_found' || (mapped.kind === 'permission_denied' && isPermissionDenied(err))) {
-          return { ok: true, detail: 'reachable' };
-        }
-        return { ok: false, detail: mapped.reason };
-      }
+    health(signal: AbortSignal): Promise<HealthReport> {
+      return probeHealth(() => access(`projects/${options.project}/secrets/${HEALTH_PROBE_SECRET}/versions/latest`, signal), {
+        okDetail: 'reachable',
+        answered: (err) => {
+          const mapped = mapGcpError(err);
+          return mapped.kind === 'not_found' || (mapped.kind === 'permission_denied' && isPermissionDenied(err)) ? 'reachable' : undefined;
+        },
+        failure: (err) => mapGcpError(err).reason,
+      });
     },
 
     async close(): Promise<void> {
@@ -113,20 +111,14 @@ function isPermissionDenied(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 7;
 }
 
-/** Starts the call unless the signal already fired, and rejects as soon as it fires. */
+/** Starts the call unless the signal already fired, and rejects as soon as it fires (the kit's race). */
 async function abortable<T>(start: () => Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) throw new AdapterError('timeout', 'aborted before the call', { cause: signal.reason });
-  const call = start();
-  let onAbort = (): void => undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new AdapterError('timeout', 'aborted during the call', { cause: signal.reason }));
-  });
-  signal.addEventListener('abort', onAbort, { once: true });
   try {
-    return await Promise.race([call, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    // After an abort the call still rejects (CANCELLED); nobody waits for it any more.
-    call.catch(() => undefined);
+    // After an abort the call still rejects (CANCELLED); raceAbort has already settled and ignores it.
+    return await raceAbort(start(), signal);
+  } catch (err) {
+    if (signal.aborted) throw new AdapterError('timeout', 'aborted during the call', { cause: signal.reason });
+    throw err;
   }
 }

@@ -1,18 +1,14 @@
 /**
- * GCP Secret Manager adapter kind `gcp-secret-manager`. Mount options: see options.ts and
- * docs/adapters/gcp.md.
+ * The `gcp-secret-manager` adapter kind: GCP Secret Manager through the official client, every payload checked
+ * against its CRC32C (adapter.ts). Mount options: options.ts and docs/adapters/gcp.md.
  */
-import type { AdapterFactory } from '../contract.ts';
-import { createGcpSecretManagerAdapter } from './adapter.ts';
-import { gcpOptionsSchema, type GcpOptions } from './options.ts';
+import { defineAdapter } from '../kit/manifest.ts';
+import { gcpOptionsSchema } from './options.ts';
 
-export const gcpSecretManagerAdapter = {
+export const manifest = defineAdapter({
   kind: 'gcp-secret-manager',
   optionsSchema: gcpOptionsSchema,
-  create: (options, context) => createGcpSecretManagerAdapter(options, context),
-} satisfies AdapterFactory<GcpOptions>;
+  load: () => import('./adapter.ts'),
+});
 
-export { createGcpSecretManagerAdapter, type GcpAdapterDeps } from './adapter.ts';
-export type { AccessResponse, CreateGcpClient, GcpSecretManagerClient } from './client.ts';
-export { crc32c } from './crc32c.ts';
 export type { GcpOptions } from './options.ts';

@@ -7,6 +7,7 @@
  */
 import {
   AdapterError,
+  type AdapterContext,
   type DynamicSecret,
   type HealthReport,
   type IssueRequest,
@@ -17,11 +18,32 @@ import {
   type SecretAdapter,
   type StaticSecret,
 } from '../contract.ts';
-import type { GitHubCalls, InstallationRef } from './client.ts';
+import { createOctokitCalls, type CreateGitHubCalls, type GitHubCalls, type InstallationRef } from './client.ts';
+import { manifest } from './index.ts';
 import { mapGitHubError } from './map_error.ts';
+import { loadPrivateKey } from './private_key.ts';
 import type { GitHubAppOptions } from './options.ts';
 import { checkAnswer, requestedScope, type TokenScope } from './scope.ts';
-import { openToken, sealToken } from './token_seal.ts';
+import { openToken, sealKeyOf, sealToken } from './token_seal.ts';
+
+/** Seams for tests: the transport, the clock, the environment. */
+export interface GitHubAppDeps {
+  createCalls?: CreateGitHubCalls;
+  now?: () => number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Builds a github-app adapter; nothing is sent to GitHub until the first call. */
+export function create(options: GitHubAppOptions, context: AdapterContext, deps: GitHubAppDeps = {}): GitHubAppAdapter {
+  const key = loadPrivateKey(options, context, deps.env ?? process.env);
+  const calls = (deps.createCalls ?? createOctokitCalls)({
+    baseUrl: options.api_url.replace(/\/+$/, ''),
+    appId: options.app_id,
+    privateKeyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    timeoutMs: options.request_timeout_ms,
+  });
+  return new GitHubAppAdapter(calls, options, sealKeyOf(key, options.app_id), deps.now ?? Date.now);
+}
 
 /** The lease handle: everything renew and revoke need, the token only sealed. */
 export interface GitHubTokenHandle {
@@ -37,7 +59,7 @@ export interface GitHubTokenHandle {
 const aadOf = (h: Pick<GitHubTokenHandle, 'installation_id' | 'token_expires_at'>) => `${h.installation_id}:${h.token_expires_at}`;
 
 export class GitHubAppAdapter implements SecretAdapter {
-  readonly kind = 'github-app';
+  readonly kind: string = manifest.kind;
   readonly #calls: GitHubCalls;
   readonly #options: GitHubAppOptions;
   readonly #sealKey: Buffer;

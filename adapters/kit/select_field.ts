@@ -1,10 +1,22 @@
 /**
- * Field selection for backends that store a secret as one string (GCP Secret Manager, Azure Key Vault): when a
- * route names a field, the string must be a JSON object and the field one of its scalar members.
+ * The one rule for `field` that every adapter follows: a field names an own member of a structured secret, and
+ * its value is handed out as a string only when it has exactly one string form (a string, a number, a boolean).
+ * A missing member, null, an object or an array is `not_found`: there is no single text an executor could rely
+ * on. Backends that store a secret as one string (AWS Secrets Manager, GCP, Azure) parse it as a JSON object
+ * first; backends that store maps (Vault KV, the local store, dynamic credential sets) select from the map.
  */
-import { AdapterError } from './contract.ts';
+import { AdapterError } from '../contract.ts';
 
-/** Returns member `field` of the JSON object in `text` as a string; anything else is `not_found`. */
+/** Member `field` of `members` as a string, by the rule above. */
+export function selectField(members: Readonly<Record<string, unknown>>, field: string): string {
+  if (!Object.hasOwn(members, field)) throw new AdapterError('not_found', 'the secret has no such field');
+  const member: unknown = members[field];
+  if (typeof member === 'string') return member;
+  if (typeof member === 'number' || typeof member === 'boolean') return String(member);
+  throw new AdapterError('not_found', 'the field is not a string, number or boolean');
+}
+
+/** Member `field` of the JSON object in `text`, by the same rule; text that is not a JSON object is `not_found`. */
 export function selectJsonField(text: string, field: string): string {
   let parsed: unknown;
   try {
@@ -16,10 +28,5 @@ export function selectJsonField(text: string, field: string): string {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new AdapterError('not_found', 'a field was requested but the secret is not a JSON object');
   }
-  if (!Object.hasOwn(parsed, field)) throw new AdapterError('not_found', 'the secret has no such field');
-  const member: unknown = (parsed as Record<string, unknown>)[field];
-  if (typeof member === 'string') return member;
-  if (typeof member === 'number' || typeof member === 'boolean') return String(member);
-  // Objects, arrays and null have no single string form an executor could rely on.
-  throw new AdapterError('not_found', 'the field is not a string, number or boolean');
+  return selectField(parsed as Record<string, unknown>, field);
 }

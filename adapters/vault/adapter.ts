@@ -3,9 +3,12 @@
  * adapter's own token is fresh, then goes through node-vault; the SDK cannot be cancelled, so each call is
  * raced against the request's signal and bounded by the client's per-request timeout.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { raceAbort } from '../abortable.ts';
 import {
   AdapterError,
+  type AdapterContext,
   type DynamicSecret,
   type HealthReport,
   type IssueRequest,
@@ -16,14 +19,38 @@ import {
   type SecretAdapter,
   type StaticSecret,
 } from '../contract.ts';
-import type { VaultClient } from './client.ts';
-import { mapVaultError } from './errors.ts';
+import { createNodeVaultClient, type CreateVaultClient, type VaultClient } from './client.ts';
+import { manifest } from './index.ts';
+import { mapVaultError } from './map_error.ts';
 import { kvReadPath, kvSecret, type KvSettings } from './kv_read.ts';
+import { authPlan } from './auth.ts';
 import { credsPath, dynamicSecret, isLeaseGone, leaseIdOf, renewResult } from './leases.ts';
-import type { TokenKeeper } from './token_keeper.ts';
+import type { VaultOptions } from './options.ts';
+import { TokenKeeper } from './token_keeper.ts';
+
+/** Seams for tests: the SDK client factory, the clock token expiry is measured on, the environment. */
+export interface VaultDeps {
+  createClient?: CreateVaultClient;
+  now?: () => number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Builds a Vault adapter from validated options. Nothing is sent to Vault until the first call. */
+export function create(options: VaultOptions, context: AdapterContext, deps: VaultDeps = {}): VaultAdapter {
+  // Read at start-up so that a missing CA file stops the gateway before it serves, not at the first request.
+  const ca = options.ca_file === undefined ? undefined : readFileSync(resolve(context.configDir, options.ca_file));
+  const client = (deps.createClient ?? createNodeVaultClient)({
+    endpoint: options.address.replace(/\/+$/, ''),
+    namespace: options.namespace,
+    ca,
+    timeoutMs: options.request_timeout_ms,
+  });
+  const keeper = new TokenKeeper(client, authPlan(options.auth, context.configDir, deps.env ?? process.env), deps.now ?? Date.now);
+  return new VaultAdapter(client, keeper, { mount: options.kv.mount, version: options.kv.version, stringField: options.kv.string_field });
+}
 
 export class VaultAdapter implements SecretAdapter {
-  readonly kind = 'vault';
+  readonly kind: string = manifest.kind;
   readonly #client: VaultClient;
   readonly #keeper: TokenKeeper;
   readonly #kv: KvSettings;

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AdapterError } from '../contract.ts';
 import type { VaultClient } from './client.ts';
-import { mapVaultError, vaultStatus } from './errors.ts';
+import { mapVaultError, vaultStatus } from './map_error.ts';
 import type { VaultAuthOptions } from './options.ts';
 
 /** A token as Vault granted it. `ttlSeconds` 0 means it never expires (a root or periodic-less token). */

@@ -4,6 +4,7 @@
  * deletion_time is treated the same, in case a proxy or future version changes the status).
  */
 import { AdapterError, type ReadRequest, type SecretPayload, type StaticSecret } from '../contract.ts';
+import { selectField } from '../kit/select_field.ts';
 import { encodePath, parseKvVersion } from './paths.ts';
 
 export interface KvSettings {
@@ -43,14 +44,9 @@ export function kvSecret(kv: KvSettings, answer: unknown, field: string | undefi
   return { value: selectValue(data as Record<string, unknown>, field, kv.stringField), version };
 }
 
-/** Field selection shared by KV reads and dynamic credentials. */
+/** A field by the rule every adapter shares (kit/select_field.ts); without one, the whole map as flat text. */
 export function selectValue(data: Record<string, unknown>, field: string | undefined, stringField?: string): SecretPayload {
-  if (field !== undefined) {
-    if (!Object.hasOwn(data, field) || data[field] === null || data[field] === undefined) {
-      throw new AdapterError('not_found', 'vault: the secret has no such field');
-    }
-    return asText(data[field]);
-  }
+  if (field !== undefined) return selectField(data, field);
   const keys = Object.keys(data);
   if (stringField !== undefined && keys.length === 1 && keys[0] === stringField) return asText(data[stringField]);
   const flat: Record<string, string> = {};
@@ -58,7 +54,7 @@ export function selectValue(data: Record<string, unknown>, field: string | undef
   return flat;
 }
 
-/** KV values are usually strings; numbers, booleans and nested objects are handed out as JSON text. */
+/** In a whole-map answer, KV values are usually strings; numbers, booleans and nested objects go out as JSON text. */
 function asText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -6,7 +6,7 @@
  */
 import { AdapterError, type DynamicSecret, type IssueRequest, type JsonValue, type RenewResult } from '../contract.ts';
 import { toSeconds } from './auth.ts';
-import { vaultErrorTexts, vaultStatus } from './errors.ts';
+import { vaultErrorTexts, vaultStatus } from './map_error.ts';
 import { encodePath, isCredsPath } from './paths.ts';
 import { selectValue } from './kv_read.ts';
 

@@ -5,7 +5,7 @@
  * timer that does the same.
  */
 import type { VaultClient } from './client.ts';
-import { mapVaultError } from './errors.ts';
+import { mapVaultError } from './map_error.ts';
 import { toSeconds, type AuthPlan, type ObtainedToken } from './auth.ts';
 
 /** Renew once this fraction of the TTL has passed, leaving a third of it for retries. */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { putSecret } from '../../adapters/local/sealed_file.ts';
-import { decodeKey } from '../../adapters/local/index.ts';
+import { decodeKey } from '../../adapters/local/key.ts';
 
 export function registerSecretsCommands(program: Command): void {
   const secrets = program.command('secrets').description('manage the embedded local store');

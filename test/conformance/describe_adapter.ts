@@ -1,7 +1,9 @@
 /**
  * The adapter conformance suite: the same cases against every adapter, each wired to its wire-level emulator
- * through the official SDK. An adapter's test file calls `describeAdapter('vault kv2', setup)`.
- * Adapters may add their own cases beside it; they may not skip these.
+ * through the official SDK. An adapter's test file calls `describeAdapter(`${manifest.kind} kv2`, setup)`: the
+ * title starts with the kind it covers, the first case checks the adapter really is of that kind, and the kind is
+ * recorded in `coveredKinds`, which the meta-test (test/adapters/conformance_coverage.test.ts) compares with
+ * the built-in manifests. Adapters may add their own cases beside it; they may not skip these.
  */
 import assert from 'node:assert/strict';
 import type { SecretAdapter, SecretPayload } from '../../adapters/contract.ts';
@@ -61,8 +63,16 @@ async function settlesWithin(promise: Promise<unknown>, ms: number, what: string
 }
 
 
-/** Registers the shared cases for one adapter. `setup` runs before each case; the fixture is closed after. */
+/** Every kind a `describeAdapter` call was registered for in this process, in registration order. */
+export const coveredKinds: string[] = [];
+
+/**
+ * Registers the shared cases for one adapter. `name` is the kind, optionally followed by a space and what this
+ * run varies (`vault kv1`); `setup` runs before each case; the fixture is closed after.
+ */
 export function describeAdapter(name: string, setup: () => Promise<ConformanceFixture>): void {
+  const kind = name.split(' ')[0]!;
+  coveredKinds.push(kind);
   describe(`adapter conformance: ${name}`, () => {
     let fx: ConformanceFixture;
     beforeEach(async () => {
@@ -70,6 +80,10 @@ export function describeAdapter(name: string, setup: () => Promise<ConformanceFi
     });
     afterEach(async () => {
       await fx?.close();
+    });
+
+    it(`is an adapter of kind ${kind}, the kind its title names`, () => {
+      assert.equal(fx.adapter.kind, kind);
     });
 
     it('reads a seeded string secret', async function () {

@@ -9,11 +9,11 @@ import path from 'node:path';
 import type { CrefgateClient } from '../../src/client/index.ts';
 import { sweepExpiredLeases } from '../../src/leases/expiry_sweeper.ts';
 import { runRevocations } from '../../src/leases/revocation_worker.ts';
-import { SecretsManagerEmulator } from '../emulators/aws/secrets_manager.ts';
-import { StsEmulator } from '../emulators/aws/sts.ts';
-import { AzureKeyVaultEmulator } from '../emulators/azure/server.ts';
-import { GcpSecretManagerEmulator } from '../emulators/gcp/server.ts';
-import { startVaultEmulator, type VaultEmulator } from '../emulators/vault/server.ts';
+import { SecretsManagerEmulator } from '../adapters/aws/emulator/secrets_manager.ts';
+import { StsEmulator } from '../adapters/aws/emulator/sts.ts';
+import { AzureKeyVaultEmulator } from '../adapters/azure/emulator/server.ts';
+import { GcpSecretManagerEmulator } from '../adapters/gcp/emulator/server.ts';
+import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulator/server.ts';
 import { refused } from '../helpers/assertions.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CrefgateError, type CrefgateClient, type Envelope } from '../../src/client/index.ts';
 import { runRevocations } from '../../src/leases/revocation_worker.ts';
-import { startVaultEmulator, type VaultEmulator } from '../emulators/vault/server.ts';
+import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulator/server.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { until } from '../helpers/until.ts';
 import { startGateProxy, type GateProxy } from './gate_proxy.ts';

@@ -16,7 +16,7 @@ import { ExecutorSession, envelopeBody, type CrefgateClient, type Envelope } fro
 import { replaceLease } from '../../src/leases/replace_lease.ts';
 import { runRevocations } from '../../src/leases/revocation_worker.ts';
 import { stateConfigSchema } from '../../src/state/config.ts';
-import { GitHubEmulator } from '../emulators/github/server.ts';
+import { GitHubEmulator } from '../adapters/github-app/emulator/server.ts';
 import { startOidcEmulator, type OidcEmulator } from '../emulators/oidc/server.ts';
 import { refused } from '../helpers/assertions.ts';
 import { bootstrapCall } from '../helpers/bootstrap.ts';

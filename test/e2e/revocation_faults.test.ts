@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import type { CrefgateClient } from '../../src/client/index.ts';
 import { sweepExpiredLeases } from '../../src/leases/expiry_sweeper.ts';
 import { backoffMs, runRevocations } from '../../src/leases/revocation_worker.ts';
-import { startVaultEmulator, type VaultEmulator } from '../emulators/vault/server.ts';
+import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulator/server.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 
 describe('backend revocations are never lost (Redis state)', function () {

@@ -12,7 +12,7 @@ import type { Config } from '../../src/config/schema.ts';
 import type { RouteProxy } from '../../src/proxy/config.ts';
 import { openEntry, readSealedFile } from '../../adapters/local/sealed_file.ts';
 import { readFileSync } from 'node:fs';
-import { StsEmulator } from '../emulators/aws/sts.ts';
+import { StsEmulator } from '../adapters/aws/emulator/sts.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { Upstream } from './upstream.ts';
 

@@ -13,7 +13,7 @@ import tls from 'node:tls';
 import { Octokit } from '@octokit/rest';
 import type { CrefgateClient } from '../../src/client/index.ts';
 import { runRevocations } from '../../src/leases/revocation_worker.ts';
-import { GitHubEmulator } from '../emulators/github/server.ts';
+import { GitHubEmulator } from '../adapters/github-app/emulator/server.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { createThrowawayPki } from '../helpers/throwaway_ca.ts';
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { CrefgateError } from '../../src/client/index.ts';
-import { startVaultEmulator, type VaultEmulator } from '../emulators/vault/server.ts';
+import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulator/server.ts';
 import { startGateProxy, type GateProxy } from '../e2e/gate_proxy.ts';
 import { auditOf, startReplicas, type ReplicaSet } from '../helpers/replicas.ts';
 import { until } from '../helpers/until.ts';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { Envelope } from '../../src/client/index.ts';
 import { RedisKeys } from '../../src/state/redis/keys.ts';
-import { startVaultEmulator, type VaultEmulator } from '../emulators/vault/server.ts';
+import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulator/server.ts';
 import { startReplicas, type ReplicaSet } from '../helpers/replicas.ts';
 import { until } from '../helpers/until.ts';
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { CrefgateError, type Envelope } from '../../src/client/index.ts';
-import { startVaultEmulator, type VaultEmulator } from '../emulators/vault/server.ts';
+import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulator/server.ts';
 import { RedisServer } from '../helpers/redis_server.ts';
 import { auditOf, startReplicas, type ReplicaSet } from '../helpers/replicas.ts';
 import { until } from '../helpers/until.ts';

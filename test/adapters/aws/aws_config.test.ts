@@ -3,22 +3,21 @@
  * chain when no static keys are configured, SigV4 as the emulators see it, and the error mapping table.
  */
 import assert from 'node:assert/strict';
-import { GatewayError } from '../../src/errors.ts';
-import { AdapterError } from '../../adapters/contract.ts';
-import {
-  awsSecretsManagerAdapter,
-  awsStsAdapter,
-  createSecretsManagerAdapter,
-  type AwsClientConfig,
-} from '../../adapters/aws/index.ts';
-import { mapAwsError } from '../../adapters/aws/map_error.ts';
-import { SecretsManagerEmulator } from '../emulators/aws/secrets_manager.ts';
-import { StsEmulator } from '../emulators/aws/sts.ts';
+import { GatewayError } from '../../../src/errors.ts';
+import { AdapterError } from '../../../adapters/contract.ts';
+import type { AwsClientConfig } from '../../../adapters/aws/client_config.ts';
+import { create as createSecretsManager } from '../../../adapters/aws-secrets-manager/adapter.ts';
+import { manifest as secretsManagerManifest } from '../../../adapters/aws-secrets-manager/index.ts';
+import { create as createSts } from '../../../adapters/aws-sts/adapter.ts';
+import { manifest as stsManifest } from '../../../adapters/aws-sts/index.ts';
+import { mapAwsError } from '../../../adapters/aws/map_error.ts';
+import { SecretsManagerEmulator } from './emulator/secrets_manager.ts';
+import { StsEmulator } from './emulator/sts.ts';
 import { context, KEY_ENV, rejectsKind, secretsManagerOn, signal } from './aws_fixture.ts';
 
 describe('aws adapters: options and identity', () => {
   it('validates options strictly, with max_attempts 1 and no credentials by default', () => {
-    const parsed = awsSecretsManagerAdapter.optionsSchema.parse({ region: 'eu-west-1' });
+    const parsed = secretsManagerManifest.optionsSchema.parse({ region: 'eu-west-1' });
     assert.equal(parsed.max_attempts, 1);
     assert.equal(parsed.credentials, undefined);
     const bad = [
@@ -28,12 +27,12 @@ describe('aws adapters: options and identity', () => {
       { region: 'eu-west-1', access_key_id: 'AKIA…' },
       { region: 'eu-west-1', credentials: { access_key_id_env: 'A', secret_access_key_env: 'B', secret: 'x' } },
     ];
-    for (const options of bad) assert.equal(awsSecretsManagerAdapter.optionsSchema.safeParse(options).success, false, JSON.stringify(options));
-    const sts = awsStsAdapter.optionsSchema.parse({ region: 'us-gov-west-1' });
+    for (const options of bad) assert.equal(secretsManagerManifest.optionsSchema.safeParse(options).success, false, JSON.stringify(options));
+    const sts = stsManifest.optionsSchema.parse({ region: 'us-gov-west-1' });
     assert.equal(sts.max_session_seconds, 3600);
     assert.equal(sts.partition, 'aws');
     for (const options of [{ max_session_seconds: 600 }, { max_session_seconds: 50_000 }, { session_policy: { Version: '2012-10-17' } }]) {
-      assert.equal(awsStsAdapter.optionsSchema.safeParse({ region: 'eu-west-1', ...options }).success, false, JSON.stringify(options));
+      assert.equal(stsManifest.optionsSchema.safeParse({ region: 'eu-west-1', ...options }).success, false, JSON.stringify(options));
     }
   });
 
@@ -43,8 +42,8 @@ describe('aws adapters: options and identity', () => {
       seen.push(config);
       return { send: async () => ({}), destroy: () => {} };
     };
-    const options = awsSecretsManagerAdapter.optionsSchema.parse({ region: 'eu-west-1', max_attempts: 3 });
-    createSecretsManagerAdapter(options, context, { createClient });
+    const options = secretsManagerManifest.optionsSchema.parse({ region: 'eu-west-1', max_attempts: 3 });
+    createSecretsManager(options, context, { createClient });
     assert.deepEqual(seen, [{ region: 'eu-west-1', maxAttempts: 3 }]);
     assert.ok(!('credentials' in seen[0]!));
   });
@@ -58,8 +57,8 @@ describe('aws adapters: options and identity', () => {
       process.env.AWS_SECRET_ACCESS_KEY = 'default-chain-secret';
       process.env.AWS_SESSION_TOKEN = 'default-chain-session-token';
       emulator.seed('chain', 'v');
-      const options = awsSecretsManagerAdapter.optionsSchema.parse({ region: 'eu-west-1', endpoint });
-      const adapter = await awsSecretsManagerAdapter.create(options, context);
+      const options = secretsManagerManifest.optionsSchema.parse({ region: 'eu-west-1', endpoint });
+      const adapter = await createSecretsManager(options, context);
       assert.equal((await adapter.read({ path: 'chain', signal: signal() })).value, 'v');
       assert.equal(emulator.signedBy.at(-1)?.accessKeyId, 'AKIADEFAULTCHAIN0001');
       assert.equal(emulator.signedBy.at(-1)?.sessionToken, 'default-chain-session-token');
@@ -74,12 +73,12 @@ describe('aws adapters: options and identity', () => {
   });
 
   it('refuses to start a mount whose credential env vars are unset, naming the var only', () => {
-    const options = awsStsAdapter.optionsSchema.parse({
+    const options = stsManifest.optionsSchema.parse({
       region: 'eu-west-1',
       credentials: { ...KEY_ENV, session_token_env: 'CREFGATE_TEST_AWS_UNSET_TOKEN' },
     });
     assert.throws(
-      () => awsStsAdapter.create(options, context),
+      () => createSts(options, context),
       (err: unknown) => err instanceof GatewayError && /CREFGATE_TEST_AWS_UNSET_TOKEN is not set/.test(err.reason),
     );
   });

@@ -3,12 +3,13 @@
  * conformance suite, then the AWS-specific reference syntax (versions, stages, ARNs, fields, binary).
  */
 import assert from 'node:assert/strict';
-import { describeAdapter } from '../conformance/describe_adapter.ts';
-import { SecretsManagerEmulator } from '../emulators/aws/secrets_manager.ts';
-import type { SecretAdapter } from '../../adapters/contract.ts';
+import { manifest as secretsManagerManifest } from '../../../adapters/aws-secrets-manager/index.ts';
+import { describeAdapter } from '../../conformance/describe_adapter.ts';
+import { SecretsManagerEmulator } from './emulator/secrets_manager.ts';
+import type { SecretAdapter } from '../../../adapters/contract.ts';
 import { rejectsKind, secretsManagerOn, signal, TEST_ACCESS_KEY_ID } from './aws_fixture.ts';
 
-describeAdapter('aws secrets manager', async () => {
+describeAdapter(secretsManagerManifest.kind, async () => {
   const emulator = new SecretsManagerEmulator();
   const endpoint = await emulator.start();
   emulator.faultsByName.set('conformance/denied', 'access_denied');

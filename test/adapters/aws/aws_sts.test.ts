@@ -1,11 +1,11 @@
 /**
- * The STS adapter against the wire-level emulator, through the real @aws-sdk/client-sts. STS mounts have no
- * static read, so the shared conformance suite (whose cases seed and read static secrets) does not apply;
- * these focused tests cover its dynamic case and assert what crossed the wire.
+ * The STS adapter against the wire-level emulator, through the real @aws-sdk/client-sts. The shared suite runs
+ * its issue-only cases in aws_sts_conformance.test.ts; these focused tests cover the AssumeRole parameters and
+ * assert what crossed the wire.
  */
 import assert from 'node:assert/strict';
-import { StsEmulator } from '../emulators/aws/sts.ts';
-import type { IssueRequest, JobContext, SecretAdapter } from '../../adapters/contract.ts';
+import { StsEmulator } from './emulator/sts.ts';
+import type { IssueRequest, JobContext, SecretAdapter } from '../../../adapters/contract.ts';
 import { rejectsKind, signal, stsOn, TEST_ACCESS_KEY_ID } from './aws_fixture.ts';
 
 const ROLE = 'arn:aws:iam::210987654321:role/ci/deployer';

@@ -6,13 +6,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SecretAdapter } from '../../adapters/contract.ts';
-import { azureKeyVaultAdapter } from '../../adapters/azure/index.ts';
-import { retryAfterSeconds } from '../../adapters/azure/map_error.ts';
-import { describeAdapter } from '../conformance/describe_adapter.ts';
-import { AzureKeyVaultEmulator } from '../emulators/azure/server.ts';
-import { rejectsKind } from '../helpers/adapter_errors.ts';
-import { signal } from '../helpers/kit.ts';
+import type { SecretAdapter } from '../../../adapters/contract.ts';
+import { create } from '../../../adapters/azure/adapter.ts';
+import { manifest } from '../../../adapters/azure/index.ts';
+import { retryAfterSeconds } from '../../../adapters/azure/map_error.ts';
+import { describeAdapter } from '../../conformance/describe_adapter.ts';
+import { AzureKeyVaultEmulator } from './emulator/server.ts';
+import { rejectsKind } from '../../helpers/adapter_errors.ts';
+import { signal } from '../../helpers/kit.ts';
 
 const TOKEN_ENV = 'CREFGATE_TEST_AZURE_TOKEN';
 /** The adapter's documented mapping of a path to a secret name: segments joined with `--`. */
@@ -29,14 +30,14 @@ async function start(extra: Record<string, unknown> = {}, token?: string): Promi
   const configDir = await mkdtemp(join(tmpdir(), 'crefgate-azure-'));
   await writeFile(join(configDir, 'ca.pem'), emulator.caPem);
   process.env[TOKEN_ENV] = token ?? emulator.token;
-  const options = azureKeyVaultAdapter.optionsSchema.parse({
+  const options = manifest.optionsSchema.parse({
     vault_url: emulator.url,
     ca_file: 'ca.pem',
     credential: { static_token_env: TOKEN_ENV },
     disable_challenge_resource_verification: true,
     ...extra,
   });
-  const adapter = await azureKeyVaultAdapter.create(options, { mount: 'azure', stateDir: configDir, configDir });
+  const adapter = await create(options, { mount: 'azure', stateDir: configDir, configDir });
   return {
     emulator,
     adapter,
@@ -48,7 +49,7 @@ async function start(extra: Record<string, unknown> = {}, token?: string): Promi
   };
 }
 
-describeAdapter('azure key vault', async () => {
+describeAdapter(manifest.kind, async () => {
   const started = await start();
   started.emulator.deny(nameOf('conformance/denied'));
   return {
@@ -157,8 +158,8 @@ describe('azure key vault options and credentials', () => {
   it('builds the default credential lazily: creating a mount reaches no network', async () => {
     const emulator = await AzureKeyVaultEmulator.start();
     try {
-      const options = azureKeyVaultAdapter.optionsSchema.parse({ vault_url: emulator.url });
-      const adapter = await azureKeyVaultAdapter.create(options, { mount: 'a', stateDir: '/', configDir: '/' });
+      const options = manifest.optionsSchema.parse({ vault_url: emulator.url });
+      const adapter = await create(options, { mount: 'a', stateDir: '/', configDir: '/' });
       await adapter.close();
       assert.equal(emulator.requests.length, 0);
     } finally {
@@ -167,7 +168,7 @@ describe('azure key vault options and credentials', () => {
   });
 
   it('refuses test-only settings for a real vault, and plain http', () => {
-    const schema = azureKeyVaultAdapter.optionsSchema;
+    const schema = manifest.optionsSchema;
     assert.equal(schema.safeParse({ vault_url: 'https://v.vault.azure.net', credential: { static_token_env: 'T' } }).success, false);
     assert.equal(schema.safeParse({ vault_url: 'https://v.vault.azure.net', disable_challenge_resource_verification: true }).success, false);
     assert.equal(schema.safeParse({ vault_url: 'http://127.0.0.1:1' }).success, false);

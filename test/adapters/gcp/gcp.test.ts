@@ -3,12 +3,15 @@
  * client: the shared conformance suite, then checksum, reference and status-mapping cases.
  */
 import assert from 'node:assert/strict';
-import type { AdapterError, SecretAdapter } from '../../adapters/contract.ts';
-import { createGcpSecretManagerAdapter, crc32c, gcpSecretManagerAdapter, type AccessResponse } from '../../adapters/gcp/index.ts';
-import { describeAdapter } from '../conformance/describe_adapter.ts';
-import { GcpSecretManagerEmulator, type GcpFault } from '../emulators/gcp/server.ts';
-import { rejectsKind } from '../helpers/adapter_errors.ts';
-import { signal } from '../helpers/kit.ts';
+import type { AdapterError, SecretAdapter } from '../../../adapters/contract.ts';
+import { create } from '../../../adapters/gcp/adapter.ts';
+import type { AccessResponse } from '../../../adapters/gcp/client.ts';
+import { crc32c } from '../../../adapters/gcp/crc32c.ts';
+import { manifest } from '../../../adapters/gcp/index.ts';
+import { describeAdapter } from '../../conformance/describe_adapter.ts';
+import { GcpSecretManagerEmulator, type GcpFault } from './emulator/server.ts';
+import { rejectsKind } from '../../helpers/adapter_errors.ts';
+import { signal } from '../../helpers/kit.ts';
 
 const PROJECT = 'crefgate-test';
 const context = { mount: 'gcp', stateDir: '/nonexistent', configDir: '/nonexistent' };
@@ -17,18 +20,18 @@ const secretOf = (path: string): string => `projects/${PROJECT}/secrets/${path.s
 
 async function start(extra: Record<string, unknown> = {}): Promise<{ emulator: GcpSecretManagerEmulator; adapter: SecretAdapter }> {
   const emulator = await GcpSecretManagerEmulator.start();
-  const options = gcpSecretManagerAdapter.optionsSchema.parse({
+  const options = manifest.optionsSchema.parse({
     project: PROJECT,
     api_endpoint: '127.0.0.1',
     port: emulator.port,
     insecure: true,
     ...extra,
   });
-  const adapter = await gcpSecretManagerAdapter.create(options, context);
+  const adapter = await create(options, context);
   return { emulator, adapter };
 }
 
-describeAdapter('gcp secret manager', async () => {
+describeAdapter(manifest.kind, async () => {
   const { emulator, adapter } = await start();
   emulator.deny(secretOf('conformance/denied'));
   const faults: Record<'throttled' | 'unavailable', GcpFault> = { throttled: 'RESOURCE_EXHAUSTED', unavailable: 'UNAVAILABLE' };
@@ -162,7 +165,7 @@ describe('gcp secret manager adapter', () => {
   });
 
   it('refuses plaintext gRPC to anything but loopback', () => {
-    const parsed = gcpSecretManagerAdapter.optionsSchema.safeParse({
+    const parsed = manifest.optionsSchema.safeParse({
       project: PROJECT,
       api_endpoint: 'secretmanager.googleapis.com',
       insecure: true,
@@ -187,9 +190,9 @@ describe('gcp secret manager adapter', () => {
 });
 
 describe('gcp secret manager adapter with an injected client', () => {
-  const options = gcpSecretManagerAdapter.optionsSchema.parse({ project: PROJECT });
+  const options = manifest.optionsSchema.parse({ project: PROJECT });
   const withAnswer = (answer: AccessResponse) =>
-    createGcpSecretManagerAdapter(options, context, {
+    create(options, context, {
       createClient: () => ({ access: async () => answer, close: async () => undefined }),
     });
 

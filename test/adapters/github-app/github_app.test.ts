@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, importPKCS8 } from 'jose';
-import type { IssueRequest } from '../../adapters/contract.ts';
-import type { GitHubTokenHandle } from '../../adapters/github-app/adapter.ts';
-import { githubAppAdapter, loadPrivateKey } from '../../adapters/github-app/index.ts';
-import { retryAfterOf } from '../../adapters/github-app/map_error.ts';
-import { githubAppOptionsSchema } from '../../adapters/github-app/options.ts';
-import { rejectsKind } from '../helpers/adapter_errors.ts';
+import type { IssueRequest } from '../../../adapters/contract.ts';
+import { create, type GitHubTokenHandle } from '../../../adapters/github-app/adapter.ts';
+import { loadPrivateKey } from '../../../adapters/github-app/private_key.ts';
+import { retryAfterOf } from '../../../adapters/github-app/map_error.ts';
+import { githubAppOptionsSchema } from '../../../adapters/github-app/options.ts';
+import { rejectsKind } from '../../helpers/adapter_errors.ts';
 import { githubRig, type GitHubRig } from './github_fixture.ts';
 
 const signal = () => AbortSignal.timeout(5000);
@@ -139,12 +139,12 @@ describe('github-app adapter', () => {
   it('finds the installation by id, org, user or repository, once', async () => {
     const user = rig.emulator.install('octocat', { type: 'User', repositories: ['dotfiles'], permissions: { contents: 'read', metadata: 'read' } });
     const options = githubAppOptionsSchema.parse({ api_url: rig.emulator.url, app_id: rig.emulator.app.id, private_key_env: 'CREFGATE_TEST_GH_KEY', installation: { user: 'octocat' } });
-    const adapter = githubAppAdapter.create(options, { mount: 'gh', stateDir: '/x', configDir: '/x' }, { env: rig.env });
+    const adapter = create(options, { mount: 'gh', stateDir: '/x', configDir: '/x' }, { env: rig.env });
     assert.match((await adapter.health(signal())).detail!, new RegExp(`installation ${user.id} on octocat`));
     await adapter.issue(request('dotfiles'));
     await adapter.issue(request('dotfiles'));
     assert.equal(rig.emulator.requests.filter((r) => r.path === '/users/octocat/installation').length, 1);
-    const missing = githubAppAdapter.create({ ...options, installation: { org: 'nobody' } }, { mount: 'gh', stateDir: '/x', configDir: '/x' }, { env: rig.env });
+    const missing = create({ ...options, installation: { org: 'nobody' } }, { mount: 'gh', stateDir: '/x', configDir: '/x' }, { env: rig.env });
     await rejectsKind(missing.issue(request('x')), 'not_found');
   });
 

@@ -2,11 +2,11 @@
  * A github-app adapter wired to the GitHub emulator through the official Octokit clients: an installation on
  * org `acme` with three repositories, the App key handed over in an environment variable (as operators do).
  */
-import type { ConformanceFixture } from '../conformance/describe_adapter.ts';
-import { githubAppAdapter, type GitHubAppOptions, type GitHubTokenHandle } from '../../adapters/github-app/index.ts';
-import type { GitHubAppAdapter } from '../../adapters/github-app/adapter.ts';
-import { GitHubEmulator } from '../emulators/github/server.ts';
-import type { Installation } from '../emulators/github/model.ts';
+import type { ConformanceFixture } from '../../conformance/describe_adapter.ts';
+import { create, type GitHubAppAdapter, type GitHubTokenHandle } from '../../../adapters/github-app/adapter.ts';
+import { manifest, type GitHubAppOptions } from '../../../adapters/github-app/index.ts';
+import { GitHubEmulator } from './emulator/server.ts';
+import type { Installation } from './emulator/model.ts';
 
 export interface GitHubRig {
   emulator: GitHubEmulator;
@@ -32,8 +32,8 @@ export async function githubRig(options: { installation?: 'id' | 'org' | 'reposi
     private_key_env: 'CREFGATE_TEST_GH_KEY',
     installation: by === 'id' ? { id: installation.id } : by === 'org' ? { org: 'acme' } : { repository: 'acme/lib' },
   };
-  const parsed: GitHubAppOptions = githubAppAdapter.optionsSchema.parse(raw);
-  const adapter = githubAppAdapter.create(parsed, { mount: 'github', stateDir: '/nonexistent', configDir: '/nonexistent' }, { env, ...(options.now ? { now: options.now } : {}) });
+  const parsed: GitHubAppOptions = manifest.optionsSchema.parse(raw);
+  const adapter = create(parsed, { mount: 'github', stateDir: '/nonexistent', configDir: '/nonexistent' }, { env, ...(options.now ? { now: options.now } : {}) });
   const tokenOf = (handle: unknown) => {
     const h = handle as GitHubTokenHandle;
     return [...emulator.model.tokens.values()].find((t) => t.expiresAt === h.token_expires_at && t.installationId === h.installation_id);

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdapterError } from '../../adapters/contract.ts';
+import { AdapterError } from '../../../adapters/contract.ts';
 import { vaultRig, type VaultTestRig } from './vault_fixture.ts';
-import { signal } from '../helpers/kit.ts';
+import { signal } from '../../helpers/kit.ts';
 
 const HOUR = 3600;
 

@@ -1,9 +1,9 @@
 /** Vault dynamic credentials against emulator leases that really expire: issue, renew, revoke. */
 import assert from 'node:assert/strict';
-import type { DynamicSecret, IssueRequest } from '../../adapters/contract.ts';
+import type { DynamicSecret, IssueRequest } from '../../../adapters/contract.ts';
 import { vaultRig, type VaultTestRig } from './vault_fixture.ts';
-import { rejectsKind } from '../helpers/adapter_errors.ts';
-import { signal } from '../helpers/kit.ts';
+import { rejectsKind } from '../../helpers/adapter_errors.ts';
+import { signal } from '../../helpers/kit.ts';
 
 const job = { jobId: 'job-7', tenant: 'tenant_abc', executor: 'exec-01', expiresAt: Date.now() + 3_600_000 };
 const issueRequest = (path: string, extra: Partial<IssueRequest> = {}): IssueRequest => ({ path, maxTtlSeconds: 1800, job, signal: signal(), ...extra });

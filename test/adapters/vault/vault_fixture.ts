@@ -5,12 +5,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SecretPayload } from '../../adapters/contract.ts';
-import type { VaultAdapter } from '../../adapters/vault/adapter.ts';
-import { vaultAdapter, type VaultDeps } from '../../adapters/vault/index.ts';
-import type { ConformanceFixture } from '../conformance/describe_adapter.ts';
-import { startVaultEmulator, type VaultEmulator } from '../emulators/vault/server.ts';
-import { createThrowawayPki } from '../helpers/throwaway_ca.ts';
+import type { SecretPayload } from '../../../adapters/contract.ts';
+import { create, type VaultAdapter, type VaultDeps } from '../../../adapters/vault/adapter.ts';
+import { manifest } from '../../../adapters/vault/index.ts';
+import type { ConformanceFixture } from '../../conformance/describe_adapter.ts';
+import { startVaultEmulator, type VaultEmulator } from './emulator/server.ts';
+import { createThrowawayPki } from '../../helpers/throwaway_ca.ts';
 
 export interface VaultTestSetup {
   kvVersion?: 1 | 2;
@@ -44,7 +44,7 @@ export async function vaultRig(setup: VaultTestSetup = {}): Promise<VaultTestRig
   emulator.deny(kvVersion === 2 ? `${kvMount}/data/denied` : `${kvMount}/denied`);
 
   const auth = setup.auth === undefined ? { method: 'token', token_env: 'TEST_VAULT_TOKEN' } : await setup.auth(emulator, dir);
-  const options = vaultAdapter.optionsSchema.parse({
+  const options = manifest.optionsSchema.parse({
     address: emulator.url,
     ...(namespace === '' ? {} : { namespace }),
     ...(pki === undefined ? {} : { ca_file: 'vault-ca.pem' }),
@@ -53,7 +53,7 @@ export async function vaultRig(setup: VaultTestSetup = {}): Promise<VaultTestRig
     request_timeout_ms: 2000,
   });
   const deps: VaultDeps = { env: { TEST_VAULT_TOKEN: emulator.rootToken }, now: () => emulator.state.now(), ...setup.deps?.(emulator) };
-  const adapter = vaultAdapter.create(options, { mount: 'vault-test', stateDir: dir, configDir: dir }, deps);
+  const adapter = create(options, { mount: 'vault-test', stateDir: dir, configDir: dir }, deps);
 
   const close = async (): Promise<void> => {
     await adapter.close();

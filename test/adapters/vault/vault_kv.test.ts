@@ -2,12 +2,13 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AdapterError } from '../../adapters/contract.ts';
-import { vaultAdapter } from '../../adapters/vault/index.ts';
-import { createThrowawayPki } from '../helpers/throwaway_ca.ts';
+import type { AdapterError } from '../../../adapters/contract.ts';
+import { create } from '../../../adapters/vault/adapter.ts';
+import { manifest } from '../../../adapters/vault/index.ts';
+import { createThrowawayPki } from '../../helpers/throwaway_ca.ts';
 import { vaultRig, type VaultTestRig } from './vault_fixture.ts';
-import { rejectsKind } from '../helpers/adapter_errors.ts';
-import { signal } from '../helpers/kit.ts';
+import { rejectsKind } from '../../helpers/adapter_errors.ts';
+import { signal } from '../../helpers/kit.ts';
 
 describe('vault adapter: KV v2 versions', () => {
   let rig: VaultTestRig;
@@ -32,6 +33,15 @@ describe('vault adapter: KV v2 versions', () => {
   it('returns the whole map when no field is named', async () => {
     rig.emulator.seedKv('secret', 'app/pair', { username: 'u', port: 5432 });
     assert.deepEqual((await rig.adapter.read({ path: 'app/pair', signal: signal() })).value, { username: 'u', port: '5432' });
+  });
+
+  it('selects a field by the rule all adapters share: numbers and booleans as text, objects and null not_found', async () => {
+    rig.emulator.seedKv('secret', 'app/mixed', { port: 5432, tls: true, nested: { a: 'b' }, list: ['x'], none: null });
+    assert.equal((await rig.adapter.read({ path: 'app/mixed', field: 'port', signal: signal() })).value, '5432');
+    assert.equal((await rig.adapter.read({ path: 'app/mixed', field: 'tls', signal: signal() })).value, 'true');
+    for (const field of ['nested', 'list', 'none', 'absent']) {
+      await rejectsKind(rig.adapter.read({ path: 'app/mixed', field, signal: signal() }), 'not_found');
+    }
   });
 
   it('reports a soft-deleted version as not_found, and the others still read', async () => {
@@ -171,13 +181,13 @@ describe('vault adapter: pinned client options', () => {
     try {
       // Replace the configured CA with an unrelated one: the handshake must fail.
       await writeFile(join(rig.dir, 'other-ca.pem'), (await createThrowawayPki('other-ca')).caCert);
-      const options = vaultAdapter.optionsSchema.parse({
+      const options = manifest.optionsSchema.parse({
         address: rig.emulator.url,
         ca_file: 'other-ca.pem',
         kv: { mount: 'secret', version: 2 },
         auth: { method: 'token', token_env: 'T' },
       });
-      const adapter = vaultAdapter.create(options, { mount: 'm', stateDir: rig.dir, configDir: rig.dir }, { env: { T: rig.emulator.rootToken } });
+      const adapter = create(options, { mount: 'm', stateDir: rig.dir, configDir: rig.dir }, { env: { T: rig.emulator.rootToken } });
       const err = await rejectsKind(adapter.read({ path: 'app/db', signal: signal() }), 'unavailable');
       assert.match(err.reason, /TLS|CERT|UNABLE/);
       await adapter.close();

@@ -1,12 +1,13 @@
 /** Vault mount options, the injectable client factory, and namespace isolation. */
 import assert from 'node:assert/strict';
-import { AdapterError } from '../../adapters/contract.ts';
-import { createNodeVaultClient, type VaultClientConfig } from '../../adapters/vault/client.ts';
-import { vaultAdapter } from '../../adapters/vault/index.ts';
+import { AdapterError } from '../../../adapters/contract.ts';
+import { createNodeVaultClient, type VaultClientConfig } from '../../../adapters/vault/client.ts';
+import { create } from '../../../adapters/vault/adapter.ts';
+import { manifest } from '../../../adapters/vault/index.ts';
 import { vaultRig } from './vault_fixture.ts';
 
 const base = { address: 'https://vault.internal:8200', kv: { mount: 'secret', version: 2 }, auth: { method: 'token', token_env: 'VAULT_T' } };
-const parse = (overrides: Record<string, unknown>) => vaultAdapter.optionsSchema.safeParse({ ...base, ...overrides });
+const parse = (overrides: Record<string, unknown>) => manifest.optionsSchema.safeParse({ ...base, ...overrides });
 
 describe('vault adapter: options', () => {
   it('accepts a minimal https mount and fills defaults', () => {
@@ -44,8 +45,8 @@ describe('vault adapter: options', () => {
 describe('vault adapter: client factory', () => {
   it('hands the injected factory the pinned connection settings, and nothing is sent at create', () => {
     const seen: VaultClientConfig[] = [];
-    const options = vaultAdapter.optionsSchema.parse({ ...base, address: 'https://vault.internal:8200/', namespace: 'team-a', request_timeout_ms: 1234 });
-    const adapter = vaultAdapter.create(options, { mount: 'm', stateDir: '/tmp', configDir: '/tmp' }, {
+    const options = manifest.optionsSchema.parse({ ...base, address: 'https://vault.internal:8200/', namespace: 'team-a', request_timeout_ms: 1234 });
+    const adapter = create(options, { mount: 'm', stateDir: '/tmp', configDir: '/tmp' }, {
       createClient: (config) => {
         seen.push(config);
         return createNodeVaultClient(config);
@@ -57,8 +58,8 @@ describe('vault adapter: client factory', () => {
   });
 
   it('refuses to start when ca_file is missing', () => {
-    const options = vaultAdapter.optionsSchema.parse({ ...base, ca_file: 'does-not-exist.pem' });
-    assert.throws(() => vaultAdapter.create(options, { mount: 'm', stateDir: '/tmp', configDir: '/tmp' }), /ENOENT/);
+    const options = manifest.optionsSchema.parse({ ...base, ca_file: 'does-not-exist.pem' });
+    assert.throws(() => create(options, { mount: 'm', stateDir: '/tmp', configDir: '/tmp' }), /ENOENT/);
   });
 
   it('reports an empty token variable as permission_denied without calling Vault', async () => {

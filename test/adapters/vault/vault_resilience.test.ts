@@ -1,9 +1,9 @@
 /** The Vault adapter behind withResilience: Vault goes down, the breaker opens and fails fast, Vault recovers. */
 import assert from 'node:assert/strict';
-import { AdapterError } from '../../adapters/contract.ts';
-import { withResilience, type ResilientAdapter } from '../../adapters/resilience.ts';
+import { AdapterError } from '../../../adapters/contract.ts';
+import { withResilience, type ResilientAdapter } from '../../../adapters/resilience.ts';
 import { vaultRig, type VaultTestRig } from './vault_fixture.ts';
-import { signal } from '../helpers/kit.ts';
+import { signal } from '../../helpers/kit.ts';
 
 async function failure(promise: Promise<unknown>): Promise<AdapterError> {
   const err = await promise.then(

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createThrowawayPki } from '../../helpers/throwaway_ca.ts';
+import { createThrowawayPki } from '../../../helpers/throwaway_ca.ts';
 
 export type AzureFault = 'forbidden' | 'throttled' | 'unavailable';
 
