@@ -96,9 +96,8 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
 
   const rawState = options.state ?? (await createStateStore(config.state, { now, configDir: baseDir }));
   const state = ops.wrapState(rawState);
-  const audit = ops.wrapAudit(
-    options.audit ?? (await createAuditTrail(config.audit, { configDir: baseDir, now, notice: (m) => logger.warn(m), observer: ops.auditObserver })),
-  );
+  // The audit metrics come from the observer handed to the trail (src/ops/audit_observer.ts); an injected trail is used as-is.
+  const audit = options.audit ?? (await createAuditTrail(config.audit, { configDir: baseDir, now, notice: (m) => logger.warn(m), observer: ops.auditObserver }));
   // Alerts are recorded on `audit` itself; requests record on the watched trail (docs/signals.md).
   const signals = config.signals.enabled
     ? new SignalDetector(config.signals, { state, audit, now, replica, registry: ops.metrics.registry, notice: (m) => logger.warn(m) })

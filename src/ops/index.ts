@@ -1,26 +1,25 @@
 /**
- * Operability of one gateway, assembled once: its metrics registry, its tracer, the wrappers that observe mounts,
- * the audit trail and the state store from the outside, the request middleware, and the ops listener. The
- * gateway calls these at a handful of seams; nothing in the chain, the adapters or the audit code knows about it.
+ * Operability of one gateway, assembled once: its metrics registry, its tracer, the wrappers that observe mounts
+ * and the state store from the outside, the audit observer handed to the trail, the request middleware, and the
+ * ops listener. The gateway calls these at a handful of seams; nothing in the chain or the adapters knows about it.
  */
 import type { AddressInfo } from 'node:net';
 import type { TracerProvider } from '@opentelemetry/api';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { ResilientAdapter } from '../../adapters/resilience.ts';
-import type { AuditTrail } from '../audit/contract.ts';
+import type { AuditObserver } from '../audit/index.ts';
 import type { KoaState } from '../http/context.ts';
 import { currentOpenapi } from '../openapi/route.ts';
 import type { GatewayServices } from '../services.ts';
 import type { StateStore } from '../state/contract.ts';
 import type { OpsConfig, TracingConfig } from './config.ts';
 import { instrumentAdapter } from './instrument_adapter.ts';
-import { instrumentAudit } from './instrument_audit.ts';
+import { auditObserver } from './audit_observer.ts';
 import { instrumentState } from './instrument_state.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { observeRequests } from './observe_requests.ts';
 import { OpsServer } from './ops_server.ts';
-import { sinkObserver, type CommitObserver } from './sink_observer.ts';
 import { createTracing, type Tracing } from './tracing.ts';
 
 export { GatewayMetrics } from './metrics.ts';
@@ -41,13 +40,13 @@ export class GatewayOps {
   private server: OpsServer | undefined;
   private draining = false;
   private bound: AddressInfo | undefined;
-  /** Feeds per-sink audit metrics; handed to the audit trail at creation. */
-  readonly auditObserver: CommitObserver;
+  /** Feeds the audit metrics (record latency, lease counters, per-sink latency and lag); handed to the trail at creation. */
+  readonly auditObserver: AuditObserver;
 
   constructor(options: OpsOptions) {
     this.options = options;
     this.tracing = createTracing(options.tracing, options.tracerProvider);
-    this.auditObserver = sinkObserver(this.metrics);
+    this.auditObserver = auditObserver(this.metrics);
     this.metrics.sources.breakerStates = () => [...this.mounts].map(([mount, a]) => ({ mount, adapter: a.kind, state: a.breakerState() }));
   }
 
@@ -56,10 +55,6 @@ export class GatewayOps {
     this.mounts.set(mount, adapter);
     return instrumentAdapter(mount, adapter, this.metrics, this.tracing.tracer);
   };
-
-  wrapAudit<T extends AuditTrail>(trail: T): T {
-    return instrumentAudit(trail, this.metrics);
-  }
 
   wrapState(store: StateStore): StateStore {
     const observed = instrumentState(store, this.metrics);

@@ -20,29 +20,32 @@ export interface OpenedSinks {
   sinks: AuditSink[];
   /** Active paths of the file sinks, primary (first) first. */
   filePaths: string[];
+  /** The sink the chain continues from: the first file sink, else the first sink that reads back. */
+  primary: AuditSink | undefined;
 }
 
 /** Opens every sink; on failure closes those already opened. */
 export async function openSinks(config: AuditConfig, ctx: SinkContext): Promise<OpenedSinks> {
   const sinks: AuditSink[] = [];
   const filePaths: string[] = [];
+  let primaryFile: AuditSink | undefined;
   try {
     for (const sink of config.sinks) {
       switch (sink.type) {
         case 'file': {
           const file = ctx.resolve(sink.path);
           filePaths.push(file);
-          sinks.push(
-            await openFileSink({
+          const opened = await openFileSink({
               name: sink.name,
               required: sink.required,
               path: file,
               rotateBytes: sink.rotate_bytes,
               rotateSeconds: sink.rotate_seconds,
               now: ctx.now,
-              notice: ctx.notice,
-            }),
-          );
+            notice: ctx.notice,
+          });
+          primaryFile ??= opened;
+          sinks.push(opened);
           break;
         }
         case 'stdout':
@@ -81,5 +84,5 @@ export async function openSinks(config: AuditConfig, ctx: SinkContext): Promise<
     await Promise.allSettled(sinks.map((s) => s.close()));
     throw err;
   }
-  return { sinks, filePaths };
+  return { sinks, filePaths, primary: primaryFile ?? sinks.find((s) => s.lastLine !== undefined) };
 }

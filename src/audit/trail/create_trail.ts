@@ -10,7 +10,7 @@ import type { AuditEventInput, AuditReceipt, AuditSinkHealth, AuditTrail } from 
 import { Checkpointer } from './checkpointer.ts';
 import { prepareEvent } from './event_line.ts';
 import { GENESIS_PREV, lineHash } from '../log/line.ts';
-import { GroupCommit, type ChainHead, type CommitObserver } from './group_commit.ts';
+import { GroupCommit, type ChainHead } from './group_commit.ts';
 import { AuditHasher, readAuditKey } from './hmac_keys.ts';
 import { KeyRing, publishKeys } from './key_ring.ts';
 import { LiveFeed, type LineListener } from './live_feed.ts';
@@ -18,6 +18,7 @@ import { checkpointsPath, logSegments, publicKeysPath, readLines } from '../log/
 import { CompactRange, leafHash } from '../log/merkle.ts';
 import { openSinks } from '../sinks/open_sinks.ts';
 import type { AuditSink, CheckpointRecord } from '../sinks/sink.ts';
+import { observeSafely, type AuditObserver } from './observer.ts';
 import { WitnessPool } from './witness_client.ts';
 import { parseCosignerKey } from '../../witness/cosignature.ts';
 
@@ -39,8 +40,8 @@ export interface AuditDeps {
   redis?: unknown;
   /** Operator notices (torn tail repaired, checkpoint skipped…); default: dropped. */
   notice?: (message: string) => void;
-  /** Sink write latencies and the committed head, for metrics (src/ops/); default: none. */
-  observer?: CommitObserver;
+  /** Told of every record outcome, sink write and committed batch, for metrics (src/ops/); default: none. */
+  observer?: AuditObserver | undefined;
 }
 
 /** Opens the sinks, recovers the chain head and returns a ready audit trail. */
@@ -55,14 +56,14 @@ export async function createAuditTrail(config: AuditConfig, deps: AuditDeps): Pr
     ...config.signing_keys.map((k) => ({ ...k, file: resolve(k.file) })),
   ]);
 
-  const { sinks, filePaths } = await openSinks(config, { origin, resolve, now, notice, redis: deps.redis });
+  const { sinks, filePaths, primary: primarySink } = await openSinks(config, { origin, resolve, now, notice, redis: deps.redis });
   let checkpointer: Checkpointer | undefined;
   let commit: GroupCommit;
   let commitRecord: (event: AuditEventInput) => Promise<AuditReceipt> = () => Promise.reject(new Error('the trail is not open yet'));
   /** Checkpoint copies on their way to a sink: close() lets them land before it closes the sinks. */
   const forwarding = new Set<Promise<void>>();
   try {
-    const head = await recoverHead(sinks, origin);
+    const head = await recoverHead(primarySink, origin);
     for (const sink of sinks) {
       // An unreachable sink must not keep the gateway from starting: its batches fail (closed) until it is back.
       await sink.resume?.(head.nextSeq).catch((err: Error) => notice(`audit sink ${sink.name}: could not resume: ${err.message}`));
@@ -116,7 +117,7 @@ export async function createAuditTrail(config: AuditConfig, deps: AuditDeps): Pr
       notice,
       observer: deps.observer,
     });
-    const trail = trailOver(commit, hasher, sinks, now, origin, feed, checkpointer, forwarding);
+    const trail = trailOver(commit, hasher, sinks, now, origin, feed, checkpointer, forwarding, deps.observer, notice);
     commitRecord = (event) => trail.record(event);
     return trail;
   } catch (err) {
@@ -135,20 +136,41 @@ function trailOver(
   feed: LiveFeed,
   checkpointer: Checkpointer | undefined,
   forwarding: Set<Promise<void>>,
+  observer: AuditObserver | undefined,
+  notice: (message: string) => void,
 ): StreamingAuditTrail {
+  const append = (event: AuditEventInput): Promise<AuditReceipt> => {
+    let prepared: ReturnType<typeof prepareEvent>;
+    try {
+      prepared = prepareEvent(event, hasher, now());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return commit.enqueue(prepared);
+  };
   return {
     origin,
     get nextSeq() {
       return commit.committedHead.nextSeq;
     },
     record(event: AuditEventInput): Promise<AuditReceipt> {
-      let prepared: ReturnType<typeof prepareEvent>;
-      try {
-        prepared = prepareEvent(event, hasher, now());
-      } catch (err) {
-        return Promise.reject(err);
-      }
-      return commit.enqueue(prepared);
+      if (observer === undefined) return append(event);
+      const started = performance.now();
+      const settle = (ok: boolean, receipt?: AuditReceipt) => {
+        const { sensitive: _clear, ...seen } = event;
+        const outcome = { event: seen, ok, receipt, seconds: (performance.now() - started) / 1000 };
+        observeSafely(notice, () => observer.onRecord(outcome));
+      };
+      return append(event).then(
+        (receipt) => {
+          settle(true, receipt);
+          return receipt;
+        },
+        (err: unknown) => {
+          settle(false);
+          throw err;
+        },
+      );
     },
     hash: (tenant, value) => hasher.hash(tenant, value),
     subscribe: (fromSeq, onLine) => feed.subscribe(fromSeq, onLine),
@@ -171,10 +193,8 @@ function trailOver(
   };
 }
 
-/** The chain continues from the last line of the primary log: a file sink if any, else the first that reads back. */
-async function recoverHead(sinks: AuditSink[], origin: string): Promise<ChainHead> {
-  const readable = sinks.filter((s) => s.lastLine !== undefined);
-  const primary = readable.find((s) => 'path' in s) ?? readable[0];
+/** The chain continues from the last line of the primary log (src/audit/sinks/open_sinks.ts picks it). */
+async function recoverHead(primary: AuditSink | undefined, origin: string): Promise<ChainHead> {
   const last = await primary?.lastLine?.();
   if (last === undefined) return { nextSeq: 0, prev: GENESIS_PREV };
   const parsed = JSON.parse(last) as { seq: number; origin: string };

@@ -15,6 +15,7 @@ import { GatewayError } from '../../errors.ts';
 import type { AuditReceipt } from '../contract.ts';
 import { lineHash, sequenceLine, type PreparedEvent } from '../log/line.ts';
 import type { AuditSink, CommitBatch } from '../sinks/sink.ts';
+import { observeSafely, type AuditObserver } from './observer.ts';
 
 const MAX_BATCH = 4096;
 
@@ -29,23 +30,6 @@ export interface ChainHead {
   prev: string;
 }
 
-/** One sink write of one batch, for metrics. */
-export interface SinkWrite {
-  sink: string;
-  required: boolean;
-  firstSeq: number;
-  count: number;
-  seconds: number;
-  ok: boolean;
-}
-
-/** Optional observer of commits (metrics); its methods must not throw. */
-export interface CommitObserver {
-  sinkWrite(write: SinkWrite): void;
-  /** The committed head moved: every seq below `nextSeq` is durable in the required sinks. */
-  committed(nextSeq: number): void;
-}
-
 export interface GroupCommitOptions {
   origin: string;
   head: ChainHead;
@@ -55,7 +39,8 @@ export interface GroupCommitOptions {
   /** Called after each committed batch (checkpointer, live stream); must not throw. */
   onCommit: (batch: CommitBatch) => void;
   notice: (message: string) => void;
-  observer?: CommitObserver | undefined;
+  /** Told of every sink write and every committed batch (metrics). */
+  observer?: AuditObserver | undefined;
 }
 
 export class GroupCommit {
@@ -177,7 +162,11 @@ export class GroupCommit {
         (err: unknown) => this.settleBestEffort(sink, batch, started, err),
       );
     }
-    this.options.observer?.committed(this.head.nextSeq);
+    const observer = this.options.observer;
+    if (observer !== undefined) {
+      const committed = { firstSeq: batch.firstSeq, count: lines.length, nextSeq: this.head.nextSeq };
+      observeSafely(this.options.notice, () => observer.onBatch(committed));
+    }
     this.options.onCommit(batch);
   }
 
@@ -189,7 +178,10 @@ export class GroupCommit {
 
   private observeWrite(sink: AuditSink, batch: CommitBatch, started: number, ok: boolean): void {
     const seconds = (performance.now() - started) / 1000;
-    this.options.observer?.sinkWrite({ sink: sink.name, required: sink.required, firstSeq: batch.firstSeq, count: batch.lines.length, seconds, ok });
+    const observer = this.options.observer;
+    if (observer === undefined) return;
+    const write = { sink: sink.name, required: sink.required, firstSeq: batch.firstSeq, count: batch.lines.length, seconds, ok };
+    observeSafely(this.options.notice, () => observer.onSinkResult(write));
   }
 
   private async writeWithTimeout(sink: AuditSink, batch: CommitBatch): Promise<void> {
