@@ -5,6 +5,8 @@
  * same run, same connections count:
  *   1. latency at concurrency 1 (unloaded): p50/p99 of each, and the added latency
  *   2. throughput at --concurrency for --requests each: requests/s of each, and the proxied/direct ratio
+ *   3. the floor: the same throughput through a bare Node forwarder (bench/proxy_bare.ts: node:http in and out,
+ *      nothing else), so what crefgate costs above what any Node forwarder costs on this machine is measured
  * Targets (issue 20): p50 added ≤ 1 ms, throughput ≥ 70 % of direct. Flags: --requests 8000 --latency-requests
  * 2000 --concurrency 32 --upstream-delay-ms 0 --json <file>. CREFGATE_BENCH_PROF=<dir> CPU-profiles the gateway,
  * CREFGATE_BENCH_STRACE=<file> counts its system calls (strace -c).
@@ -111,6 +113,11 @@ try {
   const upstream = await child([path.join(import.meta.dirname, 'proxy_upstream.ts'), caFile], { CREFGATE_BENCH_EXPECTED: `token ${token}`, CREFGATE_BENCH_DELAY_MS: String(upstreamDelayMs) });
   children.push(upstream.proc);
   const upstreamPort = (JSON.parse(await upstream.first) as { port: number }).port;
+  // The floor: a bare Node forwarder (bench/proxy_bare.ts) between the same load generator and the same upstream.
+  const bareCaFile = path.join(dir, 'bare-ca.pem');
+  const bare = await child([path.join(import.meta.dirname, 'proxy_bare.ts'), bareCaFile, `https://127.0.0.1:${upstreamPort}`, caFile], { CREFGATE_BENCH_EXPECTED: `token ${token}` });
+  children.push(bare.proc);
+  const barePort = (JSON.parse(await bare.first) as { port: number }).port;
 
   const config = parse(await readFile(dev.configFile, 'utf8')) as Record<string, unknown> & { routes: unknown[]; ops: Record<string, unknown> };
   config.routes.unshift({
@@ -144,9 +151,10 @@ try {
     const conns = await openConnections(port, identity, connections);
     await closedLoop(conns, counted(bytes, Math.min(500, n)), MAX_PHASE_MS); // warm-up: JIT, keep-alive to the upstream
     // CPU per request of each server process: what the proxy costs, whatever else the machine is doing.
-    const cpu0 = [cpuSeconds(gateway.proc.pid), cpuSeconds(upstream.proc.pid)];
+    const forwarder = port === barePort ? bare.proc.pid : gateway.proc.pid;
+    const cpu0 = [cpuSeconds(forwarder), cpuSeconds(upstream.proc.pid)];
     const run = await closedLoop(conns, counted(bytes, n), MAX_PHASE_MS);
-    const cpu1 = [cpuSeconds(gateway.proc.pid), cpuSeconds(upstream.proc.pid)];
+    const cpu1 = [cpuSeconds(forwarder), cpuSeconds(upstream.proc.pid)];
     for (const c of conns) c.close();
     const perRequestUs = (i: number) => ((cpu1[i]! - cpu0[i]!) / Math.max(1, run.latencies.length)) * 1e6;
     return { ...summary(name, run), gatewayCpuUs: perRequestUs(0), upstreamCpuUs: perRequestUs(1) };
@@ -157,15 +165,19 @@ try {
   const latProxied = await phase('proxied c=1', gatewayPort, executor, proxiedRequest, latencyRequests, 1);
   const tpDirect = await phase(`direct c=${concurrency}`, upstreamPort, direct, directRequest, requests, concurrency);
   const tpProxied = await phase(`proxied c=${concurrency}`, gatewayPort, executor, proxiedRequest, requests, concurrency);
-  for (const s of [latDirect, latProxied, tpDirect, tpProxied]) {
-    out(`  ${s.name.padEnd(16)} ${String(s.ok).padStart(6)} ok  ${fixed(s.throughput, 0).padStart(7)} req/s  p50 ${fixed(s.p50, 3)} ms  p99 ${fixed(s.p99, 3)} ms  CPU/request: gateway ${fixed(s.gatewayCpuUs, 0)} µs, upstream ${fixed(s.upstreamCpuUs, 0)} µs  statuses ${JSON.stringify(s.statuses)}`);
+  const bareRequest = Buffer.from(`GET /repos/octo/bench HTTP/1.1\r\nhost: 127.0.0.1:${barePort}\r\n\r\n`);
+  const tpBare = await phase(`bare fwd c=${concurrency}`, barePort, { ...executor, ca: readFileSync(bareCaFile) }, bareRequest, requests, concurrency);
+  for (const s of [latDirect, latProxied, tpDirect, tpProxied, tpBare]) {
+    out(`  ${s.name.padEnd(16)} ${String(s.ok).padStart(6)} ok  ${fixed(s.throughput, 0).padStart(7)} req/s  p50 ${fixed(s.p50, 3)} ms  p99 ${fixed(s.p99, 3)} ms  CPU/request: forwarder ${fixed(s.gatewayCpuUs, 0)} µs, upstream ${fixed(s.upstreamCpuUs, 0)} µs  statuses ${JSON.stringify(s.statuses)}`);
   }
   const added = { p50: latProxied.p50 - latDirect.p50, p99: latProxied.p99 - latDirect.p99 };
   const ratio = tpProxied.throughput / tpDirect.throughput;
   out(`added latency (c=1): p50 ${fixed(added.p50, 3)} ms (target ≤ 1 ms: ${added.p50 <= 1 ? 'met' : 'NOT met'}), p99 ${fixed(added.p99, 3)} ms`);
   out(`throughput proxied/direct at c=${concurrency}: ${fixed(ratio * 100, 1)} % (target ≥ 70 %: ${ratio >= 0.7 ? 'met' : 'NOT met'})`);
+  const floor = tpBare.throughput / tpDirect.throughput;
+  out(`floor: a bare Node forwarder (bench/proxy_bare.ts) reaches ${fixed(floor * 100, 1)} % of direct; crefgate reaches ${fixed((ratio / floor) * 100, 1)} % of the bare forwarder`);
   executorClient.close();
-  if (flags.json !== undefined) await writeFile(flags.json, `${JSON.stringify({ latDirect, latProxied, tpDirect, tpProxied, added, ratio }, null, 2)}\n`);
+  if (flags.json !== undefined) await writeFile(flags.json, `${JSON.stringify({ latDirect, latProxied, tpDirect, tpProxied, tpBare, added, ratio, floor }, null, 2)}\n`);
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 300));
