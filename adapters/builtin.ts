@@ -19,7 +19,7 @@ import { AdapterRegistry } from './registry.ts';
 import { manifest as vault } from './vault/index.ts';
 
 /** Every built-in kind's manifest; the conformance meta-test (test/adapters/conformance_coverage.test.ts) reads this list. */
-export const builtinManifests: readonly AdapterManifest<never>[] = [
+export const builtinManifests: readonly AdapterManifest[] = [
   local,
   vault,
   awsSecretsManager,
@@ -29,10 +29,10 @@ export const builtinManifests: readonly AdapterManifest<never>[] = [
   githubApp,
   { kind: 'postgres', optionsSchema: postgresOptionsSchema, load: async () => ({ create: (await import('./postgres/index.ts')).postgresAdapter.create }) },
   { kind: 'mysql', optionsSchema: mysqlOptionsSchema, load: async () => ({ create: (await import('./mysql/index.ts')).mysqlAdapter.create }) },
-] as AdapterManifest<never>[];
+];
 
 /** The built-in kinds as registry factories. */
-export const builtinAdapters: AdapterFactory[] = builtinManifests.map((m) => factoryOf(m) as AdapterFactory);
+export const builtinAdapters: AdapterFactory[] = builtinManifests.map((m) => factoryOf(m));
 
 /** A registry holding every built-in adapter kind. */
 export function builtinRegistry(): AdapterRegistry {
