@@ -89,9 +89,9 @@ export async function resolveEnvelope(services: GatewayServices, state: ResolveS
       undo.unrecorded = [];
     }
     const payload = checked.envelope.payload;
-    // The static leases' global indexes are written while the audit event is made durable (no extra wait).
-    // Both settle before going on: a failed prepare must not abort while the granted event is still being
-    // written, or the abort's denial could not name it.
+    // Where the commit cannot write the static leases' global indexes itself (Redis Cluster: another slot), they
+    // are prepared while the audit event is made durable (no extra wait). Both settle before going on: a failed
+    // prepare must not abort while the granted event is still being written, or the abort's denial could not name it.
     const [recorded, prepared] = await Promise.allSettled([
       services.audit.record({
         action: 'resolve',
@@ -107,7 +107,7 @@ export async function resolveEnvelope(services: GatewayServices, state: ResolveS
         sensitive: { nonce: payload.nonce, token: checked.envelope.token },
         detail: { hmac_kid: checked.envelope.kid, mounts: [...new Set(fetched.map((f) => f.mount))], rules: checked.policyRules ?? [] },
       }),
-      services.state.leases.prepare(statics),
+      services.state.nonces.commitIndexesLeases || statics.length === 0 ? undefined : services.state.leases.prepare(statics),
     ]);
     if (recorded.status === 'rejected') throw recorded.reason;
     granted = recorded.value.event_id;

@@ -67,7 +67,7 @@ export interface CommitRequest {
   owner: string;
   /** Epoch ms until which the consumed nonce is held (src/state/retention.ts nonceRetainUntilMs). */
   retainUntil: number;
-  /** The resolve's static leases, all of job `jobId`, passed through `leases.prepare` first. */
+  /** The resolve's static leases, all of job `jobId`; passed through `leases.prepare` first unless `commitIndexesLeases`. */
   leases: LeaseRecord[];
 }
 
@@ -93,6 +93,11 @@ export interface NonceStore {
    * (its leases were recorded by that first commit). A lease id that exists already is a `conflict` error.
    */
   commit(request: CommitRequest): Promise<CommitOutcome>;
+  /**
+   * True when `commit` also writes its leases' global indexes (what `leases.prepare` writes) in the same atomic
+   * step, so the caller skips `prepare` (memory; Redis off Cluster). False: prepare them before the commit.
+   */
+  readonly commitIndexesLeases: boolean;
   /** Drops a reservation held by `owner` so the executor may retry the same envelope. Never a consumed nonce. */
   release(nonceKey: string, jobId: string, owner: string): Promise<void>;
   /**

@@ -14,8 +14,9 @@ function staticLease(job: ReturnType<typeof sampleJob>, now: number): LeaseRecor
   return lease;
 }
 
+/** As the resolve does it: prepare only where the commit does not write the global indexes itself. */
 async function commitWith(store: StateStore, now: number, nonceKey: string, jobId: string, owner: string, leases: LeaseRecord[]) {
-  await store.leases.prepare(leases);
+  if (!store.nonces.commitIndexesLeases) await store.leases.prepare(leases);
   return await store.nonces.commit({ nonceKey, jobId, owner, retainUntil: now + 60_000, leases });
 }
 
@@ -36,15 +37,34 @@ export function describeCommitCases(fx: FixtureRef): void {
       assert.equal(await store.nonces.reserve('c1', job.jobId, 'replay', now() + 60_000), 'replayed', 'a committed nonce is never released');
     });
 
+    it('indexes the committed leases: another process finds, renews, counts and expires them', async () => {
+      const { store, now, peer } = fx();
+      const other = await peer(); // its own lease -> job memory: it must find the lease through the store
+      const job = sampleJob(now());
+      await store.jobs.create(job);
+      const lease = staticLease(job, now());
+      const short = { ...staticLease(job, now()), expiresAt: now() - 1000 };
+      const before = await store.leases.countActive();
+      assert.equal(await store.nonces.reserve('c0', job.jobId, 'owner', now() + 60_000), 'reserved');
+      assert.equal(await commitWith(store, now(), 'c0', job.jobId, 'owner', [lease, short]), 'committed');
+      assert.deepEqual(await other.leases.get(lease.leaseId), lease);
+      assert.equal((await other.leases.renew(lease.leaseId, lease.expiresAt + 1000))?.expiresAt, lease.expiresAt + 1000);
+      assert.ok((await store.leases.countActive()) >= before + 2, 'both leases are in the expiry index');
+      assert.deepEqual((await other.leases.claimExpired(now(), 100)).filter((l) => l.jobId === job.jobId).map((l) => l.leaseId), [short.leaseId]);
+      assert.equal((await other.leases.get(short.leaseId))?.state, 'expired');
+    });
+
     it('refuses when the job was completed between reserve and commit, and records nothing', async () => {
       const { store, now, peer } = fx();
       const other = await peer();
       const job = sampleJob(now());
       await store.jobs.create(job);
       const leases = [staticLease(job, now())];
+      const indexed = await store.leases.countActive();
       assert.equal(await store.nonces.reserve('c2', job.jobId, 'owner', now() + 60_000), 'reserved');
       await other.jobs.complete(job.jobId, now());
       assert.equal(await commitWith(store, now(), 'c2', job.jobId, 'owner', leases), 'job_completed');
+      if (store.nonces.commitIndexesLeases) assert.equal(await store.leases.countActive(), indexed, 'a refused commit leaves no index entry');
       assert.deepEqual(await store.leases.listByJob(job.jobId), []);
       assert.equal(await store.leases.get(leases[0]!.leaseId), undefined);
       assert.equal(await store.leases.renew(leases[0]!.leaseId, now() + 1000), undefined);

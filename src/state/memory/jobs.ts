@@ -44,6 +44,8 @@ export class MemoryJobsAndNonces {
         executorVersion: this.executorVersion(executorId),
       }),
       readsExecutorVersion: true,
+      // The lease map is every index (leases.prepare does nothing here).
+      commitIndexesLeases: true,
       // One map holds every nonce here, so the job id (which places a nonce in Redis Cluster) is not needed.
       commit: async (request) => this.commit(request),
       release: async (nonceKey, _jobId, owner) => this.release(nonceKey, owner),

@@ -88,6 +88,8 @@ export function createRedisNonces(client: RedisCaller, keys: RedisKeys, guard: G
   const cluster = options.cluster === true;
   return {
     readsExecutorVersion: !cluster,
+    // One script may touch the job's slot and {leases} only off Cluster (CROSSSLOT there).
+    commitIndexesLeases: !cluster,
     reserveFor: ({ nonceKey, jobId, owner, retainUntil, executorId }) =>
       guard('nonces.reserve', async () => {
         const ttl = nonceTtlMs(retainUntil, now());
@@ -100,7 +102,7 @@ export function createRedisNonces(client: RedisCaller, keys: RedisKeys, guard: G
         const ttl = nonceTtlMs(retainUntil, now());
         return (await runScript(client, RESERVE, [keys.job(jobId), keys.nonce(jobId, nonceKey)], [owner, ttl])) as ReserveOutcome;
       }),
-    commit: createRedisCommit(client, keys, guard, now),
+    commit: createRedisCommit(client, keys, guard, now, !cluster),
     revertConsume: (nonceKey, jobId, owner) =>
       guard('nonces.revertConsume', async () => {
         await runScript(client, REVERT_CONSUME, [keys.nonce(jobId, nonceKey)], [owner]);

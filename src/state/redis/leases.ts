@@ -18,11 +18,10 @@ import { JOB_RETENTION_SLACK_MS } from '../retention.ts';
 import type { Guard } from './jobs.ts';
 import { encodeId, type RedisKeys } from './keys.ts';
 import { drainPending, RECOVER_DUE, SCAN_PENDING, WATCH_RECHECK_MS, watchDone } from './lease_revocations.ts';
+import { locatorsOf } from './locators.ts';
 import { lua, runScript, type Arg, type RedisCaller, listMembersScript } from './script.ts';
 
-const ARGS_PER_LEASE = 7;
-/** Lease → job locators remembered by one process. */
-const MAX_LOCATED = 50_000;
+export const ARGS_PER_LEASE = 7;
 /** How long a sweeper holds the expiry entries it took, so concurrent sweepers take different ones. */
 const CLAIM_HOLD_MS = 30_000;
 
@@ -139,19 +138,15 @@ export const conflict = () => new GatewayError('conflict', { step: 'lease', reas
 
 /** Creates the Redis lease store. */
 export function createRedisLeases(client: RedisCaller, keys: RedisKeys, guard: Guard, now: () => number): LeaseStore {
-  // A lease's job never changes, so the locator is remembered (bounded): a renew or a proxied request by lease id
-  // then costs one round trip, not two. A forgotten lease still reads as unknown: its record is gone.
-  const located = new Map<string, string>();
-  const remember = (leaseId: string, jobId: string): void => {
-    if (located.size >= MAX_LOCATED) located.delete(located.keys().next().value!);
-    located.set(leaseId, jobId);
-  };
+  // A lease's job never changes, so the locator is remembered (locators.ts, shared with the commit, which writes
+  // locators too): a renew or a proxied request by lease id then costs one round trip, not two.
+  const locators = locatorsOf(keys);
   const locate = async (leaseId: string): Promise<string | undefined> => {
-    const known = located.get(leaseId);
+    const known = locators.get(leaseId);
     if (known !== undefined) return known;
     const job = await client.call('GET', keys.leaseLocator(leaseId));
     if (job === null) return undefined;
-    remember(leaseId, String(job));
+    locators.remember(leaseId, String(job));
     return String(job);
   };
 
@@ -161,7 +156,7 @@ export function createRedisLeases(client: RedisCaller, keys: RedisKeys, guard: G
     const args: Arg[] = [leases.length, keys.leaseLocatorPrefix, t + WATCH_RECHECK_MS];
     for (const l of leases) args.push(encodeId(l.leaseId), l.jobId, l.expiresAt, recordTtl(l, t), revocable(l) ? '1' : '0');
     await runScript(client, PREPARE, [keys.leaseExpiry, keys.revocationWatch], args);
-    for (const l of leases) remember(l.leaseId, l.jobId);
+    for (const l of leases) locators.remember(l.leaseId, l.jobId);
   };
 
   // Ends one lease; on success its pending revocation is moved to the queue (the sweep retries if that fails).

@@ -1,0 +1,34 @@
+/**
+ * Lease → job locators remembered by one process, shared by the lease store and the resolve's commit (both write
+ * locators). A lease's job never changes, so a remembered locator is never stale: a renew or a proxied request by
+ * lease id then costs one round trip, not two. Bounded; a forgotten lease is simply located again.
+ */
+import type { RedisKeys } from './keys.ts';
+
+/** Lease → job locators remembered by one process. */
+const MAX_LOCATED = 50_000;
+
+export interface Locators {
+  get(leaseId: string): string | undefined;
+  remember(leaseId: string, jobId: string): void;
+}
+
+// Keyed by the store's RedisKeys instance: every sub-store of one store shares it, two stores never do.
+const perStore = new WeakMap<RedisKeys, Locators>();
+
+/** The locator memory of the store that owns `keys`. */
+export function locatorsOf(keys: RedisKeys): Locators {
+  let locators = perStore.get(keys);
+  if (locators === undefined) {
+    const located = new Map<string, string>();
+    locators = {
+      get: (leaseId) => located.get(leaseId),
+      remember(leaseId, jobId) {
+        if (located.size >= MAX_LOCATED) located.delete(located.keys().next().value!);
+        located.set(leaseId, jobId);
+      },
+    };
+    perStore.set(keys, locators);
+  }
+  return locators;
+}
