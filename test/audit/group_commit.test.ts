@@ -3,41 +3,8 @@ import { GatewayError } from '../../src/errors.ts';
 import { GENESIS_PREV, lineHash, prepareEvent } from '../../src/audit/trail/event_line.ts';
 import { GroupCommit } from '../../src/audit/trail/group_commit.ts';
 import { AuditHasher } from '../../src/audit/trail/hmac_keys.ts';
-import type { AuditSink, CommitBatch } from '../../src/audit/sinks/sink.ts';
+import { FakeSink } from './fake_sink.ts';
 import { resolveEvent } from './helpers.ts';
-
-/** An in-memory sink whose next writes can be made to fail or hang. */
-class FakeSink implements AuditSink {
-  readonly name: string;
-  readonly required: boolean;
-  lines: string[] = [];
-  mode: 'ok' | 'fail' | 'hang' = 'ok';
-  private release: (() => void) | undefined;
-  private pending: Promise<void> = Promise.resolve();
-  constructor(name: string, required: boolean) {
-    this.name = name;
-    this.required = required;
-  }
-  async write(batch: CommitBatch): Promise<void> {
-    this.lines.push(...batch.lines);
-    if (this.mode === 'fail') throw new Error('disk full');
-    if (this.mode === 'hang') {
-      this.pending = new Promise<void>((resolve) => (this.release = resolve));
-      await this.pending;
-    }
-  }
-  async rollback(batch: CommitBatch): Promise<void> {
-    await this.pending; // like the file sink: a rollback waits for the write it undoes
-    this.lines = this.lines.filter((l) => !batch.lines.includes(l));
-  }
-  unstick(): void {
-    this.release?.();
-  }
-  async health() {
-    return { ok: true };
-  }
-  async close(): Promise<void> {}
-}
 
 const hasher = new AuditHasher(Buffer.alloc(32, 7));
 const event = (n: number) => prepareEvent(resolveEvent(n), hasher, Date.now());

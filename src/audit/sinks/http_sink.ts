@@ -94,15 +94,38 @@ export async function openHttpSink(options: HttpSinkOptions): Promise<AuditSink>
     await writeAtomic(offsetPath, '0');
   };
 
+  /**
+   * Appends to the spool and fsyncs; `size` grows only once the bytes are durable. A failed append is cut off
+   * again (now, or before the next append if the cut fails too): bytes past `size` were never acknowledged, and
+   * the shipper reads the spool by offset, so they would reach the SIEM in place of the lines that follow.
+   */
+  let torn = false;
+  const append = async (bytes: Buffer): Promise<void> => {
+    if (torn) {
+      await spool.truncate(size);
+      torn = false;
+    }
+    try {
+      await spool.write(bytes, 0, bytes.length, null);
+      await spool.datasync();
+    } catch (err) {
+      torn = true;
+      await spool.truncate(size).then(
+        () => (torn = false),
+        () => undefined,
+      );
+      throw err;
+    }
+    size += bytes.length;
+  };
+
   // Spools checkpoint lines held back while a batch was in flight (or given now): only with no batch pending.
   const flushCheckpoints = (): Promise<void> =>
     serial(async () => {
       if (offsets.size > 0 || deferred.length === 0) return;
       const bytes = Buffer.from(deferred.join(''), 'utf8');
       deferred = [];
-      await spool.write(bytes, 0, bytes.length, null);
-      await spool.datasync();
-      size += bytes.length;
+      await append(bytes);
       committedUpTo = size;
       schedule(0);
     });
@@ -126,10 +149,7 @@ export async function openHttpSink(options: HttpSinkOptions): Promise<AuditSink>
     write(batch: CommitBatch) {
       return serial(async () => {
         offsets.set(batch.firstSeq, size);
-        const bytes = Buffer.from(batch.text, 'utf8');
-        await spool.write(bytes, 0, bytes.length, null);
-        await spool.datasync();
-        size += bytes.length;
+        await append(Buffer.from(batch.text, 'utf8'));
       });
     },
     committed(batch: CommitBatch) {
