@@ -7,11 +7,13 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import https from 'node:https';
 import { GatewayError, deny } from '../errors.ts';
+import type { UpstreamPlan } from './upstream_plan.ts';
 
 export interface UpstreamRequest {
   method: string;
-  url: URL;
-  /** Raw path and query, exactly as checked (never re-serialised from `url`). */
+  /** Where to connect (the route's upstream, worked out once). */
+  plan: Pick<UpstreamPlan, 'hostname' | 'port' | 'servername'>;
+  /** Raw path and query, exactly as checked (never re-serialised from a URL). */
   target: string;
   headers: OutgoingHttpHeaders;
   body: Buffer | undefined;
@@ -20,10 +22,12 @@ export interface UpstreamRequest {
   signal: AbortSignal;
 }
 
-// Bodies are buffered, so the length is always known: no chunked framing reaches the upstream.
-function contentLength(method: string, body: Buffer | undefined): OutgoingHttpHeaders {
-  if (body !== undefined) return { 'content-length': String(body.length) };
-  return method === 'POST' || method === 'PUT' || method === 'PATCH' ? { 'content-length': '0' } : {};
+// Bodies are buffered, so the length is always known: no chunked framing reaches the upstream. Set on the
+// request's own header object (built for this one request), not on a copy.
+function setContentLength(headers: OutgoingHttpHeaders, method: string, body: Buffer | undefined): OutgoingHttpHeaders {
+  if (body !== undefined) headers['content-length'] = String(body.length);
+  else if (method === 'POST' || method === 'PUT' || method === 'PATCH') headers['content-length'] = '0';
+  return headers;
 }
 
 /** Sends the request; resolves with the upstream's response head (its body not yet read). */
@@ -32,12 +36,12 @@ export function sendUpstream(request: UpstreamRequest): Promise<IncomingMessage>
     if (request.signal.aborted) return reject(request.signal.reason as Error);
     const upstream = https.request({
       protocol: 'https:',
-      hostname: request.url.hostname.replace(/^\[|\]$/g, ''),
-      port: request.url.port === '' ? 443 : Number(request.url.port),
-      servername: /^[\d.]+$|:/.test(request.url.hostname) ? undefined : request.url.hostname,
+      hostname: request.plan.hostname,
+      port: request.plan.port,
+      servername: request.plan.servername,
       method: request.method,
       path: request.target,
-      headers: { ...request.headers, ...contentLength(request.method, request.body) },
+      headers: setContentLength(request.headers, request.method, request.body),
       agent: request.agent,
       timeout: request.timeoutMs,
     });

@@ -11,6 +11,7 @@ import { deny } from '../errors.ts';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'host', 'http2-settings']);
 const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'x-amz-security-token', 'x-amz-date', 'x-amz-content-sha256']);
 const NEVER_BACK = new Set(['authorization', 'proxy-authorization', 'x-amz-security-token']);
+const CR_LF_NUL = /[\r\n\0]/;
 
 /** Bytes of the request head as received: names, values and their separators. */
 export function headerBytes(rawHeaders: string[]): number {
@@ -22,13 +23,16 @@ export function headerBytes(rawHeaders: string[]): number {
 /** Refuses heads that another HTTP parser could frame or route differently (request smuggling, header injection). */
 export function checkRequestHead(headers: IncomingHttpHeaders, rawHeaders: string[], maxHeaderBytes: number, expectedAuthority: string): void {
   if (headerBytes(rawHeaders) > maxHeaderBytes) throw deny('payload_too_large', 'proxy', `request headers over ${maxHeaderBytes} bytes`);
-  for (let i = 1; i < rawHeaders.length; i += 2) {
-    if (/[\r\n\0]/.test(rawHeaders[i]!)) throw deny('malformed', 'proxy', 'a header value has CR, LF or NUL');
+  // One pass over the raw head: control bytes in values, and how many Host lines (the parsed `headers` keep one).
+  let hosts = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (CR_LF_NUL.test(rawHeaders[i + 1]!)) throw deny('malformed', 'proxy', 'a header value has CR, LF or NUL');
+    const name = rawHeaders[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') hosts += 1;
   }
   // Node's parser already refuses both together; this stays so that a lenient parser option cannot reopen it.
   if (headers['transfer-encoding'] !== undefined && headers['content-length'] !== undefined) throw deny('malformed', 'proxy', 'both Content-Length and Transfer-Encoding');
-  const hosts = rawHeaders.filter((_, i) => i % 2 === 0 && rawHeaders[i]!.toLowerCase() === 'host');
-  if (hosts.length !== 1 || headers.host?.toLowerCase() !== expectedAuthority.toLowerCase()) throw deny('malformed', 'proxy', 'Host does not name this gateway');
+  if (hosts !== 1 || headers.host?.toLowerCase() !== expectedAuthority.toLowerCase()) throw deny('malformed', 'proxy', 'Host does not name this gateway');
 }
 
 /** The executor's headers as they go upstream, `strip` (lower-case names) removed and `host` set. */

@@ -13,8 +13,8 @@ import type { Injection } from './config.ts';
 
 export interface OutgoingRequest {
   method: string;
-  /** Upstream URL (origin, raw path and raw query). */
-  url: URL;
+  /** Upstream URL (origin, raw path and raw query): only SigV4 reads it (it signs host, path and query). */
+  url?: URL | undefined;
   headers: OutgoingHttpHeaders;
   /** The whole body; only SigV4 needs it buffered (the signature covers its hash). */
   body?: Buffer | undefined;
@@ -71,6 +71,8 @@ export async function inject(injection: Injection, value: SecretPayload, request
     request.headers.authorization = `Basic ${encoded}`;
     return [password, encoded];
   }
+  const url = request.url;
+  if (url === undefined) throw new Error('SigV4 signing needs the upstream URL');
   const accessKeyId = field(value, 'access_key_id');
   const secretAccessKey = field(value, 'secret_access_key');
   const sessionToken = typeof value === 'object' ? value.session_token : undefined;
@@ -83,14 +85,14 @@ export async function inject(injection: Injection, value: SecretPayload, request
     uriEscapePath: injection.service !== 's3',
   });
   const query: Record<string, string | string[]> = {};
-  for (const [k, v] of request.url.searchParams) {
+  for (const [k, v] of url.searchParams) {
     const previous = query[k];
     query[k] = previous === undefined ? v : Array.isArray(previous) ? [...previous, v] : [previous, v];
   }
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(request.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
   const signed = await signer.sign(
-    { method: request.method, protocol: 'https:', hostname: request.url.hostname, port: request.url.port === '' ? undefined : Number(request.url.port), path: request.url.pathname, query, headers, body: request.body ?? '' },
+    { method: request.method, protocol: 'https:', hostname: url.hostname, port: url.port === '' ? undefined : Number(url.port), path: url.pathname, query, headers, body: request.body ?? '' },
     { signingDate: now },
   );
   request.headers = { ...signed.headers };

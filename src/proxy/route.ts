@@ -21,14 +21,14 @@ import type { RouteProxy } from './config.ts';
 import { readRequestBody, sendUpstream, streamBack } from './forward.ts';
 import { checkRequestHead, responseHeaders, upstreamHeaders } from './headers.ts';
 import { inject, type OutgoingRequest } from './inject.ts';
+import { upstreamPlan } from './upstream_plan.ts';
 import type { ProxyService } from './service.ts';
 import { checkAllowed, checkPath, isAllowedPath, parseProxyTarget, queryKeys, type ProxyTarget } from './target.ts';
 
 export const PROXY_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-const SIGV4_HEADERS = new Set(['x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256', 'authorization']);
 
 /** A 3xx is passed back only if its Location stays on the upstream and inside the allow-list; rewritten to the proxy. */
-function redirectLocation(proxy: ProxyService, route: RouteProxy, lease: LeaseRecord, upstream: IncomingMessage, base: URL): string | undefined {
+function redirectLocation(proxy: ProxyService, route: RouteProxy, lease: LeaseRecord, upstream: IncomingMessage, base: URL | string): string | undefined {
   const location = upstream.headers.location;
   if (upstream.statusCode === undefined || upstream.statusCode < 300 || upstream.statusCode > 399 || location === undefined) return undefined;
   let target: URL;
@@ -38,7 +38,7 @@ function redirectLocation(proxy: ProxyService, route: RouteProxy, lease: LeaseRe
     throw deny('forbidden', 'proxy', 'upstream redirect with an unparsable Location');
   }
   const path = target.pathname;
-  let inside = target.origin === new URL(route.upstream).origin && target.username === '' && isAllowedPath(route, path);
+  let inside = target.origin === upstreamPlan(route).origin && target.username === '' && isAllowedPath(route, path);
   try {
     checkPath(path);
   } catch {
@@ -85,15 +85,16 @@ async function handle(ctx: Context & { state: KoaState }, services: GatewayServi
       proxy.auditFailing = false;
     }
     const value = await proxy.credentials.get(lease, controller.signal);
-    const rawTarget = `${target.path}${target.query === '' ? '' : `?${target.query}`}`;
-    const url = new URL(rawTarget, route.upstream);
-    const strip = route.inject.kind === 'header' ? new Set([route.inject.header]) : route.inject.kind === 'aws_sigv4' ? SIGV4_HEADERS : new Set<string>();
-    const outgoing: OutgoingRequest = { method: ctx.method, url, headers: upstreamHeaders(req.rawHeaders, url.host, strip), body };
+    const rawTarget = target.query === '' ? target.path : `${target.path}?${target.query}`;
+    // Per-route constants (connect address, Host, stripped headers) come from the plan; only SigV4 needs the URL.
+    const plan = upstreamPlan(route);
+    const url = route.inject.kind === 'aws_sigv4' ? new URL(rawTarget, route.upstream) : undefined;
+    const outgoing: OutgoingRequest = { method: ctx.method, url, headers: upstreamHeaders(req.rawHeaders, plan.host, plan.strip), body };
     const secrets = await inject(route.inject, value, outgoing, new Date(services.now()));
-    const upstream = await sendUpstream({ method: ctx.method, url, target: rawTarget, headers: outgoing.headers, body, agent: proxy.agentFor(route), timeoutMs: proxy.settings.upstream_timeout_ms, signal: controller.signal });
+    const upstream = await sendUpstream({ method: ctx.method, plan, target: rawTarget, headers: outgoing.headers, body, agent: proxy.agentFor(route), timeoutMs: proxy.settings.upstream_timeout_ms, signal: controller.signal });
     let location: string | undefined;
     try {
-      location = redirectLocation(proxy, route, lease, upstream, url);
+      location = redirectLocation(proxy, route, lease, upstream, url ?? `${plan.origin}${rawTarget}`);
     } catch (err) {
       upstream.resume();
       throw err;

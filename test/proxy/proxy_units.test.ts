@@ -11,6 +11,7 @@ import { ProxyCredentials } from '../../src/proxy/credentials.ts';
 import { checkRequestHead, responseHeaders, upstreamHeaders } from '../../src/proxy/headers.ts';
 import { inject, type OutgoingRequest } from '../../src/proxy/inject.ts';
 import { checkAllowed, parseProxyTarget, queryKeys } from '../../src/proxy/target.ts';
+import { upstreamPlan } from '../../src/proxy/upstream_plan.ts';
 import { verifySigV4 } from './sigv4_verify.ts';
 
 const LEASE = 'lease_abcdefghijklmnopqrstuv';
@@ -103,6 +104,27 @@ describe('proxy: headers each way', () => {
     assert.equal(code(head({ host: 'gw:1' }, ['Host', 'gw:1', 'Host', 'evil'])), 'malformed/proxy');
     assert.equal(code(head({ host: 'evil' }, ['Host', 'evil'])), 'malformed/proxy');
     assert.equal(code(head({ host: 'gw:1' }, ['Host', 'gw:1', 'X', 'y'.repeat(300)])), 'payload_too_large/proxy');
+    // The one-pass check: a second Host in any case, and a control byte in any value (not only the first).
+    assert.equal(code(head({ host: 'gw:1' }, ['Host', 'gw:1', 'HOST', 'gw:1'])), 'malformed/proxy');
+    assert.equal(code(head({ host: 'gw:1' }, ['Host', 'gw:1', 'A', 'ok', 'B', 'x\0y'])), 'malformed/proxy');
+    assert.equal(code(head({ host: 'gw:1' }, ['Hosts', 'x', 'Host', 'gw:1'])), 'passed');
+  });
+});
+
+describe('proxy: upstream plan (per-route constants)', () => {
+  const route = (upstream: string, inject: Record<string, unknown>) => routeProxySchema.parse({ upstream, methods: ['GET'], path_prefixes: ['/'], inject });
+
+  it('connects to the upstream host, SNI only for a name, Host with the port as configured, strips what the injection sets', () => {
+    const named = upstreamPlan(route('https://api.example.com', { kind: 'header', header: 'X-Api-Key' }));
+    assert.deepEqual({ ...named, strip: [...named.strip] }, { origin: 'https://api.example.com', host: 'api.example.com', hostname: 'api.example.com', port: 443, servername: 'api.example.com', strip: ['x-api-key'] });
+    const v4 = upstreamPlan(route('https://127.0.0.1:8443', { kind: 'basic' }));
+    assert.deepEqual([v4.hostname, v4.port, v4.servername, v4.host, [...v4.strip]], ['127.0.0.1', 8443, undefined, '127.0.0.1:8443', []]);
+    const v6 = upstreamPlan(route('https://[::1]:9443', { kind: 'aws_sigv4', service: 'sts', region: 'eu-west-1' }));
+    assert.deepEqual([v6.hostname, v6.servername, v6.host], ['::1', undefined, '[::1]:9443']);
+    assert.ok(['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'].every((h) => v6.strip.has(h)));
+    // Computed once per route object: the same plan on the next request.
+    const r = route('https://api.example.com', { kind: 'header' });
+    assert.equal(upstreamPlan(r), upstreamPlan(r));
   });
 });
 
