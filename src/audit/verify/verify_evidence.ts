@@ -20,6 +20,8 @@ import { checkWitnesses, maxOf, reportUnattested } from './verify_coverage.ts';
 
 export interface TrustedKey {
   vkey: string;
+  /** The log the key signs for (keys from a bundle's key list); a key without one is trusted for every log. */
+  origin?: string | undefined;
   not_before?: string | undefined;
   not_after?: string | undefined;
 }

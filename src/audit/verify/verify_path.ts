@@ -154,7 +154,7 @@ async function verifyBundle(dir: string, options: VerifyOptions): Promise<Verify
       filtered: log.filtered,
       checkpoints: await readCheckpointNotes(path.join(dir, log.dir, 'checkpoints.ndjson')),
       proofs,
-      keys: trustedKeys.filter((k) => !('origin' in k) || (k as BundleKey).origin === log.origin),
+      keys: trustedKeys.filter((k) => k.origin === undefined || k.origin === log.origin),
       trusted: trusted?.origin === log.origin ? trusted : undefined,
       attestBefore: Number.isNaN(attestBefore) ? undefined : attestBefore,
       allowUnattested: options.allowUnattested,
