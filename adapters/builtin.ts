@@ -13,8 +13,8 @@ import { manifest as gcpSecretManager } from './gcp/index.ts';
 import { manifest as githubApp } from './github-app/index.ts';
 import { type AdapterManifest, factoryOf } from './kit/manifest.ts';
 import { manifest as local } from './local/index.ts';
-import { mysqlOptionsSchema } from './mysql/options.ts';
-import { postgresOptionsSchema } from './postgres/options.ts';
+import { manifest as mysql } from './mysql/index.ts';
+import { manifest as postgres } from './postgres/index.ts';
 import { AdapterRegistry } from './registry.ts';
 import { manifest as vault } from './vault/index.ts';
 
@@ -27,8 +27,8 @@ export const builtinManifests: readonly AdapterManifest[] = [
   gcpSecretManager,
   azureKeyVault,
   githubApp,
-  { kind: 'postgres', optionsSchema: postgresOptionsSchema, load: async () => ({ create: (await import('./postgres/index.ts')).postgresAdapter.create }) },
-  { kind: 'mysql', optionsSchema: mysqlOptionsSchema, load: async () => ({ create: (await import('./mysql/index.ts')).mysqlAdapter.create }) },
+  postgres,
+  mysql,
 ];
 
 /** The built-in kinds as registry factories. */

@@ -13,9 +13,11 @@ import { performance } from 'node:perf_hooks';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { IssueRequest, JsonValue, SecretAdapter } from '../adapters/contract.ts';
-import { mysqlAdapter } from '../adapters/mysql/index.ts';
+import { create as createMysql } from '../adapters/mysql/adapter.ts';
+import { manifest as mysqlManifest } from '../adapters/mysql/index.ts';
 import { numberFlag, parseFlags, refuse } from '../src/cli/flags.ts';
-import { postgresAdapter } from '../adapters/postgres/index.ts';
+import { create as createPostgres } from '../adapters/postgres/adapter.ts';
+import { manifest as postgresManifest } from '../adapters/postgres/index.ts';
 import { PrivateMariaDb } from '../test/helpers/private_mariadb.ts';
 import { PrivatePostgres } from '../test/helpers/private_postgres.ts';
 import { quantile } from './load.ts';
@@ -56,13 +58,13 @@ async function postgresTarget(): Promise<Target> {
   admin.on('error', () => undefined);
   await admin.query('DROP ROLE IF EXISTS cgbench_read');
   await admin.query('CREATE ROLE cgbench_read NOLOGIN');
-  const options = postgresAdapter.optionsSchema.parse({
+  const options = postgresManifest.optionsSchema.parse({
     connection: { host: conn.host, port: conn.port, database: 'postgres', user: conn.user, password_env: ENV },
     username_prefix: 'cgbench_',
     pool_size: concurrency,
     roles: { readonly: { grant_roles: ['cgbench_read'] } },
   });
-  const adapter = postgresAdapter.create(options, { mount: 'bench', stateDir: '/', configDir: '/' }, { env: { [ENV]: conn.password } });
+  const adapter = createPostgres(options, { mount: 'bench', stateDir: '/', configDir: '/' }, { env: { [ENV]: conn.password } });
   return {
     adapter,
     async teardown() {
@@ -87,14 +89,14 @@ async function mysqlTarget(): Promise<Target> {
   await admin.query('DROP ROLE IF EXISTS cgbench_read').catch(() => undefined);
   await admin.query('CREATE ROLE cgbench_read');
   await admin.query("GRANT 'cgbench_read' TO 'cgbench_admin'@'127.0.0.1' WITH ADMIN OPTION");
-  const options = mysqlAdapter.optionsSchema.parse({
+  const options = mysqlManifest.optionsSchema.parse({
     connection: { host: root.host, port: root.port, database: 'mysql', user: 'cgbench_admin', password_env: ENV },
     username_prefix: 'cgbench_',
     admin_schema: 'cgbench',
     pool_size: concurrency,
     roles: { readonly: { grant_roles: ['cgbench_read'] } },
   });
-  const adapter = mysqlAdapter.create(options, { mount: 'bench', stateDir: '/', configDir: '/' }, { env: { [ENV]: benchPassword } });
+  const adapter = createMysql(options, { mount: 'bench', stateDir: '/', configDir: '/' }, { env: { [ENV]: benchPassword } });
   return {
     adapter,
     async teardown() {

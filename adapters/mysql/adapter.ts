@@ -3,9 +3,10 @@
  * account at a given time, so the gateway's lease (and its revocation) is the bound. Revocation locks the
  * account, kills its connections (they outlive DROP USER), drops it, kills again, and forgets the intent row.
  */
-import type mysql from 'mysql2/promise';
+import mysql from 'mysql2/promise';
 import { raceAbort } from '../abortable.ts';
 import {
+  type AdapterContext,
   AdapterError,
   type DynamicSecret,
   type HealthReport,
@@ -19,14 +20,47 @@ import {
   type SecretAdapter,
   type StaticSecret,
 } from '../contract.ts';
+import { adminPassword, tlsCa } from '../sql_users/admin_password.ts';
 import { connectionUri, handleOf, leaseSeconds, pickRole, revokeFailure } from '../sql_users/lease.ts';
 import { newPassword, userName } from '../sql_users/names.ts';
 import { mapMysqlError } from './map_error.ts';
+import { manifest } from './index.ts';
 import type { MysqlOptions } from './options.ts';
 import * as users from './users.ts';
 
 /** MySQL's limit for user names (MariaDB allows 80): the smaller one fits both. */
 const MAX_NAME = 32;
+
+/** Seams for tests and embedders: the pool factory, the clock, the environment, a hook between revoke steps. */
+export interface MysqlDeps {
+  createPool?: (config: mysql.PoolOptions) => mysql.Pool;
+  now?: () => number;
+  env?: NodeJS.ProcessEnv;
+  onRevokeStep?: (step: string) => Promise<void>;
+}
+
+/** Builds the adapter; the password and CA are read now, connections are opened at the first call. */
+export function create(options: MysqlOptions, context: AdapterContext, deps: MysqlDeps = {}): MysqlAdapter {
+  const password = adminPassword(options.connection, context.configDir, deps.env ?? process.env);
+  const ca = tlsCa(options.connection.tls, context.configDir);
+  const tls = options.connection.tls;
+  const pool = (deps.createPool ?? mysql.createPool)({
+    host: options.connection.host,
+    port: options.connection.port,
+    user: options.connection.user,
+    password,
+    ssl: tls === undefined ? undefined : { rejectUnauthorized: true, ...(ca === undefined ? {} : { ca }), ...(tls.servername === undefined ? {} : { servername: tls.servername }) },
+    connectionLimit: options.pool_size,
+    maxIdle: options.pool_size,
+    idleTimeout: 30_000,
+    connectTimeout: options.statement_timeout_ms,
+    // One statement per query: a placeholder value can never smuggle in a second one.
+    multipleStatements: false,
+    enableKeepAlive: true,
+    connectAttributes: { program_name: `crefgate:${context.mount}` },
+  });
+  return new MysqlAdapter({ options, pool, now: deps.now ?? Date.now, onRevokeStep: deps.onRevokeStep });
+}
 
 export interface MysqlSettings {
   options: MysqlOptions;
@@ -37,7 +71,7 @@ export interface MysqlSettings {
 }
 
 export class MysqlAdapter implements SecretAdapter {
-  readonly kind = 'mysql';
+  readonly kind: string = manifest.kind;
   readonly #s: MysqlSettings;
   readonly #o: MysqlOptions;
   #prepared: Promise<boolean> | undefined;
@@ -54,7 +88,7 @@ export class MysqlAdapter implements SecretAdapter {
 
   /** Records intent, then creates the account; nothing reaches the server when the route names no configured role. */
   async issue(request: IssueRequest): Promise<DynamicSecret> {
-    const { name: roleName, role } = pickRole(this.#o.roles, request, 'mysql');
+    const { name: roleName, role } = pickRole(this.#o.roles, request, manifest.kind);
     const now = this.#s.now();
     const seconds = leaseSeconds(role, this.#o.default_ttl_seconds, request.maxTtlSeconds);
     const username = userName(this.#o.username_prefix, request.job.tenant, request.job.jobId, MAX_NAME);
@@ -78,7 +112,7 @@ export class MysqlAdapter implements SecretAdapter {
     const port = this.#o.connect_port ?? this.#o.connection.port;
     const database = this.#o.connection.database;
     return {
-      value: { username, password, host: connectHost, port: String(port), database, uri: connectionUri('mysql', username, password, connectHost, port, database) },
+      value: { username, password, host: connectHost, port: String(port), database, uri: connectionUri('mysql://', username, password, connectHost, port, database) },
       leaseDuration: Math.max(1, Math.floor((expiresAt.getTime() - now) / 1000)),
       renewable: true,
       revocable: true,
@@ -88,7 +122,7 @@ export class MysqlAdapter implements SecretAdapter {
 
   /** The server keeps no expiry to move: renew checks the account still exists and bounds the lease by the job end. */
   async renew(request: RenewRequest): Promise<RenewResult> {
-    const handle = handleOf(request.handle, 'mysql', this.#o.username_prefix);
+    const handle = handleOf(request.handle, manifest.kind, this.#o.username_prefix);
     const now = this.#s.now();
     const until = Math.min(now + Math.max(1, Math.floor(request.incrementSeconds)) * 1000, handle.job_expires_at);
     if (until <= now) throw new AdapterError('not_found', 'mysql renew: the job has ended');
@@ -99,7 +133,7 @@ export class MysqlAdapter implements SecretAdapter {
 
   /** Locks, kills sessions, drops the account, kills late sessions, forgets the intent; idempotent. */
   async revoke(request: RevokeRequest): Promise<Record<string, JsonValue>> {
-    const handle = handleOf(request.handle, 'mysql', this.#o.username_prefix);
+    const handle = handleOf(request.handle, manifest.kind, this.#o.username_prefix);
     const { username } = handle;
     const host = this.#hostOf(request.handle);
     const done: string[] = [];

@@ -4,9 +4,10 @@
  * logins, ends the user's sessions, hands its objects to the configured owner in each configured database, and
  * drops it; it is idempotent, and says what it did.
  */
-import type { Pool, PoolClient } from 'pg';
+import pg, { type Pool, type PoolClient } from 'pg';
 import { raceAbort } from '../abortable.ts';
 import {
+  type AdapterContext,
   AdapterError,
   type DynamicSecret,
   type HealthReport,
@@ -20,8 +21,10 @@ import {
   type SecretAdapter,
   type StaticSecret,
 } from '../contract.ts';
+import { adminPassword, tlsCa } from '../sql_users/admin_password.ts';
 import { connectionUri, handleOf, leaseSeconds, parseIntent, pickRole, revokeFailure, type UserHandle } from '../sql_users/lease.ts';
 import { newPassword, userName } from '../sql_users/names.ts';
+import { manifest } from './index.ts';
 import type { PostgresOptions } from './options.ts';
 import { mapPgError } from './map_error.ts';
 import { scramVerifier } from './scram.ts';
@@ -29,6 +32,56 @@ import * as users from './users.ts';
 
 /** PostgreSQL's NAMEDATALEN − 1. */
 const MAX_NAME = 63;
+
+/** Seams for tests and embedders: the pool factory, the clock, the environment, a hook between revoke steps. */
+export interface PostgresDeps {
+  createPool?: (config: pg.PoolConfig) => pg.Pool;
+  now?: () => number;
+  env?: NodeJS.ProcessEnv;
+  onRevokeStep?: (step: string) => Promise<void>;
+}
+
+/** Builds the adapter; the password and CA are read now, connections are opened at the first call. */
+export function create(options: PostgresOptions, context: AdapterContext, deps: PostgresDeps = {}): PostgresAdapter {
+  const password = adminPassword(options.connection, context.configDir, deps.env ?? process.env);
+  const ca = tlsCa(options.connection.tls, context.configDir);
+  const tls = options.connection.tls;
+  const pools = new Map<string, pg.Pool>();
+  const pool = (database: string): pg.Pool => {
+    let existing = pools.get(database);
+    if (existing === undefined) {
+      // Every option is pinned: pg would otherwise fill gaps from PGHOST, PGUSER, PGPASSWORD… of the environment.
+      existing = (deps.createPool ?? ((c) => new pg.Pool(c)))({
+        host: options.connection.host,
+        port: options.connection.port,
+        database,
+        user: options.connection.user,
+        password,
+        ssl: tls === undefined ? false : { rejectUnauthorized: true, ...(ca === undefined ? {} : { ca }), ...(tls.servername === undefined ? {} : { servername: tls.servername }) },
+        max: database === options.connection.database ? options.pool_size : 2,
+        idleTimeoutMillis: 30_000,
+        connectionTimeoutMillis: options.statement_timeout_ms,
+        statement_timeout: options.statement_timeout_ms,
+        application_name: `crefgate:${context.mount}`,
+      });
+      // An idle connection the server ends (restart, pg_terminate_backend) is reported here; the pool drops it
+      // and the next call opens a new one. Without a listener the error would end the process.
+      existing.on('error', () => undefined);
+      pools.set(database, existing);
+    }
+    return existing;
+  };
+  return new PostgresAdapter({
+    options,
+    pool,
+    now: deps.now ?? Date.now,
+    onRevokeStep: deps.onRevokeStep,
+    close: async () => {
+      await Promise.allSettled([...pools.values()].map((p) => p.end()));
+      pools.clear();
+    },
+  });
+}
 
 export interface PostgresSettings {
   options: PostgresOptions;
@@ -41,7 +94,7 @@ export interface PostgresSettings {
 }
 
 export class PostgresAdapter implements SecretAdapter {
-  readonly kind = 'postgres';
+  readonly kind: string = manifest.kind;
   readonly #s: PostgresSettings;
   readonly #o: PostgresOptions;
 
@@ -57,7 +110,7 @@ export class PostgresAdapter implements SecretAdapter {
 
   /** Creates a user for the job; nothing reaches the server when the route names no configured role. */
   async issue(request: IssueRequest): Promise<DynamicSecret> {
-    const { name: roleName, role } = pickRole(this.#o.roles, request, 'postgres');
+    const { name: roleName, role } = pickRole(this.#o.roles, request, manifest.kind);
     const now = this.#s.now();
     const seconds = leaseSeconds(role, this.#o.default_ttl_seconds, request.maxTtlSeconds);
     const username = userName(this.#o.username_prefix, request.job.tenant, request.job.jobId, MAX_NAME);
@@ -73,7 +126,7 @@ export class PostgresAdapter implements SecretAdapter {
     const port = this.#o.connect_port ?? this.#o.connection.port;
     const database = this.#o.connection.database;
     return {
-      value: { username, password, host, port: String(port), database, uri: connectionUri('postgresql', username, password, host, port, database) },
+      value: { username, password, host, port: String(port), database, uri: connectionUri('postgresql://', username, password, host, port, database) },
       leaseDuration: Math.max(1, Math.floor((validUntil.getTime() - now) / 1000)),
       renewable: true,
       revocable: true,
@@ -83,7 +136,7 @@ export class PostgresAdapter implements SecretAdapter {
 
   /** Moves VALID UNTIL by the increment, never past the job end; a user that is gone is not_found. */
   async renew(request: RenewRequest): Promise<RenewResult> {
-    const handle = handleOf(request.handle, 'postgres', this.#o.username_prefix);
+    const handle = handleOf(request.handle, manifest.kind, this.#o.username_prefix);
     const now = this.#s.now();
     const until = Math.min(now + Math.max(1, Math.floor(request.incrementSeconds)) * 1000, handle.job_expires_at);
     if (until <= now) throw new AdapterError('not_found', 'postgres renew: the job has ended');
@@ -94,7 +147,7 @@ export class PostgresAdapter implements SecretAdapter {
 
   /** Blocks login, ends sessions, reassigns and drops owned objects, drops the user, ends late sessions. */
   async revoke(request: RevokeRequest): Promise<Record<string, JsonValue>> {
-    const handle = handleOf(request.handle, 'postgres', this.#o.username_prefix);
+    const handle = handleOf(request.handle, manifest.kind, this.#o.username_prefix);
     const { username } = handle;
     const main = this.#o.connection.database;
     const done: string[] = [];

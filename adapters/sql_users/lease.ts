@@ -67,10 +67,10 @@ export function parseIntent(text: string | null | undefined): UserIntent | undef
   }
 }
 
-/** `scheme://user:password@host:port/database`, every part percent-encoded. */
+/** `<scheme://>user:password@host:port/database` (scheme given with its `://`), every part percent-encoded. */
 export function connectionUri(scheme: string, user: string, password: string, host: string, port: number, database: string): string {
   const h = host.includes(':') ? `[${host}]` : host;
-  return `${scheme}://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${h}:${port}/${encodeURIComponent(database)}`;
+  return `${scheme}${encodeURIComponent(user)}:${encodeURIComponent(password)}@${h}:${port}/${encodeURIComponent(database)}`;
 }
 
 /**

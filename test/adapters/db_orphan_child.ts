@@ -2,12 +2,14 @@
  * Child process for the orphan test: creates one user through the postgres or mysql adapter, says so on stdout
  * and then waits to be SIGKILLed, as a gateway that dies between `issue` and recording the lease.
  */
-import { mysqlAdapter } from '../../adapters/mysql/index.ts';
-import { postgresAdapter } from '../../adapters/postgres/index.ts';
+import * as mysqlAdapter from '../../adapters/mysql/adapter.ts';
+import { manifest as mysqlManifest } from '../../adapters/mysql/index.ts';
+import * as postgresAdapter from '../../adapters/postgres/adapter.ts';
+import { manifest as postgresManifest } from '../../adapters/postgres/index.ts';
 
-const kind = process.env.ORPHAN_KIND === 'mysql' ? mysqlAdapter : postgresAdapter;
-const options = kind.optionsSchema.parse(JSON.parse(process.env.ORPHAN_OPTIONS!));
-const adapter = (kind.create as (o: unknown, c: unknown) => { issue(r: unknown): Promise<{ value: Record<string, string> }> })(options, { mount: process.env.ORPHAN_MOUNT, stateDir: '/', configDir: '/' });
+const mysql = process.env.ORPHAN_KIND === 'mysql';
+const options = (mysql ? mysqlManifest : postgresManifest).optionsSchema.parse(JSON.parse(process.env.ORPHAN_OPTIONS!));
+const adapter = ((mysql ? mysqlAdapter : postgresAdapter).create as (o: unknown, c: unknown) => { issue(r: unknown): Promise<{ value: Record<string, string> }> })(options, { mount: process.env.ORPHAN_MOUNT, stateDir: '/', configDir: '/' });
 const cred = await adapter.issue({
   path: 'readonly',
   maxTtlSeconds: 600,

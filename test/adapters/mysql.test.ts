@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import type mysql from 'mysql2/promise';
-import { mysqlAdapter } from '../../adapters/mysql/index.ts';
+import { create } from '../../adapters/mysql/adapter.ts';
+import { manifest } from '../../adapters/mysql/index.ts';
 import { withResilience } from '../../adapters/resilience.ts';
 import { rejectsKind } from '../helpers/adapter_errors.ts';
 import { mariadbMissing } from '../helpers/private_mariadb.ts';
@@ -179,7 +180,7 @@ describe('mysql adapter (private MariaDB)', function () {
       [{ roles: { readonly: { creation_statements: ['CREATE USER {{name}} IDENTIFIED BY {{pw}}'] } } }, /unknown placeholder/],
     ];
     for (const [extra, message] of bad) {
-      const parsed = mysqlAdapter.optionsSchema.safeParse(rig.options(extra));
+      const parsed = manifest.optionsSchema.safeParse(rig.options(extra));
       assert.equal(parsed.success, false, JSON.stringify(extra));
       assert.match(JSON.stringify(parsed.error!.issues), message);
     }
@@ -208,8 +209,8 @@ describe('mysql adapter (private MariaDB)', function () {
     await rig.admin("GRANT SELECT, UPDATE ON mysql.* TO 'cgadmin'@'%'");
     await rig.admin("GRANT ALL PRIVILEGES ON crefgate.* TO 'cgadmin'@'%'");
     await rig.admin("GRANT app_read TO 'cgadmin'@'%' WITH ADMIN OPTION");
-    const options = mysqlAdapter.optionsSchema.parse(rig.options({ connection: { host: '127.0.0.1', port: rig.server.port, database: 'appdb', user: 'cgadmin', password_env: 'CG' } }));
-    const adapter = mysqlAdapter.create(options, { mount: 'my', stateDir: '/', configDir: '/' }, { env: { CG: 'cgadmin-password' } });
+    const options = manifest.optionsSchema.parse(rig.options({ connection: { host: '127.0.0.1', port: rig.server.port, database: 'appdb', user: 'cgadmin', password_env: 'CG' } }));
+    const adapter = create(options, { mount: 'my', stateDir: '/', configDir: '/' }, { env: { CG: 'cgadmin-password' } });
     try {
       const cred = await adapter.issue(issueRequest('readonly'));
       const session = await login(cred.value as Value);
@@ -227,8 +228,8 @@ describe('mysql adapter (private MariaDB)', function () {
     await rejectsKind(adapter.issue(issueRequest('broken')), 'invalid_reference');
     assert.deepEqual(await accounts(), []);
     assert.deepEqual(await intents(), []);
-    const parsed = mysqlAdapter.optionsSchema.parse(rig.options());
-    const wrong = mysqlAdapter.create(parsed, { mount: 'my', stateDir: '/', configDir: '/' }, { env: { CREFGATE_TEST_MYSQL_ADMIN: 'wrong' } });
+    const parsed = manifest.optionsSchema.parse(rig.options());
+    const wrong = create(parsed, { mount: 'my', stateDir: '/', configDir: '/' }, { env: { CREFGATE_TEST_MYSQL_ADMIN: 'wrong' } });
     try {
       await rejectsKind(wrong.health(signal()), 'permission_denied', /1045/);
     } finally {

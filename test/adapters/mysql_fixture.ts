@@ -3,8 +3,8 @@
  * read `appdb.secrets`; `mysqlRig` builds adapters against it from plain options.
  */
 import mysql from 'mysql2/promise';
-import { mysqlAdapter, type MysqlDeps } from '../../adapters/mysql/index.ts';
-import type { MysqlAdapter } from '../../adapters/mysql/adapter.ts';
+import { create, type MysqlAdapter, type MysqlDeps } from '../../adapters/mysql/adapter.ts';
+import { manifest } from '../../adapters/mysql/index.ts';
 import { PrivateMariaDb } from '../helpers/private_mariadb.ts';
 
 export const MYSQL_ADMIN_ENV = 'CREFGATE_TEST_MYSQL_ADMIN';
@@ -39,8 +39,8 @@ export async function startMysqlRig(): Promise<MysqlRig> {
     admin: admin as MysqlRig['admin'],
     options,
     adapter(extra = {}, deps = {}) {
-      const parsed = mysqlAdapter.optionsSchema.parse(options(extra));
-      const adapter = mysqlAdapter.create(parsed, { mount: 'my', stateDir: server.dir, configDir: server.dir }, { env: { [MYSQL_ADMIN_ENV]: server.adminPassword }, ...deps });
+      const parsed = manifest.optionsSchema.parse(options(extra));
+      const adapter = create(parsed, { mount: 'my', stateDir: server.dir, configDir: server.dir }, { env: { [MYSQL_ADMIN_ENV]: server.adminPassword }, ...deps });
       adapters.push(adapter);
       return adapter;
     },

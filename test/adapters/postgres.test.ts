@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
-import { postgresAdapter } from '../../adapters/postgres/index.ts';
+import { create } from '../../adapters/postgres/adapter.ts';
+import { manifest } from '../../adapters/postgres/index.ts';
 import { withResilience } from '../../adapters/resilience.ts';
 import { rejectsKind } from '../helpers/adapter_errors.ts';
 import { postgresMissing } from '../helpers/private_postgres.ts';
@@ -200,7 +201,7 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
       [{ connection: { host: '127.0.0.1', database: 'postgres', user: 'admin', password: 'inline' } }, /password/],
     ];
     for (const [extra, message] of bad) {
-      const parsed = postgresAdapter.optionsSchema.safeParse(rig.options(extra));
+      const parsed = manifest.optionsSchema.safeParse(rig.options(extra));
       assert.equal(parsed.success, false, JSON.stringify(extra));
       assert.match(JSON.stringify(parsed.error!.issues), message);
     }
@@ -232,8 +233,8 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
     await rig.admin("CREATE ROLE cgadmin LOGIN CREATEROLE PASSWORD 'cgadmin-password'");
     await rig.admin('GRANT pg_signal_backend TO cgadmin');
     await rig.admin('GRANT app_read TO cgadmin WITH ADMIN OPTION');
-    const options = postgresAdapter.optionsSchema.parse(rig.options({ connection: { host: '127.0.0.1', port: rig.server.port, database: 'postgres', user: 'cgadmin', password_env: 'CG' } }));
-    const adapter = postgresAdapter.create(options, { mount: 'pg', stateDir: '/', configDir: '/' }, { env: { CG: 'cgadmin-password' } });
+    const options = manifest.optionsSchema.parse(rig.options({ connection: { host: '127.0.0.1', port: rig.server.port, database: 'postgres', user: 'cgadmin', password_env: 'CG' } }));
+    const adapter = create(options, { mount: 'pg', stateDir: '/', configDir: '/' }, { env: { CG: 'cgadmin-password' } });
     try {
       const cred = await adapter.issue(issueRequest('readonly'));
       const value = cred.value as Value;
@@ -253,8 +254,8 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
   it('never lists its own admin role as issued, even when its name has the prefix', async () => {
     await rig.admin("CREATE ROLE cg_operator LOGIN SUPERUSER PASSWORD 'cg-operator-password'");
     try {
-      const options = postgresAdapter.optionsSchema.parse(rig.options({ connection: { host: '127.0.0.1', port: rig.server.port, database: 'postgres', user: 'cg_operator', password_env: 'CG' } }));
-      const adapter = postgresAdapter.create(options, { mount: 'pg', stateDir: '/', configDir: '/' }, { env: { CG: 'cg-operator-password' } });
+      const options = manifest.optionsSchema.parse(rig.options({ connection: { host: '127.0.0.1', port: rig.server.port, database: 'postgres', user: 'cg_operator', password_env: 'CG' } }));
+      const adapter = create(options, { mount: 'pg', stateDir: '/', configDir: '/' }, { env: { CG: 'cg-operator-password' } });
       const cred = await adapter.issue(issueRequest('readonly'));
       assert.deepEqual((await adapter.listIssued(signal())).map((c) => c.id), [(cred.value as Value).username]);
       await adapter.revoke({ handle: cred.handle, signal: signal() });
@@ -266,8 +267,8 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
 
   it('refuses static reads and maps a wrong admin password to permission_denied', async () => {
     await rejectsKind(rig.adapter().read({ path: 'x', signal: signal() }), 'invalid_reference', /only issue dynamic/);
-    const parsed = postgresAdapter.optionsSchema.parse(rig.options());
-    const wrong = postgresAdapter.create(parsed, { mount: 'pg', stateDir: '/', configDir: '/' }, { env: { CREFGATE_TEST_PG_ADMIN: 'wrong-password' } });
+    const parsed = manifest.optionsSchema.parse(rig.options());
+    const wrong = create(parsed, { mount: 'pg', stateDir: '/', configDir: '/' }, { env: { CREFGATE_TEST_PG_ADMIN: 'wrong-password' } });
     try {
       await rejectsKind(wrong.health(signal()), 'permission_denied', /28P01/);
       await rejectsKind(wrong.issue(issueRequest('readonly')), 'permission_denied');

@@ -4,8 +4,8 @@
  */
 import pg from 'pg';
 import type { IssueRequest } from '../../adapters/contract.ts';
-import { postgresAdapter, type PostgresDeps } from '../../adapters/postgres/index.ts';
-import type { PostgresAdapter } from '../../adapters/postgres/adapter.ts';
+import { create, type PostgresAdapter, type PostgresDeps } from '../../adapters/postgres/adapter.ts';
+import { manifest } from '../../adapters/postgres/index.ts';
 import { PrivatePostgres } from '../helpers/private_postgres.ts';
 
 export const ADMIN_ENV = 'CREFGATE_TEST_PG_ADMIN';
@@ -45,8 +45,8 @@ export async function startPostgresRig(): Promise<PostgresRig> {
     admin,
     options,
     adapter(extra = {}, deps = {}) {
-      const parsed = postgresAdapter.optionsSchema.parse(options(extra));
-      const adapter = postgresAdapter.create(parsed, { mount: 'pg', stateDir: server.dir, configDir: server.dir }, { env: { [ADMIN_ENV]: server.adminPassword }, ...deps });
+      const parsed = manifest.optionsSchema.parse(options(extra));
+      const adapter = create(parsed, { mount: 'pg', stateDir: server.dir, configDir: server.dir }, { env: { [ADMIN_ENV]: server.adminPassword }, ...deps });
       adapters.push(adapter);
       return adapter;
     },

@@ -7,7 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { postgresAdapter } from '../../adapters/postgres/index.ts';
+import { create } from '../../adapters/postgres/adapter.ts';
+import { manifest } from '../../adapters/postgres/index.ts';
 import { rejectsKind } from '../helpers/adapter_errors.ts';
 import { PrivatePostgres, postgresMissing } from '../helpers/private_postgres.ts';
 import { createThrowawayPki } from '../helpers/throwaway_ca.ts';
@@ -37,11 +38,11 @@ describe('postgres adapter over TLS (private cluster, throwaway CA)', function (
   });
 
   const adapter = (caFile: string) => {
-    const options = postgresAdapter.optionsSchema.parse({
+    const options = manifest.optionsSchema.parse({
       connection: { host: '127.0.0.1', port: server.port, database: 'postgres', user: server.adminUser, password_env: 'PG', tls: { ca_file: caFile } },
       roles: { readonly: { creation_statements: ['CREATE ROLE {{name}} LOGIN PASSWORD {{password}} VALID UNTIL {{expiration}}'] } },
     });
-    return postgresAdapter.create(options, { mount: 'pgtls', stateDir: dir, configDir: dir }, { env: { PG: server.adminPassword } });
+    return create(options, { mount: 'pgtls', stateDir: dir, configDir: dir }, { env: { PG: server.adminPassword } });
   };
 
   it('connects over verified TLS with the configured CA and issues and revokes', async () => {

@@ -95,7 +95,7 @@ describe('database adapters: names, statements, errors', () => {
   });
 
   it('builds URIs with every part encoded, and SCRAM verifiers in PostgreSQL format', async () => {
-    assert.equal(connectionUri('postgresql', 'u', 'p@ss/w:rd', '::1', 5432, 'db'), 'postgresql://u:p%40ss%2Fw%3Ard@[::1]:5432/db');
+    assert.equal(connectionUri('postgresql://', 'u', 'p@ss/w:rd', '::1', 5432, 'db'), 'postgresql://u:p%40ss%2Fw%3Ard@[::1]:5432/db');
     const verifier = await scramVerifier('secret-password');
     assert.match(verifier, /^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}:[A-Za-z0-9+/=]{44}$/);
     assert.notEqual(verifier, await scramVerifier('secret-password'), 'fresh salt each time');
