@@ -12,7 +12,7 @@ import { unmetBinding } from '../envelope/bindings.ts';
 import { parseCref } from '../envelope/cref.ts';
 import { payloadDigest } from '../envelope/payload_digest.ts';
 import { deny } from '../errors.ts';
-import type { CrefRouter } from '../routing/router.ts';
+import type { CrefRouter, ResolvedRoute } from '../routing/router.ts';
 import type { ResolveState } from './context.ts';
 
 export function checkBinding(state: ResolveState, router?: CrefRouter): void {
@@ -49,16 +49,25 @@ function checkJobBindings(state: ResolveState): void {
   }
 }
 
-/** The bindings today's routes require for the payload's crefs (a route tightened after issuance applies at once). */
+/**
+ * The bindings today's routes require for the payload's crefs (a route tightened after issuance applies at once).
+ * Uses the crefs step 2 parsed (one per payload member, in order) and leaves each route found on its entry, so
+ * step 7 routes no cref twice.
+ */
 function checkRouteBindings(state: ResolveState, router: CrefRouter): void {
   const payload = state.envelope!.payload;
-  for (const raw of Object.values(payload.crefs)) {
+  // Without step 2 (a caller running this step alone) the crefs are parsed here, and nothing is left for step 7.
+  const entries = state.crefs ?? Object.values(payload.crefs).flatMap((raw) => {
     const cref = parseCref(raw);
-    const route = cref === undefined ? undefined : router.route(cref);
+    return cref === undefined ? [] : [{ cref, route: undefined as ResolvedRoute | undefined }];
+  });
+  for (const entry of entries) {
+    const route = router.route(entry.cref);
     if (route === undefined) continue; // step 7 (scope) refuses crefs without a route
+    entry.route = route;
     const unmet = unmetBinding(route, payload.bindings);
     if (unmet === undefined) continue;
     state.auditDetail = { binding: unmet.name, route_requirement: unmet.problem };
-    throw deny('forbidden', 'binding', `route of ${raw} ${unmet.problem === 'missing' ? 'requires' : 'does not accept the job\'s'} ${unmet.name} binding`);
+    throw deny('forbidden', 'binding', `route of ${entry.cref.raw} ${unmet.problem === 'missing' ? 'requires' : 'does not accept the job\'s'} ${unmet.name} binding`);
   }
 }

@@ -17,7 +17,8 @@ export function checkScope(state: ResolveState, policy: Policy, router: CrefRout
     const decision = policy.mayRead(state.executor!, entry.cref, state.identity);
     if (!decision.allowed) throw deny('forbidden', 'scope', `policy denies ${entry.cref.raw}: ${decision.rule}`);
     state.policyRules.push(decision.rule);
-    const route = router.route(entry.cref);
+    // Step 6 already routed the cref when the router was given to it (same router, same config).
+    const route = entry.route ?? router.route(entry.cref);
     if (route === undefined) throw deny('forbidden', 'scope', `no route for ${entry.cref.raw}`);
     entry.route = route;
   }

@@ -28,16 +28,31 @@ export interface ChainDeps {
   tracer?: Tracer | undefined;
 }
 
+type Step = readonly [name: string, run: (state: ResolveState, deps: ChainDeps) => void | Promise<void>];
+
+/** The steps in order; each throws a typed denial, and the first that throws ends the chain. */
+const STEPS: readonly Step[] = [
+  ['tls', (state) => checkTls(state)],
+  ['shape', (state) => checkShape(state)],
+  ['executor', (state, deps) => checkExecutor(state, deps.state)],
+  ['hmac', (state) => verifyHmac(state)],
+  ['token', (state, deps) => verifyToken(state, deps.keyring, deps.tokenPolicy)],
+  ['binding', (state, deps) => checkBinding(state, deps.router)],
+  ['scope', (state, deps) => checkScope(state, deps.policy, deps.router)],
+  ['nonce', (state, deps) => burnNonce(state, deps.state, deps.now, deps.tokenPolicy.clockSkewSeconds)],
+];
+
 /** Runs steps 1–8. On success the nonce is reserved and `state` is fully populated. */
 export async function runChain(state: ResolveState, deps: ChainDeps): Promise<CheckedResolve> {
-  const step = <T>(name: string, run: () => T | Promise<T>) => inSpan(deps.tracer, `chain.${name}`, { 'crefgate.step': name }, run);
-  await step('tls', () => checkTls(state));
-  await step('shape', () => checkShape(state));
-  await step('executor', () => checkExecutor(state, deps.state));
-  await step('hmac', () => verifyHmac(state));
-  await step('token', () => verifyToken(state, deps.keyring, deps.tokenPolicy));
-  await step('binding', () => checkBinding(state, deps.router));
-  await step('scope', () => checkScope(state, deps.policy, deps.router));
-  await step('nonce', () => burnNonce(state, deps.state, deps.now, deps.tokenPolicy.clockSkewSeconds));
+  const tracer = deps.tracer;
+  for (const [name, run] of STEPS) {
+    if (tracer !== undefined) {
+      await inSpan(tracer, `chain.${name}`, { 'crefgate.step': name }, () => run(state, deps));
+      continue;
+    }
+    // Untraced: a synchronous step runs without a promise of its own (same order, same errors).
+    const pending = run(state, deps);
+    if (pending !== undefined) await pending;
+  }
   return state as CheckedResolve;
 }
