@@ -27,6 +27,11 @@ export interface Tracing {
 
 const NOOP: Tracing = { tracer: trace.getTracer('crefgate'), enabled: false, shutdown: async () => undefined };
 
+/** False for the no-op tracer of a gateway without tracing: callers may skip span bookkeeping entirely. */
+export function isTracing(tracer: Tracer | undefined): tracer is Tracer {
+  return tracer !== undefined && tracer !== NOOP.tracer;
+}
+
 let contextInstalled = false;
 
 /** Parent/child links across `await` need a context manager; installing one is harmless when one exists. */
