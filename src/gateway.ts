@@ -41,6 +41,7 @@ import type { StateStore } from './state/contract.ts';
 import { createStateStore } from './state/index.ts';
 import { TokenKeyring } from './tokens/keyring.ts';
 import { ProxyService } from './proxy/service.ts';
+import { proxyFastPath } from './proxy/fast_path.ts';
 
 export interface GatewayOptions {
   /** Folder of the config file: relative paths resolve against it (then `state_dir`). */
@@ -170,7 +171,11 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
         readFile: (f) => readFileSync(file(f), 'utf8'),
       });
   const ownRoutes = config.bootstrap === undefined ? [] : [(r: Router<KoaState>) => joinTokenRoutes(r, services, config.bootstrap!.join_token_ttl_seconds)];
-  const app = createApp(services, identities, logger, [...ownRoutes, ...(options.extraRoutes ?? []).map((add) => (r: Router<KoaState>) => add(r, services))], [ops.middleware()]);
+  const routes = [...ownRoutes, ...(options.extraRoutes ?? []).map((add) => (r: Router<KoaState>) => add(r, services))];
+  const observers = [ops.middleware()];
+  const app = createApp(services, identities, logger, routes, observers);
+  // Proxied requests skip Koa's pipeline; their refusals go through Koa without the observers (src/proxy/fast_path.ts).
+  const handler = proxyFastPath({ services, identities, observers, refusals: createApp(services, identities, logger, routes, []).callback(), app: app.callback() });
 
   const server = https.createServer(
     {
@@ -186,7 +191,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
       // sweep often enough that a slow-loris client is cut off close to its limit.
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(config.gateway.headers_timeout_ms, config.gateway.request_timeout_ms) / 4))),
     },
-    app.callback(),
+    handler,
   );
   server.headersTimeout = config.gateway.headers_timeout_ms;
   server.requestTimeout = config.gateway.request_timeout_ms;

@@ -6,8 +6,7 @@
  * (no bodies, no credential, no query values); a refusal is audited by the denial auditor like any other.
  */
 import type Router from '@koa/router';
-import type { Context } from 'koa';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { actorOf } from '../http/audit_actor.ts';
 import type { KoaState } from '../http/context.ts';
 import { requireRole } from '../http/validate.ts';
@@ -23,9 +22,12 @@ import { checkRequestHead, responseHeaders, upstreamHeaders } from './headers.ts
 import { inject, type OutgoingRequest } from './inject.ts';
 import { upstreamPlan } from './upstream_plan.ts';
 import type { ProxyService } from './service.ts';
+import { takeRefusal } from './refusals.ts';
 import { checkAllowed, checkPath, isAllowedPath, parseProxyTarget, queryKeys, type ProxyTarget } from './target.ts';
 
 export const PROXY_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+/** The route template (also the `route` label of the request log line and metrics). */
+export const PROXY_ROUTE = '/v1/proxy/:lease_id/{*path}';
 
 /** A 3xx is passed back only if its Location stays on the upstream and inside the allow-list; rewritten to the proxy. */
 function redirectLocation(proxy: ProxyService, route: RouteProxy, lease: LeaseRecord, upstream: IncomingMessage, base: URL | string): string | undefined {
@@ -48,7 +50,23 @@ function redirectLocation(proxy: ProxyService, route: RouteProxy, lease: LeaseRe
   return `${proxy.proxyUrl(lease.leaseId)}${path.slice(1)}${target.search}`;
 }
 
-async function handle(ctx: Context & { state: KoaState }, services: GatewayServices, proxy: ProxyService): Promise<void> {
+/**
+ * What one proxied request needs of its HTTP framework: Koa's context has all of it, and so has the fast path's
+ * plain object (src/proxy/fast_path.ts), which serves the same requests without Koa's pipeline.
+ */
+export interface ProxyExchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  method: string;
+  /** The peer address (Koa's `ctx.request.ip` with `proxy: false`). */
+  ip: string;
+  state: KoaState;
+  /** Set to the status sent, once the upstream's head is passed back. */
+  status: number;
+}
+
+/** Serves one proxied request; throws a GatewayError (nothing sent yet) for every refusal. */
+export async function handle(ctx: ProxyExchange, services: GatewayServices, proxy: ProxyService): Promise<void> {
   const started = performance.now();
   ctx.state.audit.action = 'proxy.request';
   const identity = requireRole(ctx.state.identity, 'executor');
@@ -57,7 +75,7 @@ async function handle(ctx: Context & { state: KoaState }, services: GatewayServi
   ctx.state.audit.lease_ids = [target.leaseId];
   checkRequestHead(req.headers, req.rawHeaders, proxy.settings.max_header_bytes, proxy.authority());
   // Before any state read: a limited request costs the store one counter increment and reaches nothing.
-  await services.rateLimiter?.admit('proxy', { executor: identity.id, tenant: identity.tenant, source: ctx.request.ip });
+  await services.rateLimiter?.admit('proxy', { executor: identity.id, tenant: identity.tenant, source: ctx.ip });
   // Both reads at once (one state-store round trip, not two in a row); a disabled executor is told first.
   const [active, admitted] = await Promise.allSettled([assertExecutorActive(services.state, identity, 'proxy'), proxy.gate.admit(identity, target.leaseId)]);
   if (active.status === 'rejected') throw active.reason;
@@ -104,7 +122,6 @@ async function handle(ctx: Context & { state: KoaState }, services: GatewayServi
     if (location !== undefined) filtered.headers.location = location;
     status = upstream.statusCode ?? 502;
     ctx.status = status;
-    ctx.respond = false;
     ctx.res.writeHead(status, filtered.headers);
     const streamed = await streamBack(upstream, ctx.res, proxy.settings.max_response_bytes, proxy.settings.upstream_timeout_ms, controller.signal);
     bytesOut = streamed.bytesOut;
@@ -137,7 +154,7 @@ async function handle(ctx: Context & { state: KoaState }, services: GatewayServi
     });
 }
 
-function event(ctx: Context & { state: KoaState }, identity: Identity, lease: LeaseRecord, route: RouteProxy, target: ProxyTarget) {
+function event(ctx: ProxyExchange, identity: Identity, lease: LeaseRecord, route: RouteProxy, target: ProxyTarget) {
   return {
     action: 'proxy.request' as const,
     actor: actorOf(identity),
@@ -147,16 +164,26 @@ function event(ctx: Context & { state: KoaState }, identity: Identity, lease: Le
     crefs: [lease.cref],
     lease_ids: [lease.leaseId],
     request_id: ctx.state.requestId,
-    source: ctx.request.ip,
+    source: ctx.ip,
     detail: { method: ctx.method, upstream: route.upstream, path: target.path },
   };
 }
 
 /** Registers the proxy route for the methods the allow-lists may name; others fall through to "not allowed". */
 export function proxyRoutes(router: Router<KoaState>, services: GatewayServices): void {
-  router.register('/v1/proxy/:lease_id/{*path}', PROXY_METHODS, async (ctx) => {
+  router.register(PROXY_ROUTE, PROXY_METHODS, async (ctx) => {
+    // A refusal of the fast path, answered here so that it takes the one error mapping and the denial auditor.
+    const refused = takeRefusal(ctx.req);
+    if (refused !== undefined) {
+      Object.assign(ctx.state.audit, refused.audit);
+      throw refused.error;
+    }
     const proxy = services.proxy;
     if (proxy === undefined) throw deny('not_found', 'proxy', 'proxy delivery is not configured');
-    await handle(ctx as Context & { state: KoaState }, services, proxy);
+    const exchange: ProxyExchange = { req: ctx.req, res: ctx.res, method: ctx.method, ip: ctx.request.ip, state: ctx.state, status: 404 };
+    await handle(exchange, services, proxy);
+    // Answered by the handler itself (head and body straight from the upstream): Koa must not write it again.
+    ctx.status = exchange.status;
+    ctx.respond = false;
   });
 }
