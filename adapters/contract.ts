@@ -5,9 +5,10 @@
  */
 import type { ZodType } from 'zod';
 import { GatewayError, type ErrorCode } from '../src/errors.ts';
+import type { JsonValue } from '../src/json/value.ts';
 
 /** JSON-safe data an adapter stores in a lease so that renew/revoke need nothing else (Vault's InternalData). */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue };
 
 /** A secret value as handed to the executor: a string, or a flat map for structured secrets without a field. */
 export type SecretPayload = string | Record<string, string>;

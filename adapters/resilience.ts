@@ -7,7 +7,7 @@
  * idempotent and may be retried.
  */
 import { AdapterError, type SecretAdapter } from './contract.ts';
-import { raceAbort, withDeadline } from './abortable.ts';
+import { raceAbort, withDeadline } from '../src/deadline/abortable.ts';
 import { CircuitBreaker, type BreakerState } from './circuit_breaker.ts';
 
 export type { BreakerState } from './circuit_breaker.ts';

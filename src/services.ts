@@ -32,7 +32,7 @@ export interface GatewayServices {
   replica: string;
   /** Set when `rate_limits` configures any limit (src/ratelimit/). */
   rateLimiter?: RateLimiter | undefined;
-  /** Set when tracing is configured: spans around the chain steps (src/ops/tracing.ts). */
+  /** Set when tracing is configured: spans around the chain steps (src/tracing/tracing.ts). */
   tracer?: Tracer | undefined;
   /** Proxy delivery (src/proxy/): held credentials, lease gate, upstream agents. */
   proxy?: ProxyService | undefined;

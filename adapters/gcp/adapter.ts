@@ -5,7 +5,7 @@
  */
 import type { AdapterContext, HealthReport, ReadRequest, SecretAdapter, StaticSecret } from '../contract.ts';
 import { AdapterError } from '../contract.ts';
-import { raceAbort } from '../abortable.ts';
+import { raceAbort } from '../../src/deadline/abortable.ts';
 import { HEALTH_PROBE_SECRET, probeHealth } from '../kit/health_probe.ts';
 import { selectJsonField } from '../kit/select_field.ts';
 import { createSecretManagerClient, type AccessResponse, type CreateGcpClient } from './client.ts';

@@ -4,7 +4,7 @@
  * account, kills its connections (they outlive DROP USER), drops it, kills again, and forgets the intent row.
  */
 import mysql from 'mysql2/promise';
-import { raceAbort } from '../abortable.ts';
+import { raceAbort } from '../../src/deadline/abortable.ts';
 import {
   type AdapterContext,
   AdapterError,

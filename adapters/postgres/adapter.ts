@@ -5,7 +5,7 @@
  * drops it; it is idempotent, and says what it did.
  */
 import pg, { type Pool, type PoolClient } from 'pg';
-import { raceAbort } from '../abortable.ts';
+import { raceAbort } from '../../src/deadline/abortable.ts';
 import {
   type AdapterContext,
   AdapterError,

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { raceAbort } from '../abortable.ts';
+import { raceAbort } from '../../src/deadline/abortable.ts';
 import {
   AdapterError,
   type AdapterContext,

@@ -1,6 +1,6 @@
 /** Config schema of the audit section (`audit:`). Owned by src/audit/. */
 import { z } from 'zod';
-import { parseCosignerKey } from '../witness/cosignature.ts';
+import { parseCosignerKey } from './log/cosignature.ts';
 
 const fileSink = z.strictObject({
   type: z.literal('file'),

@@ -3,7 +3,7 @@
  * which means the event is durable in every required sink (fail closed). Everything in src/audit/ sits behind
  * this interface; the gateway never formats, hashes or writes audit lines itself.
  */
-import type { JsonValue } from '../../adapters/contract.ts';
+import type { JsonValue } from '../json/value.ts';
 import type { ErrorCode, Step } from '../errors.ts';
 
 export type AuditAction =

@@ -10,7 +10,7 @@ import { deny } from '../errors.ts';
 import type { KoaState } from '../http/context.ts';
 import { requireRole, validate } from '../http/validate.ts';
 import type { GatewayServices } from '../services.ts';
-import { actorOf } from '../http/audit_actor.ts';
+import { actorOf } from '../identity/audit_actor.ts';
 
 /** hex SHA-256 of a join token: what the store keys it by. A 256-bit random token needs no slow hash. */
 export function hashJoinToken(token: string): string {

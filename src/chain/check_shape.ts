@@ -6,7 +6,7 @@ import { isCanonicalJsonText } from '../envelope/canonical.ts';
 import { parseCref } from '../envelope/cref.ts';
 import { describeIssue, envelopeSchema } from '../envelope/schema.ts';
 import { deny } from '../errors.ts';
-import { StrictJsonError, parseStrictJson } from '../http/strict_json.ts';
+import { StrictJsonError, parseStrictJson } from '../envelope/strict_json.ts';
 import type { ResolveState } from './context.ts';
 
 export function checkShape(state: ResolveState): void {

@@ -1,6 +1,6 @@
 /** The validation chain of `POST /v1/resolve`, in the order of DESIGN.md. Each step throws a typed denial. */
 import type { Tracer } from '@opentelemetry/api';
-import { inSpan } from '../ops/tracing.ts';
+import { inSpan } from '../tracing/tracing.ts';
 import type { Policy } from '../policy/policy.ts';
 import type { CrefRouter } from '../routing/router.ts';
 import type { StateStore } from '../state/contract.ts';

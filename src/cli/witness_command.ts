@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseVerifierKey, signerFromPem } from '../audit/log/note.ts';
-import { cosignerKeyString } from '../witness/cosignature.ts';
+import { cosignerKeyString } from '../audit/log/cosignature.ts';
 import { createWitnessServer, listen } from '../witness/server.ts';
 import { readWitnessed, WitnessState } from '../witness/state.ts';
 

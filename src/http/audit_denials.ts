@@ -6,7 +6,7 @@ import type { Middleware } from 'koa';
 import type { AuditTrail } from '../audit/contract.ts';
 import { GatewayError, asGatewayError } from '../errors.ts';
 import type { KoaState } from './context.ts';
-import { actorOf } from './audit_actor.ts';
+import { actorOf } from '../identity/audit_actor.ts';
 
 export function auditDenials(audit: AuditTrail): Middleware<KoaState> {
   return async (ctx, next) => {

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import { GatewayError } from '../errors.ts';
-import { StrictJsonError, parseStrictJson } from './strict_json.ts';
+import { StrictJsonError, parseStrictJson } from '../envelope/strict_json.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 

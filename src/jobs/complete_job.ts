@@ -6,16 +6,9 @@
  */
 import { deny } from '../errors.ts';
 import type { Identity } from '../identity/identity.ts';
-import { assertJobAccess } from '../leases/access.ts';
+import { assertJobAccess, type JobFacts } from '../leases/access.ts';
 import { revokeLease } from '../leases/revoke_lease.ts';
 import type { GatewayServices } from '../services.ts';
-
-/** What the caller's audit line may name once the job is known (filled in even when access is then refused). */
-export interface JobFacts {
-  tenant?: string | undefined;
-  job_id?: string | undefined;
-  executor?: string | undefined;
-}
 
 export async function completeJob(services: GatewayServices, identity: Identity, jobId: string, facts: JobFacts = {}): Promise<{ revoked: string[]; tenant: string }> {
   const job = await services.state.jobs.get(jobId);

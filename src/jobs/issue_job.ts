@@ -15,7 +15,7 @@ import { deny } from '../errors.ts';
 import type { Identity } from '../identity/identity.ts';
 import type { GatewayServices } from '../services.ts';
 import { signRequestToken } from '../tokens/request_token.ts';
-import { actorOf } from '../http/audit_actor.ts';
+import { actorOf } from '../identity/audit_actor.ts';
 import { checkDelivery } from '../proxy/issuance.ts';
 
 export const issueJobSchema = z.strictObject({

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { deny } from '../errors.ts';
 import type { Identity } from '../identity/identity.ts';
 import type { GatewayServices } from '../services.ts';
-import type { JobFacts } from '../jobs/complete_job.ts';
+import type { JobFacts } from './access.ts';
 import { assertJobAccess } from './access.ts';
 import { replaceLease, type RenewOutcome } from './replace_lease.ts';
 

@@ -20,7 +20,7 @@ import { instrumentState } from './instrument_state.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { observeRequests } from './observe_requests.ts';
 import { OpsServer } from './ops_server.ts';
-import { createTracing, type Tracing } from './tracing.ts';
+import { createTracing, type Tracing } from '../tracing/tracing.ts';
 
 export { GatewayMetrics } from './metrics.ts';
 

@@ -7,7 +7,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { AdapterError } from '../../adapters/contract.ts';
 import type { ResilientAdapter } from '../../adapters/resilience.ts';
 import type { GatewayMetrics } from './metrics.ts';
-import { inSpan } from './tracing.ts';
+import { inSpan } from '../tracing/tracing.ts';
 
 /** Returns `adapter` observed under the name `mount`. */
 export function instrumentAdapter(mount: string, adapter: ResilientAdapter, metrics: GatewayMetrics, tracer: Tracer | undefined): ResilientAdapter {

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { asGatewayError, type GatewayError } from '../errors.ts';
 import type { KoaState } from '../http/context.ts';
 import type { GatewayMetrics } from './metrics.ts';
-import { isTracing } from './tracing.ts';
+import { isTracing } from '../tracing/tracing.ts';
 
 const UNMATCHED = 'unmatched';
 /** Where @koa/router leaves the template of the route that handled the request. */

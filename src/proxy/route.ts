@@ -7,7 +7,7 @@
  */
 import type Router from '@koa/router';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { actorOf } from '../http/audit_actor.ts';
+import { actorOf } from '../identity/audit_actor.ts';
 import type { KoaState } from '../http/context.ts';
 import { requireRole } from '../http/validate.ts';
 import { assertExecutorActive } from '../executors/active.ts';

@@ -2,7 +2,7 @@
  * One lease per resolved cref, bounded by the job's end. A static secret's lease lasts the configured static
  * lease length (renewable up to the job end); a dynamic one what the backend granted, capped at the job end.
  */
-import type { JsonValue } from '../../adapters/contract.ts';
+import type { JsonValue } from '../json/value.ts';
 import type { CheckedResolve } from '../chain/context.ts';
 import { randomId } from '../crypto/random.ts';
 import type { LeaseRecord } from '../state/contract.ts';

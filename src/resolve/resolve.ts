@@ -14,7 +14,7 @@ import type { GatewayServices } from '../services.ts';
 import type { CommitOutcome, LeaseRecord } from '../state/contract.ts';
 import { buildLeases } from './build_leases.ts';
 import { fetchSecrets, type Fetched } from './fetch_secrets.ts';
-import { actorOf } from '../http/audit_actor.ts';
+import { actorOf } from '../identity/audit_actor.ts';
 import { proxyDelivery } from '../proxy/deliver.ts';
 
 export interface ResolvedSecret {

@@ -5,11 +5,11 @@
  */
 import type Router from '@koa/router';
 import type { StreamingAuditTrail } from '../audit/index.ts';
-import type { JsonValue } from '../../adapters/contract.ts';
+import type { JsonValue } from '../json/value.ts';
 import { auditStreamHandler, type StreamRequest } from '../audit/trail/stream_route.ts';
 import { GatewayError } from '../errors.ts';
 import type { KoaState } from '../http/context.ts';
-import { actorOf } from '../http/audit_actor.ts';
+import { actorOf } from '../identity/audit_actor.ts';
 import { requireRole } from '../http/validate.ts';
 import type { GatewayServices } from '../services.ts';
 

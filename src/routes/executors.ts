@@ -14,7 +14,7 @@ import { readJson } from '../http/read_body.ts';
 import { requireRole, validate } from '../http/validate.ts';
 import type { Identity } from '../identity/identity.ts';
 import type { GatewayServices } from '../services.ts';
-import { actorOf } from '../http/audit_actor.ts';
+import { actorOf } from '../identity/audit_actor.ts';
 
 export const registerSchema = z.strictObject({
   id: executorIdSchema,

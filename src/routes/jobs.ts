@@ -7,7 +7,7 @@ import type { KoaState } from '../http/context.ts';
 import { readJson } from '../http/read_body.ts';
 import { requireRole, validate } from '../http/validate.ts';
 import type { GatewayServices } from '../services.ts';
-import { actorOf } from '../http/audit_actor.ts';
+import { actorOf } from '../identity/audit_actor.ts';
 
 export function jobRoutes(router: Router<KoaState>, services: GatewayServices): void {
   router.post('/v1/jobs', async (ctx) => {

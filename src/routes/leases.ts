@@ -1,8 +1,8 @@
 /** Lease routes: renew (capped at the job end) and revoke, by the job's executor or coordinator. */
 import type Router from '@koa/router';
 import { assertExecutorActive } from '../executors/active.ts';
-import type { JsonValue } from '../../adapters/contract.ts';
-import { actorOf } from '../http/audit_actor.ts';
+import type { JsonValue } from '../json/value.ts';
+import { actorOf } from '../identity/audit_actor.ts';
 import type { KoaState } from '../http/context.ts';
 import { readJson } from '../http/read_body.ts';
 import { requireRole, validate } from '../http/validate.ts';

@@ -5,7 +5,7 @@ import type { KoaState } from '../http/context.ts';
 import { readBodyText } from '../http/read_body.ts';
 import { resolveEnvelope } from '../resolve/resolve.ts';
 import type { GatewayServices } from '../services.ts';
-import { withDeadline } from '../../adapters/abortable.ts';
+import { withDeadline } from '../deadline/abortable.ts';
 
 /** Backend calls still running this long after the request arrived are cancelled. */
 const RESOLVE_DEADLINE_MS = 60_000;

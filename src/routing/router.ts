@@ -3,7 +3,7 @@
  * `cref://{tenant}/ci/{name}` → mount `vault`, path `kv/tenants/{tenant}/ci/{name}`. `{x}` matches exactly one
  * segment, `{x*}` (last only) one or more. Templates are checked at start-up; a cref with no route is refused.
  */
-import type { JsonValue } from '../../adapters/contract.ts';
+import type { JsonValue } from '../json/value.ts';
 import type { RouteBindingRule } from '../envelope/bindings.ts';
 import type { Cref } from '../envelope/cref.ts';
 import type { RouteProxy } from '../proxy/config.ts';

@@ -3,7 +3,7 @@
  * Prometheus counter, and optionally a webhook. Alerts are recorded on the trail *beneath* the detector's
  * watcher, so an alert can never be observed again and feed back into itself.
  */
-import type { JsonValue } from '../../adapters/contract.ts';
+import type { JsonValue } from '../json/value.ts';
 import type { AuditTrail } from '../audit/contract.ts';
 
 export type SignalName = 'denial_burst' | 'replay' | 'new_cref' | 'new_network' | 'rate_spike' | 'renewal_cap' | 'revocation_failures';

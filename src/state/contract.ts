@@ -3,7 +3,7 @@
  * implementations: memory (the embedded default, one process) and Redis (any number of replicas).
  * Every method either does what it says atomically or throws; a StateUnavailableError means "fail closed".
  */
-import type { JsonValue } from '../../adapters/contract.ts';
+import type { JsonValue } from '../json/value.ts';
 import { GatewayError } from '../errors.ts';
 
 /** Thrown when the store cannot be reached in bounded time. The gateway answers 503 and releases nothing. */

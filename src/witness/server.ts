@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { parseCheckpointText, type Checkpoint } from '../audit/log/checkpoint.ts';
 import { EMPTY_ROOT, verifyConsistency } from '../audit/log/merkle.ts';
 import { parseNote, verifyNote, type NoteSigner, type NoteVerifier } from '../audit/log/note.ts';
-import { cosign } from './cosignature.ts';
-import { parseAddCheckpoint } from './request.ts';
+import { cosign } from '../audit/log/cosignature.ts';
+import { parseAddCheckpoint } from '../audit/log/witness_request.ts';
 import type { WitnessState } from './state.ts';
 
 const MAX_BODY = 64 * 1024;

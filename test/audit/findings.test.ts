@@ -14,7 +14,7 @@ import type { Finding, FindingKind } from '../../src/audit/verify/findings.ts';
 import { createAuditTrail } from '../../src/audit/index.ts';
 import { signerFromPem, verifierKeyString } from '../../src/audit/log/note.ts';
 import { verifyAuditPath, type VerifyReport } from '../../src/audit/verify/verify_path.ts';
-import { cosignerKeyString } from '../../src/witness/cosignature.ts';
+import { cosignerKeyString } from '../../src/audit/log/cosignature.ts';
 import { rewriteAndRechain } from './attack_helpers.ts';
 import { auditFixture, resolveEvent, writeSigningKey, type AuditFixture } from './helpers.ts';
 

@@ -5,7 +5,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { parseCheckpointText, signCheckpoint } from '../../src/audit/log/checkpoint.ts';
 import { ed25519KeyId, isCanonicalBase64, parseNote, parseVerifierKey, rawPublicKey, signerFromPem, verifierKeyString, verifyNote, type NoteSigner } from '../../src/audit/log/note.ts';
 import { verifyEvidence } from '../../src/audit/verify/verify_evidence.ts';
-import { cosign, cosignerKeyString, parseCosignerKey, verifyCosignatures } from '../../src/witness/cosignature.ts';
+import { cosign, cosignerKeyString, parseCosignerKey, verifyCosignatures } from '../../src/audit/log/cosignature.ts';
 
 // tlog-checkpoint and tlog-cosignature examples (c2sp.org): a checkpoint with a log signature and a witness cosignature.
 const SPEC_CHECKPOINT = 'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n';

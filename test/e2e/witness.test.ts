@@ -12,7 +12,7 @@ import path from 'node:path';
 import { signCheckpoint } from '../../src/audit/log/checkpoint.ts';
 import { CompactRange, MerkleTree, leafHash } from '../../src/audit/log/merkle.ts';
 import { signerFromPem, verifierKeyString } from '../../src/audit/log/note.ts';
-import { formatAddCheckpoint } from '../../src/witness/request.ts';
+import { formatAddCheckpoint } from '../../src/audit/log/witness_request.ts';
 import { rewriteAndRechain } from '../audit/attack_helpers.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 

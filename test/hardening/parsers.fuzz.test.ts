@@ -11,7 +11,7 @@ import { canonicalJson } from '../../src/envelope/canonical.ts';
 import { parseCref } from '../../src/envelope/cref.ts';
 import { envelopeSchema } from '../../src/envelope/schema.ts';
 import { GatewayError } from '../../src/errors.ts';
-import { StrictJsonError, parseStrictJson } from '../../src/http/strict_json.ts';
+import { StrictJsonError, parseStrictJson } from '../../src/envelope/strict_json.ts';
 
 const RUNS = { numRuns: 2000 };
 /** Strings built from JSON's own punctuation, so the parser gets deep into its grammar before failing. */

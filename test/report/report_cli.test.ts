@@ -13,7 +13,7 @@ import { parseNote, signerFromPem } from '../../src/audit/log/note.ts';
 import { generateReport } from '../../src/audit/report/generate_report.ts';
 import { readReportInput } from '../../src/audit/report/read_events.ts';
 import { escapeHtml, jsonIsland } from '../../src/audit/report/render_html.ts';
-import { cosign, cosignerKeyString } from '../../src/witness/cosignature.ts';
+import { cosign, cosignerKeyString } from '../../src/audit/log/cosignature.ts';
 import { registerAuditCommands } from '../../src/cli/audit_commands.ts';
 import { auditFixture, resolveEvent, writeSigningKey, type AuditFixture } from '../audit/helpers.ts';
 

@@ -4,7 +4,7 @@ import type { AuditEventInput } from '../../src/audit/contract.ts';
 import { LINE_VERSION, prepareEvent, sequenceLine } from '../../src/audit/trail/event_line.ts';
 import { AuditHasher } from '../../src/audit/trail/hmac_keys.ts';
 import { canonicalJson } from '../../src/envelope/canonical.ts';
-import { parseStrictJson } from '../../src/http/strict_json.ts';
+import { parseStrictJson } from '../../src/envelope/strict_json.ts';
 
 // JSON values JCS can represent: finite numbers, well-formed strings.
 const jsonValue = fc.jsonValue({ maxDepth: 4 }).filter((v) => {

@@ -16,7 +16,7 @@ import { createAuditTrail } from '../../src/audit/index.ts';
 import { CompactRange, leafHash } from '../../src/audit/log/merkle.ts';
 import { parseNote, parseVerifierKey, signerFromPem, verifierKeyString } from '../../src/audit/log/note.ts';
 import { verifyAuditPath } from '../../src/audit/verify/verify_path.ts';
-import { cosignerKeyString } from '../../src/witness/cosignature.ts';
+import { cosignerKeyString } from '../../src/audit/log/cosignature.ts';
 import { createWitnessServer, listen } from '../../src/witness/server.ts';
 import { WitnessState } from '../../src/witness/state.ts';
 import { rewriteAndRechain } from '../audit/attack_helpers.ts';

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { signCheckpoint } from '../../src/audit/log/checkpoint.ts';
 import { MerkleTree, leafHash } from '../../src/audit/log/merkle.ts';
 import { parseNote, parseVerifierKey, signerFromPem, verifierKeyString } from '../../src/audit/log/note.ts';
-import { cosignerKeyString, parseCosignerKey, verifyCosignatures } from '../../src/witness/cosignature.ts';
-import { formatAddCheckpoint } from '../../src/witness/request.ts';
+import { cosignerKeyString, parseCosignerKey, verifyCosignatures } from '../../src/audit/log/cosignature.ts';
+import { formatAddCheckpoint } from '../../src/audit/log/witness_request.ts';
 import { createWitnessServer, listen } from '../../src/witness/server.ts';
 import { WitnessState } from '../../src/witness/state.ts';
 

@@ -69,7 +69,7 @@ export function verifierKeyString(signer: NoteSigner | NoteVerifier): string {
 
 /**
  * Parses `<name>+<hex id>+<base64(type ‖ key)>`, checking that the id matches the key. `type` is 0x01 for note
- * signatures, 0x04 for tlog-cosignature witness keys (src/witness/cosignature.ts).
+ * signatures, 0x04 for tlog-cosignature witness keys (src/audit/log/cosignature.ts).
  */
 export function parseVerifierKey(vkey: string, type = ED25519): NoteVerifier {
   const first = vkey.indexOf('+');

@@ -20,7 +20,7 @@ import { openSinks } from '../sinks/open_sinks.ts';
 import type { AuditSink, CheckpointRecord } from '../sinks/sink.ts';
 import { observeSafely, type AuditObserver } from './observer.ts';
 import { WitnessPool } from './witness_client.ts';
-import { parseCosignerKey } from '../../witness/cosignature.ts';
+import { parseCosignerKey } from '../log/cosignature.ts';
 
 /** The trail plus what the audit stream route needs. */
 export interface StreamingAuditTrail extends AuditTrail {

@@ -12,8 +12,8 @@ import { TreeWindow } from '../log/tree_window.ts';
 
 /** Leaves kept for a lagging witness before the window restarts at the head (it is then caught up from disk). */
 const MAX_WINDOW_LEAVES = 1 << 20;
-import { verifyCosignatures } from '../../witness/cosignature.ts';
-import { formatAddCheckpoint } from '../../witness/request.ts';
+import { verifyCosignatures } from '../log/cosignature.ts';
+import { formatAddCheckpoint } from '../log/witness_request.ts';
 
 export interface WitnessTarget {
   url: string;

@@ -15,7 +15,7 @@ import type { Finding } from './findings.ts';
 import type { LogLine } from '../log/log_files.ts';
 import { CompactRange, verifyConsistency, verifyInclusion } from '../log/merkle.ts';
 import { parseVerifierKey, verifyNote, type NoteVerifier } from '../log/note.ts';
-import { verifyCosignatures } from '../../witness/cosignature.ts';
+import { verifyCosignatures } from '../log/cosignature.ts';
 import { checkWitnesses, maxOf, reportUnattested } from './verify_coverage.ts';
 
 export interface TrustedKey {

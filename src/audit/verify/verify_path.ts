@@ -13,7 +13,7 @@ import { sortFindings, type Finding } from './findings.ts';
 import { readPublishedKeys } from '../log/published_keys.ts';
 import { checkpointsPath, logSegments, publicKeysPath, readAllLines, type LogLine } from '../log/log_files.ts';
 import { parseVerifierKey, verifyNote, type NoteVerifier } from '../log/note.ts';
-import { parseCosignerKey } from '../../witness/cosignature.ts';
+import { parseCosignerKey } from '../log/cosignature.ts';
 import type { ParsedLine } from './chain_check.ts';
 import { readAndParseParallel } from './parse_parallel.ts';
 import { verifyEvidence, type EvidenceReport, type TrustedKey } from './verify_evidence.ts';

@@ -7,7 +7,7 @@
  * (`state_reseeded`) says what was re-seeded and which mounts could not be reconciled.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { JsonValue } from '../../../adapters/contract.ts';
+import type { JsonValue } from '../../json/value.ts';
 import type { AuditTrail } from '../../audit/contract.ts';
 import type { StateStore } from '../contract.ts';
 import type { EpochLoss } from './epoch.ts';

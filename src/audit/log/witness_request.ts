@@ -3,7 +3,7 @@
  * (base64 hashes), an empty line, then the checkpoint note. Parsed strictly: a witness that guesses at a sloppy
  * request could cosign something its client did not mean.
  */
-import { isCanonicalBase64 } from '../audit/log/note.ts';
+import { isCanonicalBase64 } from './note.ts';
 
 export const MAX_PROOF_LINES = 63;
 

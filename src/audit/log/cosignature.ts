@@ -5,7 +5,7 @@
  * a log key of the same name, and a cosignature can never pass as the log's own signature.
  */
 import { sign, verify } from 'node:crypto';
-import { ed25519KeyId, hex8, parseNote, parseVerifierKey, rawPublicKey, type NoteSigner, type NoteVerifier } from '../audit/log/note.ts';
+import { ed25519KeyId, hex8, parseNote, parseVerifierKey, rawPublicKey, type NoteSigner, type NoteVerifier } from './note.ts';
 
 export const COSIGNATURE_TYPE = 0x04;
 const SIG_PREFIX = '\u2014 ';
