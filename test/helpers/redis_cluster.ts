@@ -87,15 +87,31 @@ export class RedisClusterDeployment {
   private async boot(): Promise<void> {
     for (let i = 0; i < 6; i++) {
       const port = await freePort();
-      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-        '--cluster-config-file', path.join(this.dir, `nodes-${port}.conf`), '--cluster-node-timeout', '1000', '--dir', this.dir,
-        '--dbfilename', `dump-${port}.rdb`, '--save', '', '--appendonly', 'no', '--cluster-announce-ip', '127.0.0.1'], { stdio: 'ignore', detached: true });
-      child.unref();
-      this.nodes.push({ port, child });
+      this.nodes.push({ port, child: this.spawnNode(port) });
     }
     for (const n of this.nodes) await until(`node ${n.port} answers`, 10_000, () => isOurs(n.port, n.child));
     await run('redis-cli', ['--cluster', 'create', ...this.nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
     await this.settle();
+  }
+
+  private spawnNode(port: number): ChildProcess {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
+      '--cluster-config-file', path.join(this.dir, `nodes-${port}.conf`), '--cluster-node-timeout', '1000', '--dir', this.dir,
+      '--dbfilename', `dump-${port}.rdb`, '--save', '', '--appendonly', 'no', '--cluster-announce-ip', '127.0.0.1'], { stdio: 'ignore', detached: true });
+    child.unref();
+    return child;
+  }
+
+  /**
+   * Starts a killed node again on its port, empty but with its nodes.conf: it rejoins the cluster under its node
+   * id and, its slots having moved to its promoted replica, becomes that replica's replica.
+   */
+  async restart(port: number): Promise<void> {
+    const node = this.nodes.find((n) => n.port === port)!;
+    if (node.child.exitCode === null && node.child.signalCode === null) throw new Error(`node ${port} still runs`);
+    node.child = this.spawnNode(port);
+    const child = node.child;
+    await until(`node ${port} back`, 10_000, () => isOurs(port, child));
   }
 
   /** Waits until every live node says cluster_state:ok and every replica's link to its master is up. */

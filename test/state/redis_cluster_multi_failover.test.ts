@@ -1,7 +1,8 @@
 /**
  * A real three-master Redis Cluster under load, with `min_replicas_acked: 1`: two store replicas race to reserve
  * and commit each nonce of one job while (a) the job's slot is migrated to another master (ASK during the move,
- * MOVED after it) and (b) that slot's master is failed over to its replica (CLUSTER FAILOVER). Every operation
+ * MOVED after it), (b) that slot's master is failed over to its replica (CLUSTER FAILOVER) and (c) that master is
+ * SIGKILLed and comes back as a replica. A wiped master is noticed by the store epoch (last case). Every operation
  * either answers or fails closed (StateUnavailableError, retried as the gateway does: release / revert first);
  * each nonce is committed exactly once, and after the move or failover every one of them is refused as replayed.
  */
@@ -127,6 +128,22 @@ describe('redis cluster (3 masters + 3 replicas): slot migration and master fail
     assert.ok(switched !== undefined);
     const slot = await cluster!.slotOf(keys.job(jobId));
     assert.equal((await cluster!.ownerOf(slot)).port, switched.to, 'the promoted replica serves the slot');
+    await allReplayed(jobId, nonces);
+  });
+
+  it('follows the crash of a master (SIGKILL; its replica takes over, it comes back as a replica), exactly once', async () => {
+    let killed = 0;
+    const { jobId, nonces } = await underLoad(async (slot) => {
+      killed = (await cluster!.ownerOf(slot)).port;
+      await cluster!.kill(killed);
+      // The replica is promoted after cluster-node-timeout (1 s); with min_replicas_acked 1 the shard's writes
+      // fail closed until the old master is back as the new master's replica.
+      await new Promise((r) => setTimeout(r, 3000));
+      await cluster!.restart(killed);
+      await cluster!.settle(20_000);
+    });
+    const slot = await cluster!.slotOf(keys.job(jobId));
+    assert.notEqual((await cluster!.ownerOf(slot)).port, killed, 'the promoted replica serves the slot');
     await allReplayed(jobId, nonces);
   });
 
