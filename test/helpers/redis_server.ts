@@ -3,7 +3,10 @@
  * instance, e.g. to stop and restart it. Never touches the shared instance on 6379.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export async function freePort(): Promise<number> {
@@ -21,6 +24,11 @@ export class RedisServer {
   readonly port: number;
   /** With a folder, the server keeps an append-only file there, so a restart keeps its data. */
   private readonly persistDir: string | undefined;
+  /**
+   * Working folder of a server without persistence: its own empty one, never the test's cwd, so that a
+   * `dump.rdb` left there by anything (a replica's full sync, SHUTDOWN SAVE) is never loaded at start.
+   */
+  private readonly scratchDir = mkdtempSync(path.join(os.tmpdir(), 'crefgate-redis-'));
   private child: ChildProcess | undefined;
 
   private constructor(port: number, persistDir?: string) {
@@ -46,7 +54,9 @@ export class RedisServer {
       'redis-server',
       [
         '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--protected-mode', 'yes',
-        ...(this.persistDir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.persistDir]),
+        ...(this.persistDir === undefined
+          ? ['--appendonly', 'no', '--dir', this.scratchDir]
+          : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.persistDir]),
       ],
       { stdio: 'ignore' },
     );
