@@ -28,7 +28,8 @@ import { closedLoop, openConnections, quantile, type LoadResult, type TlsIdentit
 const SPEC = {
   name: 'node bench/proxy.ts',
   usage: `node bench/proxy.ts [--requests 8000] [--latency-requests 2000] [--concurrency 32] [--upstream-delay-ms 0] [--json <file>]
-Proxy delivery: added latency (p50/p99) and throughput, proxied against direct, same upstream, same run.`,
+Proxy delivery: added latency (p50/p99) and throughput, proxied against direct, same upstream, same run; and the
+floor: the same throughput through a bare Node forwarder (bench/proxy_bare.ts).`,
   options: {
     requests: { type: 'string', default: '8000' },
     'latency-requests': { type: 'string', default: '2000' },
