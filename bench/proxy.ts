@@ -15,7 +15,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse, stringify } from 'yaml';
@@ -161,7 +161,9 @@ try {
     return { ...summary(name, run), gatewayCpuUs: perRequestUs(0), upstreamCpuUs: perRequestUs(1) };
   };
 
-  out(`proxy bench: ${latencyRequests} sequential requests, then ${requests} at concurrency ${concurrency}, each direct and proxied; upstream service time ${upstreamDelayMs} ms`);
+  // The machine's load goes with the figures: throughput on a shared 2-core machine moves with it, CPU per request much less.
+  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  out(`proxy bench: ${latencyRequests} sequential requests, then ${requests} at concurrency ${concurrency}, each direct and proxied; upstream service time ${upstreamDelayMs} ms; load average ${load()}`);
   const latDirect = await phase('direct c=1', upstreamPort, direct, directRequest, latencyRequests, 1);
   const latProxied = await phase('proxied c=1', gatewayPort, executor, proxiedRequest, latencyRequests, 1);
   const tpDirect = await phase(`direct c=${concurrency}`, upstreamPort, direct, directRequest, requests, concurrency);
@@ -176,6 +178,7 @@ try {
   out(`added latency (c=1): p50 ${fixed(added.p50, 3)} ms (target ≤ 1 ms: ${added.p50 <= 1 ? 'met' : 'NOT met'}), p99 ${fixed(added.p99, 3)} ms`);
   out(`throughput proxied/direct at c=${concurrency}: ${fixed(ratio * 100, 1)} % (target ≥ 70 %: ${ratio >= 0.7 ? 'met' : 'NOT met'})`);
   const floor = tpBare.throughput / tpDirect.throughput;
+  out(`load average at the end: ${load()}`);
   out(`floor: a bare Node forwarder (bench/proxy_bare.ts) reaches ${fixed(floor * 100, 1)} % of direct; crefgate reaches ${fixed((ratio / floor) * 100, 1)} % of the bare forwarder`);
   executorClient.close();
   if (flags.json !== undefined) await writeFile(flags.json, `${JSON.stringify({ latDirect, latProxied, tpDirect, tpProxied, tpBare, added, ratio, floor }, null, 2)}\n`);
