@@ -71,7 +71,8 @@ export function proxyFastPath(options: FastPathOptions): Handler {
         res.removeHeader('cache-control');
         leaveRefusal(req, { error: thrown, audit: exchange.state.audit });
         await refusals(req, res);
-        // The observers log what was answered: the request id and status Koa's pass gave it.
+        // The observers log what was answered: the request id and status Koa's pass gave it. The one way that pass
+        // answers another status than the refusal's is a denial it could not audit (503 at `audit`).
         exchange.state.requestId = String(res.getHeader('x-request-id') ?? requestId);
         const refused = asGatewayError(thrown);
         throw res.statusCode === refused.status ? refused : new GatewayError('unavailable', { step: 'audit', reason: 'denial could not be audited' });
