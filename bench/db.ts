@@ -18,8 +18,8 @@ import { manifest as mysqlManifest } from '../adapters/mysql/index.ts';
 import { numberFlag, parseFlags, refuse } from '../src/cli/flags.ts';
 import { create as createPostgres } from '../adapters/postgres/adapter.ts';
 import { manifest as postgresManifest } from '../adapters/postgres/index.ts';
-import { PrivateMariaDb } from '../test/helpers/private_mariadb.ts';
-import { PrivatePostgres } from '../test/helpers/private_postgres.ts';
+import { PrivateMariaDb } from '../test/adapters/mysql/private_mariadb.ts';
+import { PrivatePostgres } from '../test/adapters/postgres/private_postgres.ts';
 import { quantile } from './load.ts';
 
 const DB_BENCH = {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
-import { freePort } from './redis_server.ts';
+import { freePort } from '../../helpers/redis_server.ts';
 
 const run = promisify(execFile);
 

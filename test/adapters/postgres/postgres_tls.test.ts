@@ -7,12 +7,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { create } from '../../adapters/postgres/adapter.ts';
-import { manifest } from '../../adapters/postgres/index.ts';
-import { rejectsKind } from '../helpers/adapter_errors.ts';
-import { PrivatePostgres, postgresMissing } from '../helpers/private_postgres.ts';
-import { createThrowawayPki } from '../helpers/throwaway_ca.ts';
-import { issueRequest } from './postgres_fixture.ts';
+import { create } from '../../../adapters/postgres/adapter.ts';
+import { manifest } from '../../../adapters/postgres/index.ts';
+import { rejectsKind } from '../../helpers/adapter_errors.ts';
+import { PrivatePostgres, postgresMissing } from './private_postgres.ts';
+import { createThrowawayPki } from '../../helpers/throwaway_ca.ts';
+import { issueRequest } from '../sql_users/issue_request.ts';
 
 describe('postgres adapter over TLS (private cluster, throwaway CA)', function () {
   this.timeout(60_000);

@@ -4,12 +4,12 @@
  * it cannot list does not stop the others.
  */
 import assert from 'node:assert/strict';
-import { AdapterError, type IssuedCredential, type JsonValue } from '../../adapters/contract.ts';
-import type { AuditEventInput } from '../../src/audit/contract.ts';
-import { ORPHAN_GRACE_MS, sweepOrphans } from '../../src/leases/orphan_sweeper.ts';
-import type { GatewayServices } from '../../src/services.ts';
-import type { LeaseRecord } from '../../src/state/contract.ts';
-import { createMemoryStateStore } from '../../src/state/memory/index.ts';
+import { AdapterError, type IssuedCredential, type JsonValue } from '../../../adapters/contract.ts';
+import type { AuditEventInput } from '../../../src/audit/contract.ts';
+import { ORPHAN_GRACE_MS, sweepOrphans } from '../../../src/leases/orphan_sweeper.ts';
+import type { GatewayServices } from '../../../src/services.ts';
+import type { LeaseRecord } from '../../../src/state/contract.ts';
+import { createMemoryStateStore } from '../../../src/state/memory/index.ts';
 
 const NOW = 1_900_000_000_000;
 const HOUR = 3_600_000;

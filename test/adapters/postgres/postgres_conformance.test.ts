@@ -2,9 +2,9 @@
  * The shared adapter conformance suite (issue-only cases) against the postgres and mysql adapters on private
  * servers; `isRevoked` asks the server itself whether the issued user is gone.
  */
-import type { ConformanceFixture } from '../conformance/describe_adapter.ts';
-import { describeAdapter } from '../conformance/describe_adapter.ts';
-import { postgresMissing } from '../helpers/private_postgres.ts';
+import type { ConformanceFixture } from '../../conformance/describe_adapter.ts';
+import { describeAdapter } from '../../conformance/describe_adapter.ts';
+import { postgresMissing } from './private_postgres.ts';
 import { startPostgresRig, type PostgresRig } from './postgres_fixture.ts';
 
 describe('postgres conformance', function () {

@@ -2,10 +2,10 @@
  * Child process for the orphan test: creates one user through the postgres or mysql adapter, says so on stdout
  * and then waits to be SIGKILLed, as a gateway that dies between `issue` and recording the lease.
  */
-import * as mysqlAdapter from '../../adapters/mysql/adapter.ts';
-import { manifest as mysqlManifest } from '../../adapters/mysql/index.ts';
-import * as postgresAdapter from '../../adapters/postgres/adapter.ts';
-import { manifest as postgresManifest } from '../../adapters/postgres/index.ts';
+import * as mysqlAdapter from '../../../adapters/mysql/adapter.ts';
+import { manifest as mysqlManifest } from '../../../adapters/mysql/index.ts';
+import * as postgresAdapter from '../../../adapters/postgres/adapter.ts';
+import { manifest as postgresManifest } from '../../../adapters/postgres/index.ts';
 
 const mysql = process.env.ORPHAN_KIND === 'mysql';
 const options = (mysql ? mysqlManifest : postgresManifest).optionsSchema.parse(JSON.parse(process.env.ORPHAN_OPTIONS!));

@@ -7,15 +7,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import type { CrefgateClient } from '../../src/client/index.ts';
-import { sweepOrphans } from '../../src/leases/orphan_sweeper.ts';
-import { runRevocations } from '../../src/leases/revocation_worker.ts';
-import { refused } from '../helpers/assertions.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { mariadbMissing } from '../helpers/private_mariadb.ts';
-import { postgresMissing } from '../helpers/private_postgres.ts';
-import { ADMIN_ENV, startPostgresRig, type PostgresRig } from './postgres_fixture.ts';
-import { MYSQL_ADMIN_ENV, startMysqlRig, type MysqlRig } from './mysql_fixture.ts';
+import type { CrefgateClient } from '../../../src/client/index.ts';
+import { sweepOrphans } from '../../../src/leases/orphan_sweeper.ts';
+import { runRevocations } from '../../../src/leases/revocation_worker.ts';
+import { refused } from '../../helpers/assertions.ts';
+import { startGateway, type TestGateway } from '../../helpers/gateway.ts';
+import { mariadbMissing } from '../mysql/private_mariadb.ts';
+import { postgresMissing } from '../postgres/private_postgres.ts';
+import { ADMIN_ENV, startPostgresRig, type PostgresRig } from '../postgres/postgres_fixture.ts';
+import { MYSQL_ADMIN_ENV, startMysqlRig, type MysqlRig } from '../mysql/mysql_fixture.ts';
 
 type Value = Record<string, string>;
 

@@ -9,7 +9,7 @@ import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './redis_server.ts';
+import { freePort } from '../../helpers/redis_server.ts';
 
 const run = promisify(execFile);
 

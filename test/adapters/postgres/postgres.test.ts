@@ -5,12 +5,13 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
-import { create } from '../../adapters/postgres/adapter.ts';
-import { manifest } from '../../adapters/postgres/index.ts';
-import { withResilience } from '../../adapters/resilience.ts';
-import { rejectsKind } from '../helpers/adapter_errors.ts';
-import { postgresMissing } from '../helpers/private_postgres.ts';
-import { issueRequest, startPostgresRig, type PostgresRig } from './postgres_fixture.ts';
+import { create } from '../../../adapters/postgres/adapter.ts';
+import { manifest } from '../../../adapters/postgres/index.ts';
+import { withResilience } from '../../../adapters/resilience.ts';
+import { rejectsKind } from '../../helpers/adapter_errors.ts';
+import { postgresMissing } from './private_postgres.ts';
+import { issueRequest } from '../sql_users/issue_request.ts';
+import { startPostgresRig, type PostgresRig } from './postgres_fixture.ts';
 
 const signal = () => AbortSignal.timeout(10_000);
 type Value = Record<string, string>;

@@ -3,13 +3,13 @@
  * comments. The server-facing behaviour is tested against real servers in postgres.test.ts and mysql.test.ts.
  */
 import assert from 'node:assert/strict';
-import { AdapterError } from '../../adapters/contract.ts';
-import { mapMysqlError } from '../../adapters/mysql/map_error.ts';
-import { mapPgError } from '../../adapters/postgres/map_error.ts';
-import { scramVerifier } from '../../adapters/postgres/scram.ts';
-import { connectionUri, intentText, parseIntent } from '../../adapters/sql_users/lease.ts';
-import { newPassword, userName } from '../../adapters/sql_users/names.ts';
-import { parseStatement, render } from '../../adapters/sql_users/statements.ts';
+import { AdapterError } from '../../../adapters/contract.ts';
+import { mapMysqlError } from '../../../adapters/mysql/map_error.ts';
+import { mapPgError } from '../../../adapters/postgres/map_error.ts';
+import { scramVerifier } from '../../../adapters/postgres/scram.ts';
+import { connectionUri, intentText, parseIntent } from '../../../adapters/sql_users/lease.ts';
+import { newPassword, userName } from '../../../adapters/sql_users/names.ts';
+import { parseStatement, render } from '../../../adapters/sql_users/statements.ts';
 
 const pgError = (code: string) => Object.assign(new Error('server text with cg_user and a statement'), { code });
 const myError = (errno: number) => Object.assign(new Error('server text'), { errno, sqlState: 'HY000', code: 'ER_X' });

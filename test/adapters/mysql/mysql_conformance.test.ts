@@ -1,7 +1,7 @@
 /** The shared adapter conformance suite (issue-only cases) against the mysql adapter on a private MariaDB. */
-import type { ConformanceFixture } from '../conformance/describe_adapter.ts';
-import { describeAdapter } from '../conformance/describe_adapter.ts';
-import { mariadbMissing } from '../helpers/private_mariadb.ts';
+import type { ConformanceFixture } from '../../conformance/describe_adapter.ts';
+import { describeAdapter } from '../../conformance/describe_adapter.ts';
+import { mariadbMissing } from './private_mariadb.ts';
 import { startMysqlRig, type MysqlRig } from './mysql_fixture.ts';
 
 describe('mysql conformance', function () {

@@ -3,9 +3,9 @@
  * read `appdb.secrets`; `mysqlRig` builds adapters against it from plain options.
  */
 import mysql from 'mysql2/promise';
-import { create, type MysqlAdapter, type MysqlDeps } from '../../adapters/mysql/adapter.ts';
-import { manifest } from '../../adapters/mysql/index.ts';
-import { PrivateMariaDb } from '../helpers/private_mariadb.ts';
+import { create, type MysqlAdapter, type MysqlDeps } from '../../../adapters/mysql/adapter.ts';
+import { manifest } from '../../../adapters/mysql/index.ts';
+import { PrivateMariaDb } from './private_mariadb.ts';
 
 export const MYSQL_ADMIN_ENV = 'CREFGATE_TEST_MYSQL_ADMIN';
 

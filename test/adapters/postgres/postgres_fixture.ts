@@ -3,10 +3,9 @@
  * nobody issued may read `public.secrets`; `postgresRig` builds adapters against it from plain options.
  */
 import pg from 'pg';
-import type { IssueRequest } from '../../adapters/contract.ts';
-import { create, type PostgresAdapter, type PostgresDeps } from '../../adapters/postgres/adapter.ts';
-import { manifest } from '../../adapters/postgres/index.ts';
-import { PrivatePostgres } from '../helpers/private_postgres.ts';
+import { create, type PostgresAdapter, type PostgresDeps } from '../../../adapters/postgres/adapter.ts';
+import { manifest } from '../../../adapters/postgres/index.ts';
+import { PrivatePostgres } from './private_postgres.ts';
 
 export const ADMIN_ENV = 'CREFGATE_TEST_PG_ADMIN';
 
@@ -61,17 +60,5 @@ export async function startPostgresRig(): Promise<PostgresRig> {
       await adminPool.end().catch(() => undefined);
       await server.stop();
     },
-  };
-}
-
-/** An issue request for `path` on behalf of a job ending `jobSeconds` from now. */
-export function issueRequest(path: string, options: { jobId?: string; tenant?: string; jobSeconds?: number; routeOptions?: IssueRequest['routeOptions'] } = {}): IssueRequest {
-  const jobSeconds = options.jobSeconds ?? 600;
-  return {
-    path,
-    maxTtlSeconds: jobSeconds,
-    job: { jobId: options.jobId ?? 'job_testjob0001', tenant: options.tenant ?? 'tenant_abc', executor: 'exec-01', expiresAt: Date.now() + jobSeconds * 1000 },
-    routeOptions: options.routeOptions,
-    signal: AbortSignal.timeout(10_000),
   };
 }

@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import type mysql from 'mysql2/promise';
-import { create } from '../../adapters/mysql/adapter.ts';
-import { manifest } from '../../adapters/mysql/index.ts';
-import { withResilience } from '../../adapters/resilience.ts';
-import { rejectsKind } from '../helpers/adapter_errors.ts';
-import { mariadbMissing } from '../helpers/private_mariadb.ts';
-import { issueRequest } from './postgres_fixture.ts';
+import { create } from '../../../adapters/mysql/adapter.ts';
+import { manifest } from '../../../adapters/mysql/index.ts';
+import { withResilience } from '../../../adapters/resilience.ts';
+import { rejectsKind } from '../../helpers/adapter_errors.ts';
+import { mariadbMissing } from './private_mariadb.ts';
+import { issueRequest } from '../sql_users/issue_request.ts';
 import { startMysqlRig, type MysqlRig } from './mysql_fixture.ts';
 
 const signal = () => AbortSignal.timeout(10_000);
