@@ -1,7 +1,6 @@
-/** Every route of the main (mTLS) listener, registered in one place: the app and the OpenAPI test both use it. */
+/** The built-in routes of the main (mTLS) listener; src/compose/main_routes.ts adds the OpenAPI document and extras. */
 import type { Router } from '@koa/router';
 import type { KoaState } from '../http/context.ts';
-import { openapiRoutes } from '../openapi/route.ts';
 import type { GatewayServices } from '../services.ts';
 import { auditStreamRoutes } from './audit_stream.ts';
 import { executorRoutes } from './executors.ts';
@@ -19,5 +18,4 @@ export function mainRoutes(router: Router<KoaState>, services: GatewayServices):
   sysRoutes(router, services);
   auditStreamRoutes(router, services);
   proxyRoutes(router, services);
-  openapiRoutes(router);
 }

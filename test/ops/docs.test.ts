@@ -9,17 +9,17 @@ import { currentOpenapi } from '../../src/openapi/route.ts';
 import { errorResponseSchema, leaseInfoSchema, resolveResponseSchema } from '../../src/openapi/responses.ts';
 import { certificateRoutes } from '../../src/bootstrap/certificate_route.ts';
 import { joinTokenRoutes } from '../../src/bootstrap/join_token_route.ts';
-import { mainRoutes } from '../../src/routes/index.ts';
+import { mainListenerRoutes } from '../../src/compose/main_routes.ts';
 import type { GatewayServices } from '../../src/services.ts';
 import { startGateway } from '../helpers/gateway.ts';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
-/** `METHOD /path/{param}` for every route the gateway's router serves (as createApp registers them). */
+/** `METHOD /path/{param}` for every route the gateway's router serves (as the Koa builder registers them). */
 function routerRoutes(): string[] {
   const router = new Router<KoaState>();
   const services = { audit: {} } as unknown as GatewayServices; // handlers are only registered, never run
-  mainRoutes(router, services);
+  mainListenerRoutes(router, services);
   // Registered when the bootstrap listener is configured: the join-token route here, the certificate route there.
   joinTokenRoutes(router, services, 600);
   certificateRoutes(router, services, {} as never);

@@ -2,24 +2,23 @@
  * The bootstrap listener: HTTPS without client certificates, beside the mTLS listener. It serves only what a
  * caller without a certificate may need: a certificate for a registered executor (join token or OIDC), resolve
  * for workloads that authenticate with an OIDC token, and the JWKS. Admin, coordinator and lease routes exist
- * only on the mTLS listener, so relaxing client-certificate checks here cannot widen what they accept.
+ * only on the mTLS listener, so relaxing client-certificate checks here cannot widen what they accept. Its Koa
+ * pipeline is the main listener's (./koa_app.ts): same error mapping, denial auditing and request observers.
  */
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { Router } from '@koa/router';
-import Koa from 'koa';
+import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
+import { bootstrapContext, requireWorkload } from '../bootstrap/bootstrap_context.ts';
+import { certificateRoutes } from '../bootstrap/certificate_route.ts';
+import type { BootstrapConfig } from '../bootstrap/config.ts';
 import { GatewayError } from '../errors.ts';
-import { auditDenials } from '../http/audit_denials.ts';
 import type { KoaState } from '../http/context.ts';
-import { errorMiddleware } from '../http/error_middleware.ts';
 import type { OidcVerifier } from '../identity/oidc/verify_oidc.ts';
 import { loadCa } from '../pki/ca.ts';
 import { resolveRoutes } from '../routes/resolve.ts';
 import type { GatewayServices } from '../services.ts';
-import { bootstrapContext, requireWorkload } from './bootstrap_context.ts';
-import { certificateRoutes } from './certificate_route.ts';
-import type { BootstrapConfig } from './config.ts';
+import { buildKoaApp } from './koa_app.ts';
 
 export interface BootstrapListener {
   readonly server: https.Server;
@@ -32,6 +31,8 @@ export interface BootstrapDeps {
   oidc: OidcVerifier;
   trustDomain: string;
   logger: Logger;
+  /** The same request observers as the main listener (log line, metrics, span: src/ops/). */
+  observers: ReadonlyArray<Middleware<KoaState>>;
   tls: { cert: Buffer; key: Buffer; clientCa: Buffer; minVersion: 'TLSv1.2' | 'TLSv1.3' };
   readFile: (file: string) => string;
 }
@@ -48,22 +49,22 @@ export async function createBootstrapListener(config: BootstrapConfig, deps: Boo
     throw new Error('bootstrap: gateway.tls.client_ca_file does not include the executor CA; its certificates would be refused');
   }
 
-  const router = new Router<KoaState>();
-  certificateRoutes(router, deps.services, { ca, trustDomain: deps.trustDomain, lifetimeSeconds: config.certificate_lifetime_seconds, oidc: deps.oidc });
-  router.use('/v1/resolve', requireWorkload);
-  resolveRoutes(router, deps.services);
-  router.get('/v1/jwks', (ctx) => {
-    ctx.body = deps.services.keyring.jwks();
-  });
-
-  const app = new Koa<KoaState>({ proxy: false });
-  app.silent = true;
-  app.use(errorMiddleware(deps.logger));
-  app.use(auditDenials(deps.services.audit));
-  app.use(bootstrapContext(deps.oidc, deps.services.now));
-  app.use(router.routes());
-  app.use(() => {
-    throw new GatewayError('not_found', { reason: 'no such route on the bootstrap listener' });
+  const app = buildKoaApp({
+    logger: deps.logger,
+    audit: deps.services.audit,
+    context: bootstrapContext(deps.oidc, deps.services.now),
+    observers: deps.observers,
+    routes: (router) => {
+      certificateRoutes(router, deps.services, { ca, trustDomain: deps.trustDomain, lifetimeSeconds: config.certificate_lifetime_seconds, oidc: deps.oidc });
+      router.use('/v1/resolve', requireWorkload);
+      resolveRoutes(router, deps.services);
+      router.get('/v1/jwks', (ctx) => {
+        ctx.body = deps.services.keyring.jwks();
+      });
+    },
+    unmatched: () => {
+      throw new GatewayError('not_found', { reason: 'no such route on the bootstrap listener' });
+    },
   });
 
   const server = https.createServer({ cert: deps.tls.cert, key: deps.tls.key, minVersion: deps.tls.minVersion, requestCert: false }, app.callback());
