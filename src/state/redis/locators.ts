@@ -5,8 +5,12 @@
  */
 import type { RedisKeys } from './keys.ts';
 
-/** Lease → job locators remembered by one process. */
-const MAX_LOCATED = 50_000;
+/**
+ * Lease → job locators remembered by one process. A renew or proxied request concerns a lease of a running job,
+ * i.e. a recent one; 10,000 entries (~2 MB) cover that, where 50,000 (~10 MB) made the heap after GC grow by
+ * 7 MB over the bench's 20 s soak (docs/performance.md). Older leases are located with one GET.
+ */
+const MAX_LOCATED = 10_000;
 
 export interface Locators {
   get(leaseId: string): string | undefined;
