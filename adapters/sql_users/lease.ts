@@ -24,8 +24,10 @@ export interface UserIntent {
   role: string;
 }
 
-/** The role definition the route names (its `role` option, else its path); refused before anything is sent. */
+/** The role definition the route names (its `role` option, else its path); refused, like a field, before anything is sent. */
 export function pickRole(roles: Record<string, RoleDefinition>, request: IssueRequest, kind: string): { name: string; role: RoleDefinition } {
+  // A database credential is handed out whole: one key of it is of no use, and ignoring `field` would be ambiguous.
+  if (request.field !== undefined) throw new AdapterError('invalid_reference', `${kind} issue: database credentials have no fields`);
   const options = request.routeOptions ?? {};
   const unknown = Object.keys(options).filter((key) => key !== 'role');
   if (unknown.length > 0) throw new AdapterError('invalid_reference', `${kind} issue: unknown route option (only "role" is accepted)`);

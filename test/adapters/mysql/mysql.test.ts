@@ -161,6 +161,9 @@ describe('mysql adapter (private MariaDB)', function () {
     for (const path of ["readonly'; DROP USER root; --", 'readonly`', 'nope', 'x'.repeat(300)]) {
       await rejectsKind(adapter.issue(issueRequest(path)), 'invalid_reference', /names no configured role/);
     }
+    // A field would silently be ignored or hand out half a credential: refused like STS and GitHub tokens.
+    await rejectsKind(adapter.issue({ ...issueRequest('readonly'), field: 'password' }), 'invalid_reference', /no fields/);
+    assert.deepEqual(await accounts(), []);
     const odd = await adapter.issue(issueRequest('readonly', { tenant: `t'\`; DROP USER root; --${'x'.repeat(80)}`, jobId: `job_"${'y'.repeat(200)}` }));
     const name = (odd.value as Value).username!;
     assert.match(name, /^cg_[a-z0-9_]+$/);

@@ -178,6 +178,8 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
       assert.ok(!err.reason.includes('DROP'), 'the caller-supplied text is not echoed');
     }
     await rejectsKind(adapter.issue(issueRequest('readonly', { routeOptions: { statements: 'DROP ROLE admin' } })), 'invalid_reference', /unknown route option/);
+    // A field would silently be ignored or hand out half a credential: refused like STS and GitHub tokens.
+    await rejectsKind(adapter.issue({ ...issueRequest('readonly'), field: 'password' }), 'invalid_reference', /no fields/);
     assert.deepEqual(await prefixed(), []);
     // Quotes and over-long tenants or job ids only shape a slug: the name stays [a-z0-9_] within 63 bytes.
     const odd = await adapter.issue(issueRequest('readonly', { tenant: `t"; DROP ROLE admin; --${'x'.repeat(100)}`, jobId: `job_'${'y'.repeat(200)}` }));
