@@ -2,8 +2,9 @@
  * Imports point one way (issue 17 item 1). Every relative import in src/ and adapters/ (static, type-only,
  * re-export, literal dynamic and worker `new URL`) is read into a FOLDER graph: a folder is the first path segment
  * under src/ (a top-level file such as src/errors.ts is its own node, named without `.ts`), and adapters/ is one
- * node. The test asserts that the graph has no cycle and that every edge points down the declared layer order, so
- * a leaf never reaches upward and no loop can come back. Set IMPORT_GRAPH=1 to print the graph.
+ * node (two deliberate finer nodes are explained above SCHEMA_LEAVES). The test asserts that the graph has no cycle and
+ * that every edge points down the declared layer order, so a leaf never reaches upward and no loop can come back.
+ * Set IMPORT_GRAPH=1 to print the graph.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
