@@ -44,7 +44,8 @@ const builtinKinds = builtinManifests.map((manifest) => manifest.kind);
 
 describe('adapter conformance coverage (meta-test)', () => {
   it('found the test files that register conformance runs', () => {
-    assert.ok(conformanceFiles.length >= builtinKinds.length, `only ${conformanceFiles.length} conformance files found`);
+    // The kinds check below is the real guard; this one says at once when the search itself broke.
+    assert.ok(conformanceFiles.length > 0 && coveredKinds.length > 0, 'no test file registers a conformance run');
   });
 
   it('every built-in kind runs the conformance suite', () => {
