@@ -7,9 +7,9 @@
  */
 import { manifest as awsSecretsManager } from './aws-secrets-manager/index.ts';
 import { manifest as awsSts } from './aws-sts/index.ts';
-import { manifest as azureKeyVault } from './azure/index.ts';
+import { manifest as azureKeyVault } from './azure-key-vault/index.ts';
 import type { AdapterFactory } from './contract.ts';
-import { manifest as gcpSecretManager } from './gcp/index.ts';
+import { manifest as gcpSecretManager } from './gcp-secret-manager/index.ts';
 import { manifest as githubApp } from './github-app/index.ts';
 import { type AdapterManifest, factoryOf } from './kit/manifest.ts';
 import { manifest as local } from './local/index.ts';

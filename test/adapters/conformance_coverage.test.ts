@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { builtinManifests } from '../../adapters/builtin.ts';
 import type { AdapterManifest } from '../../adapters/kit/manifest.ts';
@@ -58,8 +58,9 @@ describe('adapter conformance coverage (meta-test)', () => {
     assert.deepEqual(unknown, []);
   });
 
-  it('every built-in kind has its own folder whose index.ts exports its manifest, and builtin.ts lists each of them', () => {
+  it('every built-in kind has its own folder, named for the kind, whose index.ts exports its manifest, and builtin.ts lists each of them', () => {
     assert.deepEqual([...folders.keys()].sort(), [...builtinKinds].sort());
+    for (const [kind, folder] of folders) assert.equal(basename(folder), kind, `the folder of ${kind}`);
   });
 
   it('every built-in folder follows the template: index.ts, options.ts, adapter.ts, and adapter.ts maps errors through a map_error.ts', () => {

@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import type { AdapterError, SecretAdapter } from '../../../adapters/contract.ts';
-import { create } from '../../../adapters/gcp/adapter.ts';
-import type { AccessResponse } from '../../../adapters/gcp/client.ts';
-import { crc32c } from '../../../adapters/gcp/crc32c.ts';
-import { manifest } from '../../../adapters/gcp/index.ts';
+import { create } from '../../../adapters/gcp-secret-manager/adapter.ts';
+import type { AccessResponse } from '../../../adapters/gcp-secret-manager/client.ts';
+import { crc32c } from '../../../adapters/gcp-secret-manager/crc32c.ts';
+import { manifest } from '../../../adapters/gcp-secret-manager/index.ts';
 import { describeAdapter } from '../../conformance/describe_adapter.ts';
 import { GcpSecretManagerEmulator, type GcpFault } from './emulator/server.ts';
 import { rejectsKind } from '../../helpers/adapter_errors.ts';

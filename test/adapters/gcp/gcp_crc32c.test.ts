@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { crc32 } from 'node:zlib';
-import { crc32c } from '../../../adapters/gcp/crc32c.ts';
+import { crc32c } from '../../../adapters/gcp-secret-manager/crc32c.ts';
 
 const bytes = (values: number[]): Uint8Array => Uint8Array.from(values);
 const range = (n: number, at: (i: number) => number): Uint8Array => bytes(Array.from({ length: n }, (_, i) => at(i)));

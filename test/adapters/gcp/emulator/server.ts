@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { crc32c } from '../../../../adapters/gcp/crc32c.ts';
+import { crc32c } from '../../../../adapters/gcp-secret-manager/crc32c.ts';
 
 const require = createRequire(import.meta.url);
 const protoDir = (pkg: string): string => join(dirname(require.resolve(pkg)), '..', 'protos');
