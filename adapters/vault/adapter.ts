@@ -72,7 +72,17 @@ export class VaultAdapter implements SecretAdapter {
   async issue(request: IssueRequest): Promise<DynamicSecret> {
     const path = credsPath(request);
     const answer = await this.#call('issue', request.signal, () => this.#client.read(path));
-    return dynamicSecret(answer, request.field);
+    try {
+      return dynamicSecret(answer, request.field);
+    } catch (err) {
+      // Vault already granted a lease (a missing field is only known from the answer): no lease record will
+      // ever name it, so revoke it now rather than leave the credential alive until its TTL.
+      const leaseId = (answer as { lease_id?: unknown } | null)?.lease_id;
+      if (typeof leaseId === 'string' && leaseId !== '') {
+        await this.#call('lease revoke', request.signal, () => this.#client.revoke({ lease_id: leaseId })).catch(() => undefined);
+      }
+      throw err;
+    }
   }
 
   /** Extends a lease; a lease Vault no longer knows is not_found (the credential is gone). */

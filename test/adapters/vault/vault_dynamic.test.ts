@@ -34,6 +34,13 @@ describe('vault adapter: dynamic credentials', () => {
     assert.match(cred.value as string, /^v-token-deploy-/);
   });
 
+  it('revokes the lease Vault just granted when the requested field is not in the credential, so nothing outlives the refusal', async () => {
+    await rejectsKind(rig.adapter.issue(issueRequest('database/creds/short', { field: 'nope' })), 'not_found');
+    const leases = [...rig.emulator.state.leases.keys()].filter((id) => id.startsWith('database/creds/short/'));
+    assert.equal(leases.length, 1, 'Vault granted one lease for the refused issue');
+    assert.equal(rig.emulator.leaseState(leases[0]!), 'revoked');
+  });
+
   it('refuses a path that is not …/creds/<role> as invalid_reference without calling Vault', async () => {
     const before = rig.emulator.requests.length;
     for (const path of ['secret/data/x', 'database/creds', 'creds/x', 'database/creds/x/y', 'database/creds/../../sys/raw']) {
