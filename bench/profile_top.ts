@@ -24,6 +24,11 @@ const { positionals } = parseFlags({ ...PROFILE_TOP, options: {}, positionals: {
 const [file, n = '30'] = positionals;
 numberFlag(PROFILE_TOP, 'n', n, 1);
 if (!existsSync(file!)) refuse(PROFILE_TOP, `no such file: ${file}`);
+// Piped into `head`, the reader goes away early: that is the end of the output, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 const profile = JSON.parse(readFileSync(file!, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const self = new Map<number, number>();
