@@ -12,6 +12,7 @@ import { crefMapSchema, deliverySchema, executorIdSchema, tenantIdSchema, type E
 import { hmacTag } from '../crypto/hmac.ts';
 import { newNonce, randomId } from '../crypto/random.ts';
 import { deny } from '../errors.ts';
+import { authorizeCref, type CrefRefusal } from '../policy/authorize_cref.ts';
 import type { Identity } from '../identity/identity.ts';
 import type { GatewayServices } from '../services.ts';
 import { signRequestToken } from '../tokens/request_token.ts';
@@ -29,6 +30,13 @@ export const issueJobSchema = z.strictObject({
 
 export type IssueJobRequest = z.infer<typeof issueJobSchema>;
 
+/** What the coordinator is told about a refused cref (the audit line keeps the full reason). */
+const PUBLIC_REFUSAL: Record<CrefRefusal, string> = {
+  tenant: 'is outside the tenant',
+  policy: 'is not allowed for this executor',
+  route: 'has no route',
+};
+
 export async function issueJob(services: GatewayServices, identity: Identity, request: IssueJobRequest, requestId: string): Promise<Envelope> {
   if (identity.role !== 'coordinator') throw deny('forbidden', 'auth', `role ${identity.role} may not issue jobs`);
   const tenantRule = services.policy.mayIssue(identity, request.tenant);
@@ -42,14 +50,11 @@ export async function issueJob(services: GatewayServices, identity: Identity, re
   }
   const crefRules: string[] = [];
   for (const [alias, raw] of Object.entries(request.crefs)) {
-    const cref = parseCref(raw)!;
-    if (cref.tenant !== request.tenant) throw deny('forbidden', 'policy', `cref ${raw} is outside tenant ${request.tenant}`, `crefs.${alias} is outside the tenant`);
-    const rule = services.policy.mayRead(executor, cref);
-    if (!rule.allowed) throw deny('forbidden', 'policy', `policy denies ${raw}: ${rule.rule}`, `crefs.${alias} is not allowed for this executor`);
-    crefRules.push(rule.rule);
-    const route = services.router.route(cref);
-    if (route === undefined) throw deny('forbidden', 'policy', `no route for ${raw}`, `crefs.${alias} has no route`);
-    const unmet = unmetBinding(route, request.bindings);
+    // The same rule as resolve's step 7 (no workload yet: claim-bound grants are enforced at resolve).
+    const verdict = authorizeCref(services.policy, services.router, { tenant: request.tenant, executor, cref: parseCref(raw)! });
+    if (!verdict.allowed) throw deny('forbidden', 'policy', verdict.reason, `crefs.${alias} ${PUBLIC_REFUSAL[verdict.refusal]}`);
+    crefRules.push(verdict.rule);
+    const unmet = unmetBinding(verdict.route, request.bindings);
     if (unmet !== undefined) {
       const why = unmet.problem === 'missing' ? `requires a job bound to a ${unmet.name}` : `does not accept this ${unmet.name} binding`;
       throw deny('forbidden', 'policy', `route of ${raw} ${why}`, `crefs.${alias} ${why}`);
