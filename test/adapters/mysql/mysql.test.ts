@@ -10,6 +10,7 @@ import { withResilience } from '../../../adapters/resilience.ts';
 import { rejectsKind } from '../../helpers/adapter_errors.ts';
 import { mariadbMissing } from './private_mariadb.ts';
 import { issueRequest } from '../sql_users/issue_request.ts';
+import { usePrivateRig } from '../sql_users/private_rig.ts';
 import { startMysqlRig, type MysqlRig } from './mysql_fixture.ts';
 
 const signal = () => AbortSignal.timeout(10_000);
@@ -17,40 +18,19 @@ type Value = Record<string, string>;
 
 describe('mysql adapter (private MariaDB)', function () {
   this.timeout(60_000);
-  let rig: MysqlRig;
-  const open: mysql.Connection[] = [];
+  const { rig, login } = usePrivateRig<mysql.Connection, MysqlRig>(mariadbMissing, startMysqlRig);
 
-  before(async function () {
-    const missing = await mariadbMissing();
-    if (missing !== undefined) {
-      console.log(`      skipped: ${missing}`);
-      this.skip();
-    }
-    rig = await startMysqlRig();
-  });
-  afterEach(async () => {
-    await Promise.allSettled(open.splice(0).map((c) => c.end()));
-  });
-  after(async () => {
-    await rig?.close();
-  });
-
-  const login = async (value: Value) => {
-    const conn = await rig.login(value.username!, value.password!);
-    open.push(conn);
-    return conn;
-  };
-  const accounts = async () => (await rig.admin("SELECT User FROM mysql.user WHERE User LIKE 'cg\\_%'")).map((r) => r.User as string);
-  const intents = async () => (await rig.admin('SELECT username FROM crefgate.issued_users')).map((r) => r.username as string);
+  const accounts = async () => (await rig().admin("SELECT User FROM mysql.user WHERE User LIKE 'cg\\_%'")).map((r) => r.User as string);
+  const intents = async () => (await rig().admin('SELECT username FROM crefgate.issued_users')).map((r) => r.username as string);
 
   it('issues an account that may read what its role grants and nothing else, with an intent row', async () => {
-    const adapter = rig.adapter();
+    const adapter = rig().adapter();
     const cred = await adapter.issue(issueRequest('readonly'));
     const value = cred.value as Value;
     assert.match(value.username!, /^cg_[a-z0-9_]+$/);
     assert.ok(value.username!.length <= 32, 'fits MySQL 32-character user names');
     assert.ok(value.password!.length >= 24);
-    assert.equal(value.uri, `mysql://${value.username}:${value.password}@127.0.0.1:${rig.server.port}/appdb`);
+    assert.equal(value.uri, `mysql://${value.username}:${value.password}@127.0.0.1:${rig().server.port}/appdb`);
     assert.deepEqual(await intents(), [value.username]);
     const conn = await login(value);
     const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT label FROM items ORDER BY id');
@@ -63,7 +43,7 @@ describe('mysql adapter (private MariaDB)', function () {
   });
 
   it('revokes by killing open connections around DROP USER; a new login is refused; twice is fine', async () => {
-    const adapter = rig.adapter();
+    const adapter = rig().adapter();
     const cred = await adapter.issue(issueRequest('readonly'));
     const value = cred.value as Value;
     const session = await login(value);
@@ -72,7 +52,7 @@ describe('mysql adapter (private MariaDB)', function () {
     assert.deepEqual(outcome, { user: value.username, sessions_terminated: 2, user_dropped: true, already_gone: false });
     await assert.rejects(session.query('SELECT 1'), 'the open connection is gone');
     await assert.rejects(second.query('SELECT 1'));
-    await assert.rejects(rig.login(value.username!, value.password!), (err: { errno?: number }) => err.errno === 1045);
+    await assert.rejects(rig().login(value.username!, value.password!), (err: { errno?: number }) => err.errno === 1045);
     assert.deepEqual(await accounts(), []);
     assert.deepEqual(await intents(), []);
     assert.deepEqual(await adapter.revoke({ handle: cred.handle, signal: signal() }), {
@@ -81,7 +61,7 @@ describe('mysql adapter (private MariaDB)', function () {
   });
 
   it('renews within the job end while the account exists, and not after revocation', async () => {
-    const adapter = rig.adapter({ default_ttl_seconds: 60 });
+    const adapter = rig().adapter({ default_ttl_seconds: 60 });
     const cred = await adapter.issue(issueRequest('readonly', { jobSeconds: 600 }));
     assert.equal(cred.leaseDuration, 60);
     assert.equal((await adapter.renew({ handle: cred.handle, incrementSeconds: 300, signal: signal() })).leaseDuration, 300);
@@ -91,7 +71,7 @@ describe('mysql adapter (private MariaDB)', function () {
   });
 
   it('gives 50 concurrent issues 50 distinct accounts', async () => {
-    const adapter = rig.adapter({ pool_size: 10 });
+    const adapter = rig().adapter({ pool_size: 10 });
     const creds = await Promise.all(Array.from({ length: 50 }, () => adapter.issue(issueRequest('readonly'))));
     assert.equal(new Set(creds.map((c) => (c.value as Value).username)).size, 50);
     const sample = await login(creds[17]!.value as Value);
@@ -104,13 +84,13 @@ describe('mysql adapter (private MariaDB)', function () {
   it('finishes a revocation whose admin connection is killed mid-way, through the retry', async () => {
     let kills = 0;
     let reached = 0;
-    const raw = rig.adapter({}, {
+    const raw = rig().adapter({}, {
       onRevokeStep: async (step) => {
         if (step === 'dropping') reached++;
         if (step !== 'dropping' || kills > 0) return;
         kills++;
-        const admins = await rig.admin("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> CONNECTION_ID()");
-        for (const { ID } of admins) await rig.admin(`KILL CONNECTION ${Number(ID)}`).catch(() => undefined);
+        const admins = await rig().admin("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> CONNECTION_ID()");
+        for (const { ID } of admins) await rig().admin(`KILL CONNECTION ${Number(ID)}`).catch(() => undefined);
       },
     });
     const adapter = withResilience(raw, { timeoutMs: 10_000, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }, breaker: { failureThreshold: 10, cooldownMs: 1000 } });
@@ -127,12 +107,12 @@ describe('mysql adapter (private MariaDB)', function () {
 
   it('says how far a failed revocation got, and the next attempt finishes it', async () => {
     let killed = false;
-    const adapter = rig.adapter({}, {
+    const adapter = rig().adapter({}, {
       onRevokeStep: async (step) => {
         if (step !== 'dropping' || killed) return;
         killed = true;
-        const admins = await rig.admin("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> CONNECTION_ID()");
-        for (const { ID } of admins) await rig.admin(`KILL CONNECTION ${Number(ID)}`).catch(() => undefined);
+        const admins = await rig().admin("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> CONNECTION_ID()");
+        for (const { ID } of admins) await rig().admin(`KILL CONNECTION ${Number(ID)}`).catch(() => undefined);
       },
     });
     const cred = await adapter.issue(issueRequest('readonly'));
@@ -145,10 +125,10 @@ describe('mysql adapter (private MariaDB)', function () {
   });
 
   it('lists an intent row whose account was never created (a crash between the two), and revoking it clears the row', async () => {
-    const adapter = rig.adapter();
+    const adapter = rig().adapter();
     await adapter.health(signal());
     await adapter.listIssued(signal()); // creates the bookkeeping table
-    await rig.admin("INSERT INTO crefgate.issued_users VALUES ('cg_crashed_before_create', '%', 'job_x', 't', 1, 1, 'readonly')");
+    await rig().admin("INSERT INTO crefgate.issued_users VALUES ('cg_crashed_before_create', '%', 'job_x', 't', 1, 1, 'readonly')");
     const listed = await adapter.listIssued(signal());
     assert.deepEqual(listed.map((c) => [c.id, c.jobId, c.createdAt]), [['cg_crashed_before_create', 'job_x', 1]]);
     const outcome = await adapter.revoke({ handle: listed[0]!.handle, signal: signal() });
@@ -157,7 +137,7 @@ describe('mysql adapter (private MariaDB)', function () {
   });
 
   it('refuses hostile route parameters at issuance and creates nothing', async () => {
-    const adapter = rig.adapter();
+    const adapter = rig().adapter();
     for (const path of ["readonly'; DROP USER root; --", 'readonly`', 'nope', 'x'.repeat(300)]) {
       await rejectsKind(adapter.issue(issueRequest(path)), 'invalid_reference', /names no configured role/);
     }
@@ -183,14 +163,14 @@ describe('mysql adapter (private MariaDB)', function () {
       [{ roles: { readonly: { creation_statements: ['CREATE USER {{name}} IDENTIFIED BY {{pw}}'] } } }, /unknown placeholder/],
     ];
     for (const [extra, message] of bad) {
-      const parsed = manifest.optionsSchema.safeParse(rig.options(extra));
+      const parsed = manifest.optionsSchema.safeParse(rig().options(extra));
       assert.equal(parsed.success, false, JSON.stringify(extra));
       assert.match(JSON.stringify(parsed.error!.issues), message);
     }
   });
 
   it('runs checked creation and revocation statements with quoted placeholders', async () => {
-    const adapter = rig.adapter({
+    const adapter = rig().adapter({
       roles: {
         custom: {
           creation_statements: ['CREATE USER {{name}} IDENTIFIED BY {{password}}', 'GRANT SELECT ON appdb.items TO {{name}}'],
@@ -207,12 +187,12 @@ describe('mysql adapter (private MariaDB)', function () {
   });
 
   it('works with a least-privilege admin (CREATE USER, PROCESS, CONNECTION ADMIN, the role WITH ADMIN OPTION)', async () => {
-    await rig.admin("CREATE USER 'cgadmin'@'%' IDENTIFIED BY 'cgadmin-password'");
-    await rig.admin("GRANT CREATE USER, PROCESS, CONNECTION ADMIN ON *.* TO 'cgadmin'@'%'");
-    await rig.admin("GRANT SELECT, UPDATE ON mysql.* TO 'cgadmin'@'%'");
-    await rig.admin("GRANT ALL PRIVILEGES ON crefgate.* TO 'cgadmin'@'%'");
-    await rig.admin("GRANT app_read TO 'cgadmin'@'%' WITH ADMIN OPTION");
-    const options = manifest.optionsSchema.parse(rig.options({ connection: { host: '127.0.0.1', port: rig.server.port, database: 'appdb', user: 'cgadmin', password_env: 'CG' } }));
+    await rig().admin("CREATE USER 'cgadmin'@'%' IDENTIFIED BY 'cgadmin-password'");
+    await rig().admin("GRANT CREATE USER, PROCESS, CONNECTION ADMIN ON *.* TO 'cgadmin'@'%'");
+    await rig().admin("GRANT SELECT, UPDATE ON mysql.* TO 'cgadmin'@'%'");
+    await rig().admin("GRANT ALL PRIVILEGES ON crefgate.* TO 'cgadmin'@'%'");
+    await rig().admin("GRANT app_read TO 'cgadmin'@'%' WITH ADMIN OPTION");
+    const options = manifest.optionsSchema.parse(rig().options({ connection: { host: '127.0.0.1', port: rig().server.port, database: 'appdb', user: 'cgadmin', password_env: 'CG' } }));
     const adapter = create(options, { mount: 'my', stateDir: '/', configDir: '/' }, { env: { CG: 'cgadmin-password' } });
     try {
       const cred = await adapter.issue(issueRequest('readonly'));
@@ -227,11 +207,11 @@ describe('mysql adapter (private MariaDB)', function () {
   });
 
   it('removes a half-made account when a grant fails, and maps a wrong admin password to permission_denied', async () => {
-    const adapter = rig.adapter({ roles: { broken: { grant_roles: ['no_such_role'] } } });
+    const adapter = rig().adapter({ roles: { broken: { grant_roles: ['no_such_role'] } } });
     await rejectsKind(adapter.issue(issueRequest('broken')), 'invalid_reference');
     assert.deepEqual(await accounts(), []);
     assert.deepEqual(await intents(), []);
-    const parsed = manifest.optionsSchema.parse(rig.options());
+    const parsed = manifest.optionsSchema.parse(rig().options());
     const wrong = create(parsed, { mount: 'my', stateDir: '/', configDir: '/' }, { env: { CREFGATE_TEST_MYSQL_ADMIN: 'wrong' } });
     try {
       await rejectsKind(wrong.health(signal()), 'permission_denied', /1045/);

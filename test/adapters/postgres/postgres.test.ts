@@ -11,6 +11,7 @@ import { withResilience } from '../../../adapters/resilience.ts';
 import { rejectsKind } from '../../helpers/adapter_errors.ts';
 import { postgresMissing } from './private_postgres.ts';
 import { issueRequest } from '../sql_users/issue_request.ts';
+import { usePrivateRig } from '../sql_users/private_rig.ts';
 import { startPostgresRig, type PostgresRig } from './postgres_fixture.ts';
 
 const signal = () => AbortSignal.timeout(10_000);
@@ -18,39 +19,18 @@ type Value = Record<string, string>;
 
 describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
   this.timeout(60_000);
-  let rig: PostgresRig;
-  const open: pg.Client[] = [];
+  const { rig, login, open } = usePrivateRig<pg.Client, PostgresRig>(postgresMissing, startPostgresRig);
 
-  before(async function () {
-    const missing = postgresMissing();
-    if (missing !== undefined) {
-      console.log(`      skipped: ${missing}`);
-      this.skip();
-    }
-    rig = await startPostgresRig();
-  });
-  afterEach(async () => {
-    await Promise.allSettled(open.splice(0).map((c) => c.end()));
-  });
-  after(async () => {
-    await rig?.close();
-  });
-
-  const login = async (value: Value) => {
-    const client = await rig.login(value.username!, value.password!);
-    open.push(client);
-    return client;
-  };
-  const prefixed = async () => (await rig.admin("SELECT rolname FROM pg_roles WHERE rolname LIKE 'cg\\_%'")).rows.map((r) => r.rolname as string);
+  const prefixed = async () => (await rig().admin("SELECT rolname FROM pg_roles WHERE rolname LIKE 'cg\\_%'")).rows.map((r) => r.rolname as string);
 
   it('issues a user who may read what its group role grants and nothing else', async () => {
-    const adapter = rig.adapter();
+    const adapter = rig().adapter();
     const cred = await adapter.issue(issueRequest('readonly'));
     const value = cred.value as Value;
     assert.match(value.username!, /^cg_tenantabc_testjob0001_[a-z2-7]{10}$/);
     assert.ok(value.password!.length >= 24);
-    assert.equal(value.port, String(rig.server.port));
-    assert.equal(value.uri, `postgresql://${value.username}:${value.password}@127.0.0.1:${rig.server.port}/postgres`);
+    assert.equal(value.port, String(rig().server.port));
+    assert.equal(value.uri, `postgresql://${value.username}:${value.password}@127.0.0.1:${rig().server.port}/postgres`);
     const client = await login(value);
     assert.deepEqual((await client.query('SELECT label FROM items ORDER BY id')).rows, [{ label: 'one' }, { label: 'two' }]);
     await assert.rejects(client.query('SELECT value FROM secrets'), (err: { code?: string }) => err.code === '42501');
@@ -61,34 +41,34 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
   });
 
   it('keeps the clear password off the server: it stores a SCRAM verifier', async () => {
-    const adapter = rig.adapter();
+    const adapter = rig().adapter();
     const cred = await adapter.issue(issueRequest('readonly'));
     const value = cred.value as Value;
-    const { rows } = await rig.admin('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [value.username]);
+    const { rows } = await rig().admin('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [value.username]);
     assert.match(rows[0].rolpassword, /^SCRAM-SHA-256\$4096:/);
     assert.ok(!String(rows[0].rolpassword).includes(value.password!));
     await adapter.revoke({ handle: cred.handle, signal: signal() });
   });
 
   it('sets VALID UNTIL to the lease end, bounded by the job end, and the server enforces it', async () => {
-    const adapter = rig.adapter({ default_ttl_seconds: 300 });
+    const adapter = rig().adapter({ default_ttl_seconds: 300 });
     const long = await adapter.issue(issueRequest('readonly', { jobSeconds: 3600 }));
     assert.equal(long.leaseDuration, 300);
-    const until = (await rig.admin('SELECT rolvaliduntil FROM pg_roles WHERE rolname = $1', [(long.value as Value).username])).rows[0].rolvaliduntil as Date;
+    const until = (await rig().admin('SELECT rolvaliduntil FROM pg_roles WHERE rolname = $1', [(long.value as Value).username])).rows[0].rolvaliduntil as Date;
     assert.ok(Math.abs(until.getTime() - (Date.now() + 300_000)) < 5000);
     const short = await adapter.issue({ ...issueRequest('readonly', { jobSeconds: 2 }), maxTtlSeconds: 1 });
     assert.ok(short.leaseDuration <= 2);
     await delay(2500);
-    await assert.rejects(rig.login((short.value as Value).username!, (short.value as Value).password!), /password authentication failed/);
+    await assert.rejects(rig().login((short.value as Value).username!, (short.value as Value).password!), /password authentication failed/);
     for (const cred of [long, short]) await adapter.revoke({ handle: cred.handle, signal: signal() });
   });
 
   it('renews by moving VALID UNTIL, never past the job end', async () => {
-    const adapter = rig.adapter({ default_ttl_seconds: 60 });
+    const adapter = rig().adapter({ default_ttl_seconds: 60 });
     const request = issueRequest('readonly', { jobSeconds: 600 });
     const cred = await adapter.issue(request);
     const name = (cred.value as Value).username;
-    const validUntil = async () => ((await rig.admin('SELECT rolvaliduntil FROM pg_roles WHERE rolname = $1', [name])).rows[0].rolvaliduntil as Date).getTime();
+    const validUntil = async () => ((await rig().admin('SELECT rolvaliduntil FROM pg_roles WHERE rolname = $1', [name])).rows[0].rolvaliduntil as Date).getTime();
     const before = await validUntil();
     const renewed = await adapter.renew({ handle: cred.handle, incrementSeconds: 300, signal: signal() });
     assert.ok(renewed.leaseDuration >= 299 && renewed.leaseDuration <= 300);
@@ -101,7 +81,7 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
   });
 
   it('revokes by ending open sessions first, then dropping the user; a new login is refused; twice is fine', async () => {
-    const adapter = rig.adapter();
+    const adapter = rig().adapter();
     const cred = await adapter.issue(issueRequest('readonly'));
     const value = cred.value as Value;
     const session = await login(value);
@@ -109,9 +89,9 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
     const outcome = await adapter.revoke({ handle: cred.handle, signal: signal() });
     assert.deepEqual(outcome, { user: value.username, sessions_terminated: 1, user_dropped: true, already_gone: false });
     await assert.rejects(session.query('SELECT 1'), 'the open session is gone');
-    await assert.rejects(rig.login(value.username!, value.password!), /password authentication failed/);
-    assert.equal((await rig.admin('SELECT 1 FROM pg_roles WHERE rolname = $1', [value.username])).rowCount, 0);
-    const owner = await rig.admin("SELECT tableowner FROM pg_tables WHERE tablename = 'owned_by_user'");
+    await assert.rejects(rig().login(value.username!, value.password!), /password authentication failed/);
+    assert.equal((await rig().admin('SELECT 1 FROM pg_roles WHERE rolname = $1', [value.username])).rowCount, 0);
+    const owner = await rig().admin("SELECT tableowner FROM pg_tables WHERE tablename = 'owned_by_user'");
     assert.equal(owner.rows[0].tableowner, 'admin', 'REASSIGN OWNED gave its table to the configured owner');
     assert.deepEqual(await adapter.revoke({ handle: cred.handle, signal: signal() }), {
       user: value.username, sessions_terminated: 0, user_dropped: false, already_gone: true,
@@ -119,7 +99,7 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
   });
 
   it('gives 50 concurrent issues 50 distinct users, each able to log in', async () => {
-    const adapter = rig.adapter({ pool_size: 10 });
+    const adapter = rig().adapter({ pool_size: 10 });
     const creds = await Promise.all(Array.from({ length: 50 }, () => adapter.issue(issueRequest('readonly'))));
     const names = new Set(creds.map((c) => (c.value as Value).username));
     assert.equal(names.size, 50);
@@ -134,12 +114,12 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
   it('finishes a revocation whose admin connection is killed mid-way, through the retry', async () => {
     let kills = 0;
     let reached = 0;
-    const raw = rig.adapter({}, {
+    const raw = rig().adapter({}, {
       onRevokeStep: async (step) => {
         if (step === 'owning') reached++;
         if (step !== 'owning' || kills > 0) return;
         kills++;
-        await rig.admin("SELECT pg_terminate_backend(pid, 2000) FROM pg_stat_activity WHERE application_name = 'crefgate:pg'");
+        await rig().admin("SELECT pg_terminate_backend(pid, 2000) FROM pg_stat_activity WHERE application_name = 'crefgate:pg'");
       },
     });
     const adapter = withResilience(raw, { timeoutMs: 10_000, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }, breaker: { failureThreshold: 10, cooldownMs: 1000 } });
@@ -155,11 +135,11 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
 
   it('says how far a failed revocation got, and the next attempt finishes it', async () => {
     let killed = false;
-    const adapter = rig.adapter({}, {
+    const adapter = rig().adapter({}, {
       onRevokeStep: async (step) => {
         if (step !== 'owning' || killed) return;
         killed = true;
-        await rig.admin("SELECT pg_terminate_backend(pid, 2000) FROM pg_stat_activity WHERE application_name = 'crefgate:pg'");
+        await rig().admin("SELECT pg_terminate_backend(pid, 2000) FROM pg_stat_activity WHERE application_name = 'crefgate:pg'");
       },
     });
     const cred = await adapter.issue(issueRequest('readonly'));
@@ -172,7 +152,7 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
   });
 
   it('refuses hostile route parameters at issuance with a clear error and creates nothing', async () => {
-    const adapter = rig.adapter();
+    const adapter = rig().adapter();
     for (const path of ['readonly"; DROP ROLE admin; --', "readonly'", 'nope', 'a'.repeat(500)]) {
       const err = await rejectsKind(adapter.issue(issueRequest(path)), 'invalid_reference', /names no configured role/);
       assert.ok(!err.reason.includes('DROP'), 'the caller-supplied text is not echoed');
@@ -204,14 +184,14 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
       [{ connection: { host: '127.0.0.1', database: 'postgres', user: 'admin', password: 'inline' } }, /password/],
     ];
     for (const [extra, message] of bad) {
-      const parsed = manifest.optionsSchema.safeParse(rig.options(extra));
+      const parsed = manifest.optionsSchema.safeParse(rig().options(extra));
       assert.equal(parsed.success, false, JSON.stringify(extra));
       assert.match(JSON.stringify(parsed.error!.issues), message);
     }
   });
 
   it('runs checked creation and revocation statements with quoted placeholders', async () => {
-    const adapter = rig.adapter({
+    const adapter = rig().adapter({
       roles: {
         custom: {
           creation_statements: ['CREATE ROLE {{name}} LOGIN PASSWORD {{password}} VALID UNTIL {{expiration}}', 'GRANT SELECT ON items TO {{name}};'],
@@ -228,15 +208,15 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
     assert.deepEqual(listed!.handle, cred.handle);
     const outcome = (await adapter.revoke({ handle: listed!.handle, signal: signal() })) as Record<string, unknown>;
     assert.equal(outcome.user_dropped, true);
-    assert.equal((await rig.admin("SELECT obj_description('items'::regclass, 'pg_class') AS c")).rows[0].c, 'revoked by crefgate');
-    await rig.admin('COMMENT ON TABLE items IS NULL');
+    assert.equal((await rig().admin("SELECT obj_description('items'::regclass, 'pg_class') AS c")).rows[0].c, 'revoked by crefgate');
+    await rig().admin('COMMENT ON TABLE items IS NULL');
   });
 
   it('works with a least-privilege admin: CREATEROLE, pg_signal_backend, ADMIN OPTION on the group roles', async () => {
-    await rig.admin("CREATE ROLE cgadmin LOGIN CREATEROLE PASSWORD 'cgadmin-password'");
-    await rig.admin('GRANT pg_signal_backend TO cgadmin');
-    await rig.admin('GRANT app_read TO cgadmin WITH ADMIN OPTION');
-    const options = manifest.optionsSchema.parse(rig.options({ connection: { host: '127.0.0.1', port: rig.server.port, database: 'postgres', user: 'cgadmin', password_env: 'CG' } }));
+    await rig().admin("CREATE ROLE cgadmin LOGIN CREATEROLE PASSWORD 'cgadmin-password'");
+    await rig().admin('GRANT pg_signal_backend TO cgadmin');
+    await rig().admin('GRANT app_read TO cgadmin WITH ADMIN OPTION');
+    const options = manifest.optionsSchema.parse(rig().options({ connection: { host: '127.0.0.1', port: rig().server.port, database: 'postgres', user: 'cgadmin', password_env: 'CG' } }));
     const adapter = create(options, { mount: 'pg', stateDir: '/', configDir: '/' }, { env: { CG: 'cgadmin-password' } });
     try {
       const cred = await adapter.issue(issueRequest('readonly'));
@@ -245,32 +225,32 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
       await session.query('CREATE TABLE made_by_user (x int)');
       const outcome = await adapter.revoke({ handle: cred.handle, signal: signal() });
       assert.deepEqual({ ...outcome, user: undefined }, { user: undefined, sessions_terminated: 1, user_dropped: true, already_gone: false });
-      const owner = await rig.admin("SELECT tableowner FROM pg_tables WHERE tablename = 'made_by_user'");
+      const owner = await rig().admin("SELECT tableowner FROM pg_tables WHERE tablename = 'made_by_user'");
       assert.equal(owner.rows[0].tableowner, 'cgadmin');
       assert.deepEqual(await prefixed(), []);
     } finally {
       await adapter.close();
-      await rig.admin('DROP TABLE IF EXISTS made_by_user');
+      await rig().admin('DROP TABLE IF EXISTS made_by_user');
     }
   });
 
   it('never lists its own admin role as issued, even when its name has the prefix', async () => {
-    await rig.admin("CREATE ROLE cg_operator LOGIN SUPERUSER PASSWORD 'cg-operator-password'");
+    await rig().admin("CREATE ROLE cg_operator LOGIN SUPERUSER PASSWORD 'cg-operator-password'");
     try {
-      const options = manifest.optionsSchema.parse(rig.options({ connection: { host: '127.0.0.1', port: rig.server.port, database: 'postgres', user: 'cg_operator', password_env: 'CG' } }));
+      const options = manifest.optionsSchema.parse(rig().options({ connection: { host: '127.0.0.1', port: rig().server.port, database: 'postgres', user: 'cg_operator', password_env: 'CG' } }));
       const adapter = create(options, { mount: 'pg', stateDir: '/', configDir: '/' }, { env: { CG: 'cg-operator-password' } });
       const cred = await adapter.issue(issueRequest('readonly'));
       assert.deepEqual((await adapter.listIssued(signal())).map((c) => c.id), [(cred.value as Value).username]);
       await adapter.revoke({ handle: cred.handle, signal: signal() });
       await adapter.close();
     } finally {
-      await rig.admin('DROP ROLE cg_operator');
+      await rig().admin('DROP ROLE cg_operator');
     }
   });
 
   it('refuses static reads and maps a wrong admin password to permission_denied', async () => {
-    await rejectsKind(rig.adapter().read({ path: 'x', signal: signal() }), 'invalid_reference', /only issue dynamic/);
-    const parsed = manifest.optionsSchema.parse(rig.options());
+    await rejectsKind(rig().adapter().read({ path: 'x', signal: signal() }), 'invalid_reference', /only issue dynamic/);
+    const parsed = manifest.optionsSchema.parse(rig().options());
     const wrong = create(parsed, { mount: 'pg', stateDir: '/', configDir: '/' }, { env: { CREFGATE_TEST_PG_ADMIN: 'wrong-password' } });
     try {
       await rejectsKind(wrong.health(signal()), 'permission_denied', /28P01/);
