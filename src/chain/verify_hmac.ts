@@ -5,13 +5,14 @@
 import { tagMatches } from '../crypto/hmac.ts';
 import { deny } from '../errors.ts';
 import type { ExecutorRecord, HmacSecretVersion } from '../state/contract.ts';
+import { isAccepted } from '../state/secret_grace.ts';
 import type { ResolveState } from './context.ts';
 
 /** The secret version `kid` names if it may still verify at `now`; undefined otherwise. */
 export function acceptableSecret(record: ExecutorRecord, kid: string, now: number): HmacSecretVersion | undefined {
   const version = record.secrets.find((s) => s.kid === kid);
   if (version === undefined) return undefined;
-  if (version.supersededAt !== undefined && now > version.supersededAt + record.graceMs) return undefined;
+  if (!isAccepted(version, record.graceMs, now)) return undefined;
   return version;
 }
 

@@ -1,6 +1,7 @@
 /** Executor HMAC secret versions: 256 random bits each, named by a short `kid`. */
 import { createHash, randomBytes } from 'node:crypto';
 import type { ExecutorRecord, HmacSecretVersion } from '../state/contract.ts';
+import { acceptedUntil, secretStatus } from '../state/secret_grace.ts';
 
 /** A version for a known secret (seeded from a file): its kid derives from the secret so replicas agree. */
 export function versionFor(secret: Buffer, createdAt: number): HmacSecretVersion {
@@ -23,11 +24,14 @@ export function describeExecutor(record: ExecutorRecord, now: number) {
     enabled: record.enabled,
     created_at: Math.floor(record.createdAt / 1000),
     grace_seconds: Math.floor(record.graceMs / 1000),
-    secret_versions: record.secrets.map((s) => ({
-      kid: s.kid,
-      created_at: Math.floor(s.createdAt / 1000),
-      status: s.supersededAt === undefined ? 'current' : now <= s.supersededAt + record.graceMs ? 'grace' : 'retired',
-      ...(s.supersededAt === undefined ? {} : { accepted_until: Math.floor((s.supersededAt + record.graceMs) / 1000) }),
-    })),
+    secret_versions: record.secrets.map((s) => {
+      const until = acceptedUntil(s, record.graceMs);
+      return {
+        kid: s.kid,
+        created_at: Math.floor(s.createdAt / 1000),
+        status: secretStatus(s, record.graceMs, now),
+        ...(until === undefined ? {} : { accepted_until: Math.floor(until / 1000) }),
+      };
+    }),
   };
 }

@@ -9,6 +9,7 @@ import { isCrefPattern } from '../envelope/cref.ts';
 import { executorIdSchema, tenantIdSchema } from '../envelope/schema.ts';
 import { deny } from '../errors.ts';
 import { describeExecutor, newVersion } from '../executors/secrets.ts';
+import { acceptedUntil } from '../state/secret_grace.ts';
 import type { KoaState } from '../http/context.ts';
 import { readJson } from '../http/read_body.ts';
 import { requireRole, validate } from '../http/validate.ts';
@@ -106,7 +107,7 @@ export function executorRoutes(router: Router<KoaState>, services: GatewayServic
     const record = await services.state.executors.rotate(id, version, now);
     if (record === undefined) throw deny('not_found', 'policy', 'no such executor');
     await audit(identity, 'executor.rotate', ctx.state.requestId, record, { kid: version.kid, grace_seconds: record.graceMs / 1000 });
-    ctx.body = { id, kid: version.kid, secret: version.secret.toString('base64url'), previous_accepted_until: Math.floor((now + record.graceMs) / 1000) };
+    ctx.body = { id, kid: version.kid, secret: version.secret.toString('base64url'), previous_accepted_until: Math.floor(acceptedUntil({ supersededAt: now }, record.graceMs)! / 1000) };
   });
 
   for (const [verb, enabled] of [['disable', false], ['enable', true]] as const) {

@@ -1,5 +1,6 @@
 /** Record helpers shared by both state stores: defensive copies and the secret-version rotation rule. */
 import { GatewayError } from '../errors.ts';
+import { isAccepted } from './secret_grace.ts';
 import type { ExecutorRecord, HmacSecretVersion, LeaseRecord, RevocationTask } from './contract.ts';
 
 /** Copies a secret version so that neither the caller nor the store can mutate the other's buffer. */
@@ -39,7 +40,7 @@ export function rotateVersions<V extends { kid: string; supersededAt?: number | 
   }
   const marked = secrets.map((v, i) => (i === 0 && v.supersededAt === undefined ? { ...v, supersededAt: at } : v));
   const next = [version, ...marked];
-  return next.filter((v, i) => i < 2 || v.supersededAt === undefined || v.supersededAt + graceMs > at);
+  return next.filter((v, i) => i < 2 || isAccepted(v, graceMs, at));
 }
 
 /** The revocation task a lease's state change records; undefined when the backend cannot revoke the credential. */
