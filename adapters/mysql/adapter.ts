@@ -20,8 +20,8 @@ import {
   type SecretAdapter,
   type StaticSecret,
 } from '../contract.ts';
-import { adminPassword, tlsCa } from '../sql_users/admin_password.ts';
-import { connectionUri, handleOf, leaseSeconds, pickRole, revokeFailure } from '../sql_users/lease.ts';
+import { adminPassword, serverTls } from '../sql_users/admin_password.ts';
+import { handleOf, issuedSecret, leaseSeconds, pickRole, renewedUntil, revokeFailure, secondsUntil } from '../sql_users/lease.ts';
 import { newPassword, userName } from '../sql_users/names.ts';
 import { mapMysqlError } from './map_error.ts';
 import { manifest } from './index.ts';
@@ -42,14 +42,13 @@ export interface MysqlDeps {
 /** Builds the adapter; the password and CA are read now, connections are opened at the first call. */
 export function create(options: MysqlOptions, context: AdapterContext, deps: MysqlDeps = {}): MysqlAdapter {
   const password = adminPassword(options.connection, context.configDir, deps.env ?? process.env);
-  const ca = tlsCa(options.connection.tls, context.configDir);
-  const tls = options.connection.tls;
+  const ssl = serverTls(options.connection.tls, context.configDir);
   const pool = (deps.createPool ?? mysql.createPool)({
     host: options.connection.host,
     port: options.connection.port,
     user: options.connection.user,
     password,
-    ssl: tls === undefined ? undefined : { rejectUnauthorized: true, ...(ca === undefined ? {} : { ca }), ...(tls.servername === undefined ? {} : { servername: tls.servername }) },
+    ssl,
     connectionLimit: options.pool_size,
     maxIdle: options.pool_size,
     idleTimeout: 30_000,
@@ -108,27 +107,17 @@ export class MysqlAdapter implements SecretAdapter {
       }
     });
     const handle = { username, host, job_expires_at: request.job.expiresAt, role: roleName };
-    const connectHost = this.#o.connect_host ?? this.#o.connection.host;
-    const port = this.#o.connect_port ?? this.#o.connection.port;
-    const database = this.#o.connection.database;
-    return {
-      value: { username, password, host: connectHost, port: String(port), database, uri: connectionUri('mysql://', username, password, connectHost, port, database) },
-      leaseDuration: Math.max(1, Math.floor((expiresAt.getTime() - now) / 1000)),
-      renewable: true,
-      revocable: true,
-      handle,
-    };
+    return issuedSecret(this.#o, 'mysql://', { username, password }, expiresAt, now, handle);
   }
 
   /** The server keeps no expiry to move: renew checks the account still exists and bounds the lease by the job end. */
   async renew(request: RenewRequest): Promise<RenewResult> {
     const handle = handleOf(request.handle, manifest.kind, this.#o.username_prefix);
     const now = this.#s.now();
-    const until = Math.min(now + Math.max(1, Math.floor(request.incrementSeconds)) * 1000, handle.job_expires_at);
-    if (until <= now) throw new AdapterError('not_found', 'mysql renew: the job has ended');
+    const until = renewedUntil(manifest.kind, request.incrementSeconds, handle.job_expires_at, now);
     const exists = await this.#with('renew', request.signal, (conn) => users.userExists(conn, handle.username, this.#hostOf(request.handle)));
     if (!exists) throw new AdapterError('not_found', 'mysql renew: the account no longer exists');
-    return { leaseDuration: Math.max(1, Math.floor((until - now) / 1000)) };
+    return { leaseDuration: secondsUntil(until, now) };
   }
 
   /** Locks, kills sessions, drops the account, kills late sessions, forgets the intent; idempotent. */

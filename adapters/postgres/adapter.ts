@@ -21,8 +21,8 @@ import {
   type SecretAdapter,
   type StaticSecret,
 } from '../contract.ts';
-import { adminPassword, tlsCa } from '../sql_users/admin_password.ts';
-import { connectionUri, handleOf, leaseSeconds, parseIntent, pickRole, revokeFailure, type UserHandle } from '../sql_users/lease.ts';
+import { adminPassword, serverTls } from '../sql_users/admin_password.ts';
+import { handleOf, issuedSecret, leaseSeconds, parseIntent, pickRole, renewedUntil, revokeFailure, secondsUntil, type UserHandle } from '../sql_users/lease.ts';
 import { newPassword, userName } from '../sql_users/names.ts';
 import { manifest } from './index.ts';
 import type { PostgresOptions } from './options.ts';
@@ -44,8 +44,7 @@ export interface PostgresDeps {
 /** Builds the adapter; the password and CA are read now, connections are opened at the first call. */
 export function create(options: PostgresOptions, context: AdapterContext, deps: PostgresDeps = {}): PostgresAdapter {
   const password = adminPassword(options.connection, context.configDir, deps.env ?? process.env);
-  const ca = tlsCa(options.connection.tls, context.configDir);
-  const tls = options.connection.tls;
+  const ssl = serverTls(options.connection.tls, context.configDir);
   const pools = new Map<string, pg.Pool>();
   const pool = (database: string): pg.Pool => {
     let existing = pools.get(database);
@@ -57,7 +56,7 @@ export function create(options: PostgresOptions, context: AdapterContext, deps: 
         database,
         user: options.connection.user,
         password,
-        ssl: tls === undefined ? false : { rejectUnauthorized: true, ...(ca === undefined ? {} : { ca }), ...(tls.servername === undefined ? {} : { servername: tls.servername }) },
+        ssl: ssl ?? false,
         max: database === options.connection.database ? options.pool_size : 2,
         idleTimeoutMillis: 30_000,
         connectionTimeoutMillis: options.statement_timeout_ms,
@@ -122,27 +121,17 @@ export class PostgresAdapter implements SecretAdapter {
       users.createUser(client, role, { name: username, verifier, validUntil }, intent),
     );
     const handle: UserHandle = { username, job_expires_at: request.job.expiresAt, role: roleName };
-    const host = this.#o.connect_host ?? this.#o.connection.host;
-    const port = this.#o.connect_port ?? this.#o.connection.port;
-    const database = this.#o.connection.database;
-    return {
-      value: { username, password, host, port: String(port), database, uri: connectionUri('postgresql://', username, password, host, port, database) },
-      leaseDuration: Math.max(1, Math.floor((validUntil.getTime() - now) / 1000)),
-      renewable: true,
-      revocable: true,
-      handle: handle as unknown as JsonValue,
-    };
+    return issuedSecret(this.#o, 'postgresql://', { username, password }, validUntil, now, handle as unknown as JsonValue);
   }
 
   /** Moves VALID UNTIL by the increment, never past the job end; a user that is gone is not_found. */
   async renew(request: RenewRequest): Promise<RenewResult> {
     const handle = handleOf(request.handle, manifest.kind, this.#o.username_prefix);
     const now = this.#s.now();
-    const until = Math.min(now + Math.max(1, Math.floor(request.incrementSeconds)) * 1000, handle.job_expires_at);
-    if (until <= now) throw new AdapterError('not_found', 'postgres renew: the job has ended');
+    const until = renewedUntil(manifest.kind, request.incrementSeconds, handle.job_expires_at, now);
     const moved = await this.#withClient('renew', this.#o.connection.database, request.signal, (client) => users.setValidUntil(client, handle.username, new Date(until)));
     if (!moved) throw new AdapterError('not_found', 'postgres renew: the user no longer exists');
-    return { leaseDuration: Math.max(1, Math.floor((until - now) / 1000)) };
+    return { leaseDuration: secondsUntil(until, now) };
   }
 
   /** Blocks login, ends sessions, reassigns and drops owned objects, drops the user, ends late sessions. */

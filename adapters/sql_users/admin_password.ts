@@ -1,4 +1,4 @@
-/** Reads the admin password of a database mount from its environment variable or file, once, at start-up. */
+/** Reads what the admin connection of a database mount needs (its password, its TLS trust) once, at start-up. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -15,7 +15,13 @@ export function adminPassword(source: { password_env?: string | undefined; passw
   return value;
 }
 
-/** The CA bundle named by tls options, read at start-up. */
-export function tlsCa(tls: { ca_file?: string | undefined } | undefined, configDir: string): Buffer | undefined {
-  return tls?.ca_file === undefined ? undefined : readFileSync(resolve(configDir, tls.ca_file));
+/** The driver's TLS options (both drivers take Node's): undefined without `tls`; with it, the server is always verified. */
+export function serverTls(
+  tls: { ca_file?: string | undefined; servername?: string | undefined } | undefined,
+  configDir: string,
+): { rejectUnauthorized: true; ca?: Buffer; servername?: string } | undefined {
+  if (tls === undefined) return undefined;
+  // Read at start-up so that a missing CA file stops the gateway before it serves, not at the first issue.
+  const ca = tls.ca_file === undefined ? undefined : readFileSync(resolve(configDir, tls.ca_file));
+  return { rejectUnauthorized: true, ...(ca === undefined ? {} : { ca }), ...(tls.servername === undefined ? {} : { servername: tls.servername }) };
 }

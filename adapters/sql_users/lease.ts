@@ -2,7 +2,7 @@
  * What both database adapters decide the same way: which role definition a route asks for, how long a user
  * lives, what the lease handle holds, and the intent record written at the server before the user exists.
  */
-import { AdapterError, type IssueRequest, type JsonValue } from '../contract.ts';
+import { AdapterError, type DynamicSecret, type IssueRequest, type JsonValue } from '../contract.ts';
 import type { RoleDefinition } from './options.ts';
 
 /** The lease handle: what renew and revoke need. Never the password. */
@@ -40,6 +40,40 @@ export function pickRole(roles: Record<string, RoleDefinition>, request: IssueRe
 /** Seconds the user may live: the role's (or mount's) default, never past the job end. */
 export function leaseSeconds(role: RoleDefinition, mountDefault: number, maxTtlSeconds: number): number {
   return Math.max(1, Math.min(role.default_ttl_seconds ?? mountDefault, Math.floor(maxTtlSeconds)));
+}
+
+/** Whole seconds from `now` to `until` (epoch ms), at least one: the lease the caller is told. */
+export function secondsUntil(until: number, now: number): number {
+  return Math.max(1, Math.floor((until - now) / 1000));
+}
+
+/** Where a renewed lease ends: the increment from now, never past the job end; once the job has ended, not_found. */
+export function renewedUntil(kind: string, incrementSeconds: number, jobExpiresAt: number, now: number): number {
+  const until = Math.min(now + Math.max(1, Math.floor(incrementSeconds)) * 1000, jobExpiresAt);
+  if (until <= now) throw new AdapterError('not_found', `${kind} renew: the job has ended`);
+  return until;
+}
+
+/** Where issued users connect: `connect_host`/`connect_port` when set, else the admin connection's. */
+interface ConnectTarget {
+  connect_host?: string | undefined;
+  connect_port?: number | undefined;
+  connection: { host: string; port: number; database: string };
+}
+
+/** The credential of a new user (the URI under `scheme`, given with its `://`), renewable and revocable, leased until `until`. */
+export function issuedSecret(target: ConnectTarget, scheme: string, user: { username: string; password: string }, until: Date, now: number, handle: JsonValue): DynamicSecret {
+  const { username, password } = user;
+  const host = target.connect_host ?? target.connection.host;
+  const port = target.connect_port ?? target.connection.port;
+  const database = target.connection.database;
+  return {
+    value: { username, password, host, port: String(port), database, uri: connectionUri(scheme, username, password, host, port, database) },
+    leaseDuration: secondsUntil(until.getTime(), now),
+    renewable: true,
+    revocable: true,
+    handle,
+  };
 }
 
 /** Reads a stored handle; a handle without a user name cannot be acted on. */
