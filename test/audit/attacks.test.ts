@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createAuditTrail } from '../../src/audit/index.ts';
 import { verifyAuditPath } from '../../src/audit/verify/verify_path.ts';
-import { rewriteAndRechain, runAuditCli } from './attack_helpers.ts';
+import { runAuditCli } from '../helpers/audit_cli.ts';
+import { rewriteAndRechain } from './attack_helpers.ts';
 import { auditFixture, resolveEvent, writeSigningKey, type AuditFixture } from './helpers.ts';
 
 async function signedLog(events = 10): Promise<{ fx: AuditFixture; keysFile: string }> {

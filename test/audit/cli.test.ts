@@ -1,27 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Command } from 'commander';
-import { registerAuditCommands } from '../../src/cli/audit_commands.ts';
+import { runAuditCli as run } from '../helpers/audit_cli.ts';
 import { createAuditTrail } from '../../src/audit/index.ts';
 import { auditFixture, resolveEvent, writeSigningKey } from './helpers.ts';
-
-/** Runs `crefgate audit …` in-process and captures what it prints and its exit code. */
-async function run(args: string[]): Promise<{ out: string; code: number }> {
-  const program = new Command().exitOverride();
-  registerAuditCommands(program);
-  const out: string[] = [];
-  const original = console.log;
-  console.log = (...parts: unknown[]) => out.push(parts.join(' '));
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(['node', 'crefgate', ...args]);
-  } finally {
-    console.log = original;
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { out: out.join('\n'), code };
-}
 
 describe('audit CLI', () => {
   it('audit hash prints the same HMAC the trail writes', async () => {

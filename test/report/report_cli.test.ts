@@ -7,32 +7,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { createAuditTrail } from '../../src/audit/index.ts';
 import { parseNote, signerFromPem } from '../../src/audit/log/note.ts';
 import { generateReport } from '../../src/audit/report/generate_report.ts';
 import { readReportInput } from '../../src/audit/report/read_events.ts';
 import { escapeHtml, jsonIsland } from '../../src/audit/report/render_html.ts';
 import { cosign, cosignerKeyString } from '../../src/audit/log/cosignature.ts';
-import { registerAuditCommands } from '../../src/cli/audit_commands.ts';
+import { runAuditCli as run } from '../helpers/audit_cli.ts';
 import { auditFixture, resolveEvent, writeSigningKey, type AuditFixture } from '../audit/helpers.ts';
-
-async function run(args: string[]): Promise<{ out: string; code: number }> {
-  const program = new Command().exitOverride();
-  registerAuditCommands(program);
-  const out: string[] = [];
-  const original = console.log;
-  console.log = (...parts: unknown[]) => out.push(parts.join(' '));
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(['node', 'crefgate', ...args]);
-  } finally {
-    console.log = original;
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { out: out.join('\n'), code };
-}
 
 function island(html: string): { verification: { ok: boolean; findings: { kind: string; seq?: number }[] }; events: { seq: number; reason?: string }[] } {
   const match = /<script type="application\/json" id="report-data">([^<]*)<\/script>/.exec(html);
