@@ -6,12 +6,9 @@ import type { DynamicSecret, StaticSecret } from '../../adapters/contract.ts';
 import { deny } from '../errors.ts';
 import type { GatewayServices } from '../services.ts';
 import type { LeaseRecord } from '../state/contract.ts';
+import { leaseView, type LeaseView } from '../leases/lease_view.ts';
 
-export interface ProxiedSecret {
-  lease_id: string;
-  lease_duration: number;
-  renewable: boolean;
-  expires_at: number;
+export interface ProxiedSecret extends LeaseView {
   proxy_url: string;
 }
 
@@ -21,10 +18,7 @@ export function proxyDelivery(services: GatewayServices, lease: LeaseRecord, sec
   if (services.proxy === undefined) throw deny('unavailable', 'proxy', 'proxy delivery is not configured on this replica');
   services.proxy.credentials.hold(lease, secret.value, 'handle' in secret);
   return {
-    lease_id: lease.leaseId,
-    lease_duration: Math.max(0, Math.floor((lease.expiresAt - now) / 1000)),
-    renewable: lease.renewable,
-    expires_at: Math.floor(lease.expiresAt / 1000),
+    ...leaseView(lease, now),
     proxy_url: services.proxy.proxyUrl(lease.leaseId),
   };
 }

@@ -16,6 +16,7 @@ import { buildLeases } from './build_leases.ts';
 import { fetchSecrets, type Fetched } from './fetch_secrets.ts';
 import { actorOf } from '../identity/audit_actor.ts';
 import { proxyDelivery } from '../proxy/deliver.ts';
+import { leaseView } from '../leases/lease_view.ts';
 
 export interface ResolvedSecret {
   /** Absent for a cref delivered through the proxy (`proxy_url` instead). */
@@ -138,10 +139,7 @@ export async function resolveEnvelope(services: GatewayServices, state: ResolveS
     secrets[f.alias] = {
       value: f.secret.value,
       ...('encoding' in f.secret && f.secret.encoding === 'base64' ? { encoding: 'base64' as const } : {}),
-      lease_id: lease.leaseId,
-      lease_duration: Math.max(0, Math.floor((lease.expiresAt - checked.now) / 1000)),
-      renewable: lease.renewable,
-      expires_at: Math.floor(lease.expiresAt / 1000),
+      ...leaseView(lease, checked.now),
     };
   });
   return { job_id: checked.envelope.payload.job_id, secrets };

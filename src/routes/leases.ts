@@ -6,6 +6,7 @@ import { actorOf } from '../identity/audit_actor.ts';
 import type { KoaState } from '../http/context.ts';
 import { readJson } from '../http/read_body.ts';
 import { requireRole, validate } from '../http/validate.ts';
+import { leaseView } from '../leases/lease_view.ts';
 import { loadOwnedLease, renewLease, renewLeaseSchema } from '../leases/renew_lease.ts';
 import { revokeLease, revokeLeaseSchema } from '../leases/revoke_lease.ts';
 import type { Identity } from '../identity/identity.ts';
@@ -38,10 +39,7 @@ export function leaseRoutes(router: Router<KoaState>, services: GatewayServices)
     const now = services.now();
     await audited('lease.renew', identity, lease, ctx, { increment: request.increment, capped_at_job_end: lease.expiresAt === lease.jobExpiresAt, renewals: lease.renewals, ...(replaced === undefined ? {} : { replaced }) });
     ctx.body = {
-      lease_id: lease.leaseId,
-      lease_duration: Math.max(0, Math.floor((lease.expiresAt - now) / 1000)),
-      renewable: lease.expiresAt < lease.jobExpiresAt,
-      expires_at: Math.floor(lease.expiresAt / 1000),
+      ...leaseView(lease, now),
       // A replacement credential (the backend could not extend the old one): a new lease, and its value.
       ...(value === undefined ? {} : { value, replaced }),
     };
