@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CrefgateClient } from '../client/index.ts';
+import { DEFAULT_GATEWAY_URL } from '../config/defaults.ts';
 
 export interface ConnectionOptions {
   url?: string;
@@ -16,7 +17,7 @@ export interface ConnectionOptions {
 /** Adds --url, --dir, --as, --cert, --key and --ca to a command. */
 export function withConnection(command: Command, defaultAs: string): Command {
   return command
-    .option('--url <url>', 'gateway URL (env CREFGATE_URL)', process.env.CREFGATE_URL ?? 'https://127.0.0.1:8443')
+    .option('--url <url>', 'gateway URL (env CREFGATE_URL)', process.env.CREFGATE_URL ?? DEFAULT_GATEWAY_URL)
     .option('--dir <dir>', 'state folder of `crefgate dev` (env CREFGATE_DIR)', process.env.CREFGATE_DIR ?? '.crefgate')
     .option('--as <name>', 'client certificate name in <dir>/clients', defaultAs)
     .option('--cert <file>', 'client certificate (overrides --dir/--as)')
@@ -29,7 +30,7 @@ export function connect(options: ConnectionOptions): CrefgateClient {
   const dir = path.resolve(options.dir ?? '.crefgate');
   const name = options.as ?? 'executor';
   return new CrefgateClient({
-    url: options.url ?? 'https://127.0.0.1:8443',
+    url: options.url ?? DEFAULT_GATEWAY_URL,
     cert: readFileSync(options.cert ?? path.join(dir, 'clients', `${name}.crt`)),
     key: readFileSync(options.key ?? path.join(dir, 'clients', `${name}.key`)),
     ca: readFileSync(options.ca ?? path.join(dir, 'pki', 'ca.crt')),

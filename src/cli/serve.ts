@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import { DEFAULT_GATEWAY_PORT } from '../config/defaults.ts';
+import { OPS_DEFAULTS } from '../ops/config.ts';
 import { ensureDevState } from '../dev/bootstrap.ts';
 import { createGateway, type Gateway } from '../gateway.ts';
 import { createLogger, describeError } from '../log.ts';
@@ -63,7 +65,7 @@ function devInstructions(dir: string, ports: ListeningPorts): string {
   const port = ports.gateway;
   const rel = path.relative(process.cwd(), dir) || '.';
   const flags = rel === '.crefgate' ? '' : ` --dir ${rel}`;
-  const url = port === 8443 ? '' : ` --url https://127.0.0.1:${port}`;
+  const url = port === DEFAULT_GATEWAY_PORT ? '' : ` --url https://127.0.0.1:${port}`;
   return [
     '',
     `crefgate embedded default is running on https://127.0.0.1:${port} (state in ${rel}/)`,
@@ -96,15 +98,15 @@ export function registerServeCommands(program: Command): void {
     .command('dev')
     .description('run the embedded default: local CA, keys, sealed local store, in-memory state')
     .option('--dir <dir>', 'state folder', process.env.CREFGATE_DIR ?? '.crefgate')
-    .option('--port <port>', 'gateway listen port (env CREFGATE_PORT; default 8443)')
-    .option('--ops-port <port>', 'ops listener port: metrics, probes (env CREFGATE_OPS_PORT; default 9464)')
+    .option('--port <port>', `gateway listen port (env CREFGATE_PORT; default ${DEFAULT_GATEWAY_PORT})`)
+    .option('--ops-port <port>', `ops listener port: metrics, probes (env CREFGATE_OPS_PORT; default ${OPS_DEFAULTS.port})`)
     .action(async (options: { dir: string; port?: string; opsPort?: string }) => {
       // Flags win over the environment, which wins over the state folder's config.yaml; each is validated as the
       // config overrides are (one line naming the variable, never NaN).
       const port = options.port ?? process.env.CREFGATE_PORT;
       const opsPort = options.opsPort ?? process.env.CREFGATE_OPS_PORT;
       const env = { ...process.env, ...(port === undefined ? {} : { CREFGATE_PORT: port }), ...(opsPort === undefined ? {} : { CREFGATE_OPS_PORT: opsPort }) };
-      const state = await ensureDevState(options.dir, port === undefined ? 8443 : Number(port) || 0);
+      const state = await ensureDevState(options.dir, port === undefined ? DEFAULT_GATEWAY_PORT : Number(port) || 0);
       process.stderr.write(state.created ? `created state folder ${state.dir}\n` : `reusing state folder ${state.dir}\n`);
       await run(state.configFile, (ports) => process.stderr.write(devInstructions(state.dir, ports)), env);
     });

@@ -12,6 +12,7 @@ import type { AuditTrail } from '../audit/contract.ts';
 import { createAuditTrail } from '../audit/index.ts';
 import { Mounts } from '../backends/mounts.ts';
 import type { Config } from '../config/schema.ts';
+import { DEFAULT_GRACE_SECONDS } from '../config/defaults.ts';
 import { seedExecutors } from '../executors/seed.ts';
 import type { GatewayOps } from '../ops/index.ts';
 import { Policy } from '../policy/policy.ts';
@@ -106,7 +107,7 @@ export async function buildServices(b: BuildContext): Promise<BuiltServices> {
       bodyBytes: config.gateway.body_limit_bytes,
       tokenTtlSeconds: config.gateway.token_ttl_seconds,
       staticLeaseSeconds: config.leases.static_lease_seconds,
-      defaultGraceMs: 300_000,
+      defaultGraceMs: DEFAULT_GRACE_SECONDS * 1000,
     },
     replica,
     rateLimiter,

@@ -16,6 +16,7 @@ import { signalsConfigSchema } from '../signals/config.ts';
 import { ID_PATTERN, ID_SOURCE } from '../envelope/id.ts';
 import { routeBindingShape } from '../envelope/bindings.ts';
 import { PROXY_DEFAULTS, proxySettingsSchema, routeProxySchema } from '../proxy/config.ts';
+import { DEFAULT_GATEWAY_HOST, DEFAULT_GATEWAY_PORT, DEFAULT_GRACE_SECONDS, DEFAULT_REVOCATION_STALE_AFTER_MS, DEFAULT_TRUST_DOMAIN } from './defaults.ts';
 
 export const tenantId = z.string().regex(ID_PATTERN, `tenant id: ${ID_SOURCE}`);
 export const executorId = z.string().regex(ID_PATTERN, `executor id: ${ID_SOURCE}`);
@@ -32,9 +33,9 @@ const tls = z.strictObject({
 });
 
 const gateway = z.strictObject({
-  host: z.string().default('127.0.0.1'),
-  port: z.number().int().min(0).max(65535).default(8443),
-  trust_domain: z.string().regex(/^[a-z0-9._-]{1,255}$/).default('crefgate.local').describe('SPIFFE trust domain of executor identities'),
+  host: z.string().default(DEFAULT_GATEWAY_HOST),
+  port: z.number().int().min(0).max(65535).default(DEFAULT_GATEWAY_PORT),
+  trust_domain: z.string().regex(/^[a-z0-9._-]{1,255}$/).default(DEFAULT_TRUST_DOMAIN).describe('SPIFFE trust domain of executor identities'),
   issuer: z.string().min(1).default('crefgate').describe('`iss` of request tokens'),
   audience: z.string().min(1).default('crefgate:resolve').describe('`aud` of request tokens'),
   tls,
@@ -78,7 +79,7 @@ const executor = z.strictObject({
   identities: z.array(identityRef).min(1),
   allowed_crefs: z.array(crefPattern).default([]),
   hmac_secret_file: z.string().describe('base64url secret (≥ 32 bytes) seeded on first start'),
-  grace_seconds: z.number().int().min(0).max(86_400).default(300),
+  grace_seconds: z.number().int().min(0).max(86_400).default(DEFAULT_GRACE_SECONDS),
 });
 
 const retry = z.strictObject({
@@ -96,8 +97,9 @@ const mount = z.strictObject({
   adapter: z.string().min(1).describe('adapter kind, e.g. local, vault, aws-secrets-manager'),
   options: z.record(z.string(), z.unknown()).default({}).describe('validated by the adapter'),
   timeout_ms: z.number().int().min(10).max(120_000).default(5000),
-  retry: retry.default({ attempts: 2, base_delay_ms: 50, max_delay_ms: 1000 }),
-  breaker: breaker.default({ failure_threshold: 5, cooldown_ms: 10_000 }),
+  // Section defaults are derived from the fields' defaults (one source) and stay spelled out in the generated docs.
+  retry: retry.default(retry.parse({})),
+  breaker: breaker.default(breaker.parse({})),
 });
 
 const route = z.strictObject({
@@ -110,6 +112,18 @@ const route = z.strictObject({
   options: z.record(z.string(), z.unknown()).optional(),
   ...routeBindingShape,
   proxy: routeProxySchema.optional().describe('makes the route\'s crefs deliverable through the proxy (docs/proxy.md)'),
+});
+
+const leases = z.strictObject({
+  sweep_interval_ms: z.number().int().min(50).max(60_000).default(1000),
+  static_lease_seconds: z.number().int().min(1).max(7 * 24 * 3600).default(900).describe('lease length of a static secret before renewal (capped at the job end)'),
+  revocation_stale_after_ms: z
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(DEFAULT_REVOCATION_STALE_AFTER_MS)
+    .describe('a backend revocation claimed but not finished for this long is taken over by another replica'),
 });
 
 const plugin = z.strictObject({
@@ -132,15 +146,9 @@ export const configSchema = z.strictObject({
   mounts: z.record(z.string().regex(ID_PATTERN), mount),
   routes: z.array(route).default([]),
   plugins: z.array(plugin).default([]),
-  oidc: oidcConfigSchema.default({ clock_skew_seconds: 30, issuers: [] }).describe('workload OIDC token issuers (docs/identity.md)'),
+  oidc: oidcConfigSchema.default(oidcConfigSchema.parse({})).describe('workload OIDC token issuers (docs/identity.md)'),
   bootstrap: bootstrapConfigSchema.optional().describe('listener without client certificates: executor certificates and OIDC resolves'),
-  leases: z
-    .strictObject({
-      sweep_interval_ms: z.number().int().min(50).max(60_000).default(1000),
-      static_lease_seconds: z.number().int().min(1).max(7 * 24 * 3600).default(900).describe('lease length of a static secret before renewal (capped at the job end)'),
-      revocation_stale_after_ms: z.number().int().min(100).max(3_600_000).default(30_000).describe('a backend revocation claimed but not finished for this long is taken over by another replica'),
-    })
-    .default({ sweep_interval_ms: 1000, static_lease_seconds: 900, revocation_stale_after_ms: 30_000 }),
+  leases: leases.default(leases.parse({})),
   ops: opsConfigSchema.default(OPS_DEFAULTS).describe('plain-HTTP listener for metrics and probes; graceful shutdown'),
   tracing: tracingConfigSchema.optional().describe('OpenTelemetry tracing; off when absent'),
   rate_limits: rateLimitsConfigSchema.prefault({}).describe('rate limits on resolve, issuance and backend mounts; none by default (docs/signals.md)'),

@@ -11,6 +11,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { putSecret } from '../../adapters/local/sealed_file.ts';
+import { DEFAULT_GATEWAY_PORT } from '../config/defaults.ts';
 import { createCa, issueLeaf, loadCa, type CertificateAuthority } from '../pki/ca.ts';
 import { devConfig, DEV_CLIENTS, DEV_TRUST_DOMAIN } from './dev_config.ts';
 
@@ -46,7 +47,7 @@ async function ensureLeaf(ca: CertificateAuthority, base: string, options: Param
 }
 
 /** Creates what is missing under `dir` and returns where the config is. */
-export async function ensureDevState(dir: string, port = 8443): Promise<DevState> {
+export async function ensureDevState(dir: string, port = DEFAULT_GATEWAY_PORT): Promise<DevState> {
   const root = path.resolve(dir);
   const created = !existsSync(path.join(root, 'config.yaml'));
   for (const sub of ['', 'pki', 'clients', 'keys', 'executors', 'audit']) await mkdir(path.join(root, sub), { recursive: true, mode: 0o700 });

@@ -1,6 +1,12 @@
-/** The config the embedded default writes on first run: one tenant, one executor, the local store. */
+/**
+ * The config the embedded default writes on first run: one tenant, one executor, the local store. It spells out
+ * some defaults so the file teaches them; those values come from the schema's defaults, not from copies.
+ */
+import { DEFAULT_GATEWAY_HOST, DEFAULT_GRACE_SECONDS, DEFAULT_TRUST_DOMAIN } from '../config/defaults.ts';
+import { OPS_DEFAULTS } from '../ops/config.ts';
 
-export const DEV_TRUST_DOMAIN = 'crefgate.local';
+/** The embedded default uses the schema's default trust domain. */
+export const DEV_TRUST_DOMAIN = DEFAULT_TRUST_DOMAIN;
 
 export const DEV_CLIENTS = [
   { name: 'coordinator', uri: `spiffe://${DEV_TRUST_DOMAIN}/coordinator/ci` },
@@ -13,7 +19,7 @@ export const DEV_CLIENTS = [
 export function devConfig(port: number) {
   return {
     gateway: {
-      host: '127.0.0.1',
+      host: DEFAULT_GATEWAY_HOST,
       port,
       trust_domain: DEV_TRUST_DOMAIN,
       tls: { cert_file: 'pki/server.crt', key_file: 'pki/server.key', client_ca_file: 'pki/ca.crt', min_version: 'TLSv1.2' },
@@ -38,11 +44,11 @@ export function devConfig(port: number) {
         identities: [DEV_CLIENTS[1].uri],
         allowed_crefs: ['cref://tenant_abc/**'],
         hmac_secret_file: 'executors/exec-01.hmac',
-        grace_seconds: 300,
+        grace_seconds: DEFAULT_GRACE_SECONDS,
       },
     ],
     // Port 0 (tests, several gateways at once) asks for any free port for both listeners.
-    ops: { enabled: true, host: '127.0.0.1', port: port === 0 ? 0 : 9464 },
+    ops: { enabled: true, host: OPS_DEFAULTS.host, port: port === 0 ? 0 : OPS_DEFAULTS.port },
     mounts: { local: { adapter: 'local', options: { file: 'local-secrets.json', key_file: 'keys/local-store.key' } } },
     routes: [{ cref: 'cref://{tenant}/{name*}', mount: 'local', path: 'tenants/{tenant}/{name}' }],
     // Shorter than a typical job, so the walkthrough can show a renewal that stops at the job end.

@@ -3,11 +3,12 @@
  * adapter's idempotent `revoke`, acks on success, and retries with exponential backoff on failure, forever:
  * a dynamic credential must not outlive its lease because a backend was down for a while.
  */
+import { DEFAULT_REVOCATION_STALE_AFTER_MS } from '../config/defaults.ts';
 import type { GatewayServices } from '../services.ts';
 
 const BATCH = 20;
-/** A claim not acked or retried for this long is presumed orphaned by a dead replica. */
-export const STALE_AFTER_MS = 30_000;
+/** A claim not acked or retried for this long is presumed orphaned by a dead replica (the config default). */
+export const STALE_AFTER_MS = DEFAULT_REVOCATION_STALE_AFTER_MS;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 /** Exponential backoff with a cap: 1 s, 2 s, 4 s … 5 min. */

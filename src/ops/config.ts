@@ -20,8 +20,9 @@ export const tracingConfigSchema = z.strictObject({
   sample_ratio: z.number().min(0).max(1).default(1).describe('fraction of traces recorded'),
 });
 
-export const OPS_DEFAULTS = { enabled: true, host: '127.0.0.1', port: 9464, drain_timeout_ms: 25_000 } as const;
-export const TRACING_DEFAULTS = { service_name: 'crefgate', sample_ratio: 1 } as const;
+/** The sections' defaults, derived from their fields' own `.default(...)` so each value is written once. */
+export const OPS_DEFAULTS = opsConfigSchema.parse({});
+export const TRACING_DEFAULTS = tracingConfigSchema.parse({});
 
 export type OpsConfig = z.infer<typeof opsConfigSchema>;
 export type TracingConfig = z.infer<typeof tracingConfigSchema>;

@@ -64,14 +64,8 @@ export const proxySettingsSchema = z.strictObject({
   credential_cache_ms: z.number().int().min(0).max(3_600_000).default(60_000).describe('a static secret is re-read from its backend after this long'),
 });
 
-export const PROXY_DEFAULTS = {
-  upstream_timeout_ms: 30_000,
-  max_request_bytes: 10_485_760,
-  max_response_bytes: 104_857_600,
-  max_header_bytes: 8192,
-  check_interval_ms: 1000,
-  credential_cache_ms: 60_000,
-} as const;
+/** The section's defaults, derived from its fields' own `.default(...)` so each value is written once. */
+export const PROXY_DEFAULTS = proxySettingsSchema.parse({});
 
 export type RouteProxy = z.infer<typeof routeProxySchema>;
 export type ProxySettings = z.infer<typeof proxySettingsSchema>;
