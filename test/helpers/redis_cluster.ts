@@ -4,60 +4,20 @@
  * move a slot by hand (SETSLOT IMPORTING/MIGRATING + MIGRATE + SETSLOT NODE, the steps `redis-cli --cluster
  * reshard` takes) and fail a master over. Every process runs in its own process group; `stop()` kills them all.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import { freePort } from './redis_server.ts';
+import { isOurs, isRunning, killAllAndRemove, killProcess, pollUntil, redisAdmin as admin, startRedisProcess, type RedisProcess } from './redis_processes.ts';
 
 const run = promisify(execFile);
 
-export interface ClusterNode {
-  port: number;
-  child: ChildProcess;
-}
+export type ClusterNode = RedisProcess;
 
-async function admin<T>(port: number, work: (r: Redis) => Promise<T>): Promise<T> {
-  const r = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 500 });
-  r.on('error', () => undefined);
-  try {
-    await r.connect();
-    return await work(r);
-  } finally {
-    r.disconnect();
-  }
-}
-
-async function until(what: string, withinMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // Not up yet.
-    }
-    if (Date.now() > deadline) throw new Error(`redis cluster: ${what} within ${withinMs} ms`);
-    await delay(50);
-  }
-}
-
-/** True once the server on `port` is the process we spawned, not a parallel run's that took the port first. */
-async function isOurs(port: number, child: ChildProcess): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server for port ${port} exited (port taken?)`);
-  return await admin(port, async (r) => new RegExp(`process_id:${child.pid}\\b`).test(String(await r.info('server'))));
-}
-
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
+const until = (what: string, withinMs: number, check: () => Promise<boolean>) => pollUntil('redis cluster', what, withinMs, check);
 
 export class RedisClusterDeployment {
   readonly dir: string;
@@ -95,11 +55,9 @@ export class RedisClusterDeployment {
   }
 
   private spawnNode(port: number): ChildProcess {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
+    return startRedisProcess(['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
       '--cluster-config-file', path.join(this.dir, `nodes-${port}.conf`), '--cluster-node-timeout', '1000', '--dir', this.dir,
-      '--dbfilename', `dump-${port}.rdb`, '--save', '', '--appendonly', 'no', '--cluster-announce-ip', '127.0.0.1'], { stdio: 'ignore', detached: true });
-    child.unref();
-    return child;
+      '--dbfilename', `dump-${port}.rdb`, '--save', '', '--appendonly', 'no', '--cluster-announce-ip', '127.0.0.1']);
   }
 
   /**
@@ -108,7 +66,7 @@ export class RedisClusterDeployment {
    */
   async restart(port: number): Promise<void> {
     const node = this.nodes.find((n) => n.port === port)!;
-    if (node.child.exitCode === null && node.child.signalCode === null) throw new Error(`node ${port} still runs`);
+    if (isRunning(node.child)) throw new Error(`node ${port} still runs`);
     node.child = this.spawnNode(port);
     const child = node.child;
     await until(`node ${port} back`, 10_000, () => isOurs(port, child));
@@ -126,7 +84,7 @@ export class RedisClusterDeployment {
   }
 
   private live(): ClusterNode[] {
-    return this.nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null);
+    return this.nodes.filter((n) => isRunning(n.child));
   }
 
   /** Node id and port of each master, and of its replicas, as a live node sees them. */
@@ -193,18 +151,11 @@ export class RedisClusterDeployment {
 
   /** SIGKILLs the node on `port`. */
   async kill(port: number): Promise<void> {
-    const node = this.nodes.find((n) => n.port === port)!;
-    const exited = new Promise((resolve) => node.child.once('exit', resolve));
-    killGroup(node.child);
-    await exited;
+    await killProcess(this.nodes.find((n) => n.port === port)!.child);
   }
 
   /** Kills every node, waits for them and removes the folder. Safe after a failed start. */
   async stop(): Promise<void> {
-    const alive = this.live().map((n) => n.child);
-    const exited = alive.map((c) => new Promise((resolve) => c.once('exit', resolve)));
-    for (const c of alive) killGroup(c);
-    await Promise.race([Promise.all(exited), delay(5000)]);
-    rmSync(this.dir, { recursive: true, force: true });
+    await killAllAndRemove(this.nodes.map((n) => n.child), this.dir);
   }
 }

@@ -3,13 +3,12 @@
  * `replicas` replicas and three sentinels (`redis-server <conf> --sentinel`) with quorum 2. Every process runs in
  * its own process group and is SIGKILLed by `stop()`, which tests call from `after` even when they fail.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { freePort } from './redis_server.ts';
+import { isOurs, isRunning, killAllAndRemove, killProcess, pollUntil, redisAdmin as admin, startRedisProcess as startProcess, type RedisProcess } from './redis_processes.ts';
 
 export interface SentinelOptions {
   replicas?: number;
@@ -20,61 +19,11 @@ export interface SentinelOptions {
   firstSyncDelaySeconds?: number;
 }
 
-interface Node {
-  port: number;
-  child: ChildProcess;
-}
+type Node = RedisProcess;
 
 const NAME = 'crefgate';
 
-function startProcess(args: string[]): ChildProcess {
-  // detached: own process group, so a kill reaches anything the server forks (diskless sync children).
-  const child = spawn('redis-server', args, { stdio: 'ignore', detached: true });
-  child.unref();
-  return child;
-}
-
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
-
-async function admin<T>(port: number, work: (r: Redis) => Promise<T>): Promise<T> {
-  const r = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 500 });
-  r.on('error', () => undefined);
-  try {
-    await r.connect();
-    return await work(r);
-  } finally {
-    r.disconnect();
-  }
-}
-
-/**
- * True once the server on `port` is the process we spawned: a port found free can be taken by a parallel run
- * before our server binds it, and then we would be talking to (and failing over, flushing…) someone else's.
- */
-async function isOurs(port: number, child: ChildProcess): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server for port ${port} exited (port taken?)`);
-  return await admin(port, async (r) => new RegExp(`process_id:${child.pid}\\b`).test(String(await r.info('server'))));
-}
-
-async function until(what: string, withinMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // Not up yet.
-    }
-    if (Date.now() > deadline) throw new Error(`sentinel deployment: ${what} within ${withinMs} ms`);
-    await delay(50);
-  }
-}
+const until = (what: string, withinMs: number, check: () => Promise<boolean>) => pollUntil('sentinel deployment', what, withinMs, check);
 
 export class SentinelDeployment {
   readonly name = NAME;
@@ -184,16 +133,14 @@ export class SentinelDeployment {
   async kill(port: number): Promise<void> {
     const node = this.nodes.find((n) => n.port === port);
     if (node === undefined) throw new Error(`no data node on ${port}`);
-    const exited = new Promise((resolve) => node.child.once('exit', resolve));
-    killGroup(node.child);
-    await exited;
+    await killProcess(node.child);
   }
 
   /** Starts an empty data node again on the port of a killed one (a crashed node that comes back). */
   async restart(port: number): Promise<void> {
     const node = this.nodes.find((n) => n.port === port);
     if (node === undefined) throw new Error(`no data node on ${port}`);
-    if (node.child.exitCode === null && node.child.signalCode === null) throw new Error(`data node on ${port} still runs`);
+    if (isRunning(node.child)) throw new Error(`data node on ${port} still runs`);
     node.child = startProcess(this.dataArgs(port));
     const child = node.child;
     await until(`node ${port} back`, 10_000, () => isOurs(port, child));
@@ -206,10 +153,6 @@ export class SentinelDeployment {
 
   /** Kills every process, waits for them to exit and removes the folder. Safe to call twice and after a failed start. */
   async stop(): Promise<void> {
-    const all = [...this.sentinels, ...this.nodes].map((n) => n.child).filter((c) => c.exitCode === null && c.signalCode === null);
-    const exited = all.map((c) => new Promise((resolve) => c.once('exit', resolve)));
-    for (const c of all) killGroup(c);
-    await Promise.race([Promise.all(exited), delay(5000)]);
-    rmSync(this.dir, { recursive: true, force: true });
+    await killAllAndRemove([...this.sentinels, ...this.nodes].map((n) => n.child), this.dir);
   }
 }
