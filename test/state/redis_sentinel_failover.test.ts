@@ -7,15 +7,12 @@
  * granted before the failover is accepted again afterwards.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CrefgateError, envelopeBody, type Envelope } from '../../src/client/index.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import type { TestGateway } from '../helpers/gateway.ts';
 import { rawPost, type RawAnswer } from '../helpers/raw_post.ts';
 import { SentinelDeployment } from '../helpers/redis_sentinel.ts';
+import { startRedisStateGateway } from '../helpers/redis_state_gateway.ts';
 
 const CONCURRENCY = 4;
 
@@ -29,31 +26,17 @@ describe('redis sentinel: a gateway follows a forced failover with exactly-once 
   this.timeout(60_000);
   let deployment: SentinelDeployment | undefined;
   let gw: TestGateway | undefined;
-  let keyDir = '';
 
   before(async () => {
-    keyDir = await mkdtemp(path.join(tmpdir(), 'crefgate-sentinel-key-'));
-    await writeFile(path.join(keyDir, 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
     deployment = await SentinelDeployment.start({ replicas: 1 });
-    const sentinels = deployment.sentinelAddresses;
-    const name = deployment.name;
-    gw = await startGateway({
-      mutate: (config) => {
-        config.state = {
-          kind: 'redis',
-          redis: {
-            sentinel: { name, sentinels }, key_prefix: `sent${randomBytes(3).toString('hex')}:`, command_timeout_ms: 500, connect_timeout_ms: 1000,
-            master_keys: [{ key_id: 'm1', file: path.join(keyDir, 'master.key') }],
-            min_replicas_acked: 1, replica_ack_timeout_ms: 250,
-          },
-        };
-      },
+    gw = await startRedisStateGateway('sent', {
+      sentinel: { name: deployment.name, sentinels: deployment.sentinelAddresses }, command_timeout_ms: 500, connect_timeout_ms: 1000,
+      min_replicas_acked: 1, replica_ack_timeout_ms: 250,
     });
   });
   after(async () => {
     await gw?.close();
     await deployment?.stop();
-    await rm(keyDir, { recursive: true, force: true });
   });
 
   it('answers every resolve with 200, 409 or 503+Retry-After, grants each envelope once, and keeps burned nonces', async () => {

@@ -6,18 +6,15 @@
  * hold the config executors are re-seeded, a `state_reseeded` alert is recorded, and resolves work again.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { CrefgateError, envelopeBody } from '../../src/client/index.ts';
 import { StateUnavailableError } from '../../src/state/contract.ts';
 import { createRedisStateStore, storeHa } from '../../src/state/redis/index.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import type { TestGateway } from '../helpers/gateway.ts';
 import { rawPost } from '../helpers/raw_post.ts';
 import { SentinelDeployment } from '../helpers/redis_sentinel.ts';
+import { startRedisStateGateway } from '../helpers/redis_state_gateway.ts';
 import { RedisServer } from '../helpers/redis_server.ts';
 import { opsGet, sample } from '../ops/ops_helpers.ts';
 import { newMasterKey, testConfig } from './redis_fixture.ts';
@@ -37,29 +34,15 @@ async function readyIs(gw: TestGateway, ready: boolean, withinMs: number): Promi
 describe('redis state store: a store that lost its data is noticed', function () {
   this.timeout(40_000);
   let redis: RedisServer;
-  let keyDir: string;
   let gw: TestGateway;
 
   before(async () => {
     redis = await RedisServer.start();
-    keyDir = await mkdtemp(path.join(tmpdir(), 'crefgate-lost-key-'));
-    await writeFile(path.join(keyDir, 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-    gw = await startGateway({
-      mutate: (config) => {
-        config.state = {
-          kind: 'redis',
-          redis: {
-            url: redis.url, key_prefix: `lost${randomBytes(3).toString('hex')}:`, command_timeout_ms: 300, connect_timeout_ms: 1000,
-            master_keys: [{ key_id: 'm1', file: path.join(keyDir, 'master.key') }], epoch_loss_hold_ms: HOLD_MS,
-          },
-        };
-      },
-    });
+    gw = await startRedisStateGateway('lost', { url: redis.url, command_timeout_ms: 300, connect_timeout_ms: 1000, epoch_loss_hold_ms: HOLD_MS });
   });
   after(async () => {
     await gw?.close();
     await redis?.stop();
-    await rm(keyDir, { recursive: true, force: true });
   });
 
   it('answers 503 (not 401/403), fails readiness and alerts after FLUSHALL; re-seeds config executors, then serves again', async () => {
@@ -118,33 +101,20 @@ describe('redis state store: a store that lost its data is noticed', function ()
 describe('redis sentinel: a replica promoted before its first sync is noticed', function () {
   this.timeout(40_000);
   let deployment: SentinelDeployment | undefined;
-  let keyDir = '';
   let gw: TestGateway | undefined;
 
   before(async () => {
     // The master waits 60 s before it starts a replica's first sync: the replica is connected, known to the
     // sentinels, and empty.
     deployment = await SentinelDeployment.start({ replicas: 1, firstSyncDelaySeconds: 60 });
-    keyDir = await mkdtemp(path.join(tmpdir(), 'crefgate-lost-key-'));
-    await writeFile(path.join(keyDir, 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-    const sentinels = deployment.sentinelAddresses;
-    const name = deployment.name;
-    gw = await startGateway({
-      mutate: (config) => {
-        config.state = {
-          kind: 'redis',
-          redis: {
-            sentinel: { name, sentinels }, key_prefix: `lost${randomBytes(3).toString('hex')}:`, command_timeout_ms: 300, connect_timeout_ms: 1000,
-            master_keys: [{ key_id: 'm1', file: path.join(keyDir, 'master.key') }], epoch_loss_hold_ms: HOLD_MS,
-          },
-        };
-      },
+    gw = await startRedisStateGateway('lost', {
+      sentinel: { name: deployment.name, sentinels: deployment.sentinelAddresses }, command_timeout_ms: 300, connect_timeout_ms: 1000,
+      epoch_loss_hold_ms: HOLD_MS,
     });
   });
   after(async () => {
     await gw?.close();
     await deployment?.stop();
-    await rm(keyDir, { recursive: true, force: true });
   });
 
   it('answers 503 (not 401) after the empty replica is promoted, alerts, then re-seeds and serves on the new master', async () => {
