@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { createAuditTrail } from '../../src/audit/index.ts';
+import { until } from '../helpers/kit.ts';
 import { auditFixture, resolveEvent, SECRET_NONCE, SECRET_TOKEN, writeSigningKey } from './helpers.ts';
 
 /** A loopback collector that fails the first `failFirst` posts with 503 and records the bodies it accepted. */
@@ -28,13 +29,8 @@ async function collector(failFirst: number) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/collector/event`, bodies, close: () => server.close() };
 }
 
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** `until` of the test kit for a synchronous condition: true, or "not yet". */
+const reached = (check: () => boolean) => async () => (check() ? true : undefined);
 
 describe('audit sinks: HTTP spool, Redis Streams, and no secret anywhere', function () {
   this.timeout(20_000);
@@ -56,9 +52,9 @@ describe('audit sinks: HTTP spool, Redis Streams, and no secret anywhere', funct
     const trail = await createAuditTrail(config, { configDir: fx.dir });
     await Promise.all(Array.from({ length: 40 }, (_, n) => trail.record(resolveEvent(n))));
     assert.deepEqual((await trail.health()).map((h) => h.name), ['file', 'siem', 'redis']);
-    await until(() => siem.bodies.reduce((sum, b) => sum + b.body.split('\n').length, 0) >= 40);
+    await until('all 40 events at the SIEM', reached(() => siem.bodies.reduce((sum, b) => sum + b.body.split('\n').length, 0) >= 40), 10_000);
     // The trailing checkpoint of the burst (within the 1 s interval) is shipped too.
-    await until(() => siem.bodies.some((b) => b.body.includes('"sourcetype":"crefgate:checkpoint"') && b.body.includes('"size":40')));
+    await until('the size-40 checkpoint at the SIEM', reached(() => siem.bodies.some((b) => b.body.includes('"sourcetype":"crefgate:checkpoint"') && b.body.includes('"size":40'))), 10_000);
     await trail.close();
     siem.close();
 

@@ -3,8 +3,7 @@
  * emulator. Dynamic Vault credentials are revoked at the emulator when the job completes and when it expires.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CrefgateClient } from '../../src/client/index.ts';
 import { sweepExpiredLeases } from '../../src/leases/expiry_sweeper.ts';
@@ -16,6 +15,7 @@ import { GcpSecretManagerEmulator } from '../adapters/gcp/emulator/server.ts';
 import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulator/server.ts';
 import { refused } from '../helpers/assertions.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { makeTempFolder } from '../helpers/kit.ts';
 
 describe('resolving through every backend adapter', () => {
   let gw: TestGateway;
@@ -26,13 +26,13 @@ describe('resolving through every backend adapter', () => {
   let azure: AzureKeyVaultEmulator;
   let coordinator: CrefgateClient;
   let executor: CrefgateClient;
-  let tmp: string;
+  let tmp: Awaited<ReturnType<typeof makeTempFolder>>;
   let stsEndpoint: string;
   const env = process.env;
   const issue = (crefs: Record<string, string>, ttl = 600) => coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs, ttl });
 
   before(async () => {
-    tmp = await mkdtemp(path.join(tmpdir(), 'crefgate-backends-'));
+    tmp = await makeTempFolder('crefgate-backends-');
     vault = await startVaultEmulator();
     vault.mountKv('secret', 2);
     vault.addDynamicRole('database', 'readonly', { defaultTtl: 3600, maxTtl: 7200 });
@@ -46,7 +46,7 @@ describe('resolving through every backend adapter', () => {
     gcp.addVersion('projects/crefgate-test/secrets/tenant_abc__signing_key', 'gcp-static-value-789');
     azure = await AzureKeyVaultEmulator.start();
     azure.setSecret('tenant-abc--storage-key', 'azure-static-value-012', 'text/plain');
-    await writeFile(path.join(tmp, 'azure-ca.pem'), azure.caPem);
+    await writeFile(path.join(tmp.path, 'azure-ca.pem'), azure.caPem);
     Object.assign(env, {
       CREFGATE_E2E_VAULT_TOKEN: vault.rootToken,
       CREFGATE_E2E_AWS_KEY: 'AKIACREFGATETEST0001',
@@ -70,7 +70,7 @@ describe('resolving through every backend adapter', () => {
         config.mounts.gcp = { adapter: 'gcp-secret-manager', options: { project: 'crefgate-test', api_endpoint: '127.0.0.1', port: gcp.port, insecure: true }, ...defaults };
         config.mounts.azure = {
           adapter: 'azure-key-vault',
-          options: { vault_url: azure.url, ca_file: path.join(tmp, 'azure-ca.pem'), credential: { static_token_env: 'CREFGATE_E2E_AZURE_TOKEN' }, disable_challenge_resource_verification: true },
+          options: { vault_url: azure.url, ca_file: path.join(tmp.path, 'azure-ca.pem'), credential: { static_token_env: 'CREFGATE_E2E_AZURE_TOKEN' }, disable_challenge_resource_verification: true },
           ...defaults,
         };
         config.routes.unshift(
@@ -91,7 +91,7 @@ describe('resolving through every backend adapter', () => {
     await gw?.close();
     await Promise.allSettled([vault.close(), sm.close(), sts.close(), gcp.stop(), azure.stop()]);
     for (const key of ['CREFGATE_E2E_VAULT_TOKEN', 'CREFGATE_E2E_AWS_KEY', 'CREFGATE_E2E_AWS_SECRET', 'CREFGATE_E2E_AZURE_TOKEN']) delete env[key];
-    await rm(tmp, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   it('resolves one job whose crefs span Vault, AWS, GCP, Azure and the local store, all or nothing', async () => {

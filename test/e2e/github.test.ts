@@ -8,8 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Octokit } from '@octokit/rest';
 import { ExecutorSession, envelopeBody, type CrefgateClient, type Envelope } from '../../src/client/index.ts';
@@ -24,6 +23,7 @@ import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { rawPost } from '../helpers/raw_post.ts';
 import { RedisServer } from '../helpers/redis_server.ts';
 import { until } from '../helpers/until.ts';
+import { makeTempFolder } from '../helpers/kit.ts';
 
 const SHA = 'b'.repeat(40);
 
@@ -32,7 +32,7 @@ for (const store of ['memory', 'redis'] as const) describe(`github-app tokens th
   let gh: GitHubEmulator;
   let oidc: OidcEmulator;
   let gw: TestGateway;
-  let tmp: string;
+  let tmp: Awaited<ReturnType<typeof makeTempFolder>>;
   let coordinator: CrefgateClient;
   let executor: CrefgateClient;
   const minted: string[] = [];
@@ -46,13 +46,13 @@ for (const store of ['memory', 'redis'] as const) describe(`github-app tokens th
   const asToken = (token: string) => new Octokit({ baseUrl: gh.url, auth: token, log: { debug() {}, info() {}, warn() {}, error() {} } });
 
   before(async () => {
-    tmp = await mkdtemp(path.join(tmpdir(), 'crefgate-github-'));
+    tmp = await makeTempFolder('crefgate-github-');
     gh = await GitHubEmulator.start();
     gh.install('acme', { repositories: ['app', 'lib', 'infra'], permissions: { contents: 'write', metadata: 'read', issues: 'read' } });
     oidc = await startOidcEmulator({ path: '/gha' });
-    const keyFile = path.join(tmp, 'app-key.pem');
+    const keyFile = path.join(tmp.path, 'app-key.pem');
     await writeFile(keyFile, gh.privateKeyPem, { mode: 0o600 });
-    const masterKey = path.join(tmp, 'master.key');
+    const masterKey = path.join(tmp.path, 'master.key');
     await writeFile(masterKey, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
     if (store === 'redis') redis = await RedisServer.start();
     gw = await startGateway({
@@ -102,7 +102,7 @@ for (const store of ['memory', 'redis'] as const) describe(`github-app tokens th
     await gh.close();
     await oidc.close();
     await redis?.stop();
-    await rm(tmp, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   it('mints a token narrowed to the route, usable only there, bounded by the job, and revoked at GitHub on completion', async () => {

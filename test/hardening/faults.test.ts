@@ -8,14 +8,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { envelopeBody, type Envelope } from '../../src/client/index.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { freePort } from '../helpers/redis_server.ts';
+import { makeTempFolder } from '../helpers/kit.ts';
 
 /** A private redis-server with appendfsync always, so a SIGKILL loses nothing acknowledged. */
 class DurableRedis {
@@ -56,7 +55,7 @@ describe('fault injection: Redis killed and restarted under load', function () {
   this.timeout(90_000);
   let gw: TestGateway;
   let redis: DurableRedis;
-  let redisDir: string;
+  let redisDir: Awaited<ReturnType<typeof makeTempFolder>>;
   let agent: https.Agent;
 
   const resolveRaw = (envelope: Envelope) =>
@@ -71,10 +70,10 @@ describe('fault injection: Redis killed and restarted under load', function () {
     });
 
   before(async () => {
-    redisDir = await mkdtemp(path.join(tmpdir(), 'crefgate-redis-aof-'));
-    redis = new DurableRedis(await freePort(), redisDir);
+    redisDir = await makeTempFolder('crefgate-redis-aof-');
+    redis = new DurableRedis(await freePort(), redisDir.path);
     await redis.start();
-    const keyFile = path.join(redisDir, 'master.key');
+    const keyFile = path.join(redisDir.path, 'master.key');
     writeFileSync(keyFile, `${randomBytes(32).toString('base64')}\n`);
     gw = await startGateway({
       mutate: (c) => {
@@ -92,7 +91,7 @@ describe('fault injection: Redis killed and restarted under load', function () {
     agent.destroy();
     await gw.close();
     await redis.kill();
-    await rm(redisDir, { recursive: true, force: true });
+    await redisDir.remove();
   });
 
   it('grants only with an audit line and a stored lease, fails closed, and recovers without a restart', async () => {

@@ -10,9 +10,9 @@ import { calculateJwkThumbprint, exportJWK, jwtVerify } from 'jose';
 import { GatewayError } from '../../src/errors.ts';
 import { TokenKeyring, type TokenAlgorithm } from '../../src/tokens/keyring.ts';
 import { TOKEN_TYPE, verifyRequestToken, type TokenPolicy } from '../../src/tokens/request_token.ts';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { tempFolder } from '../helpers/kit.ts';
 
 const policy: TokenPolicy = { issuer: 'crefgate', audience: 'crefgate:resolve', clockSkewSeconds: 30, maxLifetimeSeconds: 300 };
 const NOW = 1_800_000_000_000;
@@ -54,14 +54,13 @@ const GATEWAY_ONLY = /is not a string|lifetime exceeds|issued in the future/;
 
 for (const alg of ['RS256', 'ES256', 'EdDSA'] as TokenAlgorithm[]) {
   describe(`request token verification agrees with jose (${alg})`, () => {
-    let dir: string;
+    const dir = tempFolder('crefgate-jws-');
     let keyring: TokenKeyring;
     let signWith: (header: Record<string, unknown>, claims: unknown) => string;
 
     before(async () => {
-      dir = await mkdtemp(path.join(tmpdir(), 'crefgate-jws-'));
       const pair = alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
-      const file = path.join(dir, 'key.pem');
+      const file = path.join(dir.path, 'key.pem');
       await writeFile(file, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
       keyring = await TokenKeyring.load(alg, [{ file, status: 'current' }]);
       const kid = await calculateJwkThumbprint(await exportJWK(pair.publicKey), 'sha256');
@@ -72,7 +71,6 @@ for (const alg of ['RS256', 'ES256', 'EdDSA'] as TokenAlgorithm[]) {
         return `${input}.${sign(algorithm, Buffer.from(input), key).toString('base64url')}`;
       };
     });
-    after(() => rm(dir, { recursive: true, force: true }));
 
     const now = NOW / 1000;
     const good = { iss: 'crefgate', aud: 'crefgate:resolve', sub: 'exec-01', jti: 'n'.repeat(22), iat: now, nbf: now, exp: now + 300, tenant: 't', job_id: 'job_12345678', pld: 'x' };

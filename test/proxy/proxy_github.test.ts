@@ -5,9 +5,8 @@
  * holds the token; completing the job cuts the proxy off and revokes the token at GitHub.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import net, { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { Octokit } from '@octokit/rest';
@@ -16,6 +15,7 @@ import { runRevocations } from '../../src/leases/revocation_worker.ts';
 import { GitHubEmulator } from '../adapters/github-app/emulator/server.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { createThrowawayPki } from '../helpers/throwaway_ca.ts';
+import { makeTempFolder } from '../helpers/kit.ts';
 
 /** HTTPS in front of a plain-HTTP server: TLS terminated here, bytes piped through unchanged. */
 async function tlsFront(targetPort: number): Promise<{ origin: string; ca: string; close(): Promise<void> }> {
@@ -38,17 +38,17 @@ describe('proxy delivery of a GitHub App token, against the GitHub API emulator'
   let gh: GitHubEmulator;
   let front: Awaited<ReturnType<typeof tlsFront>>;
   let gw: TestGateway;
-  let tmp: string;
+  let tmp: Awaited<ReturnType<typeof makeTempFolder>>;
   let coordinator: CrefgateClient;
   let executor: CrefgateClient;
 
   before(async () => {
-    tmp = await mkdtemp(path.join(tmpdir(), 'crefgate-proxy-github-'));
+    tmp = await makeTempFolder('crefgate-proxy-github-');
     gh = await GitHubEmulator.start();
     gh.install('acme', { repositories: ['app', 'lib'], permissions: { contents: 'write', metadata: 'read' } });
     front = await tlsFront(Number(new URL(gh.url).port));
-    const keyFile = path.join(tmp, 'app-key.pem');
-    const caFile = path.join(tmp, 'front-ca.pem');
+    const keyFile = path.join(tmp.path, 'app-key.pem');
+    const caFile = path.join(tmp.path, 'front-ca.pem');
     await writeFile(keyFile, gh.privateKeyPem, { mode: 0o600 });
     await writeFile(caFile, front.ca);
     gw = await startGateway({
@@ -78,7 +78,7 @@ describe('proxy delivery of a GitHub App token, against the GitHub API emulator'
     await gw?.close();
     await front?.close();
     await gh?.close();
-    await rm(tmp, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   it('Octokit reads the repository through the proxy with the minted token; the executor never sees it; completion cuts off and revokes', async () => {

@@ -6,9 +6,6 @@
  * never lost. Before the fix the two were separate operations and the revocation was gone for good.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { LeaseStore, StateStore } from '../../src/state/contract.ts';
@@ -19,18 +16,19 @@ import { createRedisStateStore } from '../../src/state/redis/index.ts';
 import { RedisServer } from '../helpers/redis_server.ts';
 import { newMasterKey, testConfig } from './redis_fixture.ts';
 import { sampleJob, sampleLease } from './samples.ts';
+import { makeTempFolder } from '../helpers/kit.ts';
 
 describe('redis: a revocation survives Redis dying between the lease change and the queue', function () {
   this.timeout(30_000);
   let server: RedisServer;
-  let dir: string;
+  let dir: Awaited<ReturnType<typeof makeTempFolder>>;
   let store: StateStore;
   let raw: Redis;
   let prefix: string;
 
   before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'crefgate-revfault-'));
-    server = await RedisServer.start(undefined, dir);
+    dir = await makeTempFolder('crefgate-revfault-');
+    server = await RedisServer.start(undefined, dir.path);
     const config = testConfig({ url: server.url });
     prefix = config.key_prefix;
     store = await createRedisStateStore(config, { env: { CG_MK1: newMasterKey() } });
@@ -41,7 +39,7 @@ describe('redis: a revocation survives Redis dying between the lease change and 
     raw?.disconnect();
     await store?.close();
     await server?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await dir.remove();
   });
 
   /** A lease store whose first queue write kills Redis before it is sent: the crash between the two steps. */

@@ -13,9 +13,9 @@ import { loadPrivateKey } from '../../../adapters/github-app/private_key.ts';
 import { retryAfterOf } from '../../../adapters/github-app/map_error.ts';
 import { githubAppOptionsSchema } from '../../../adapters/github-app/options.ts';
 import { rejectsKind } from '../../helpers/adapter_errors.ts';
+import { signal } from '../../helpers/kit.ts';
 import { githubRig, type GitHubRig } from './github_fixture.ts';
 
-const signal = () => AbortSignal.timeout(5000);
 const job = (bindings?: Record<string, string>) => ({ jobId: 'job-gh', tenant: 'tenant_abc', executor: 'exec-01', expiresAt: Date.now() + 7_200_000, bindings });
 const request = (path: string, routeOptions?: IssueRequest['routeOptions'], bindings?: Record<string, string>): IssueRequest => ({
   path, maxTtlSeconds: 7200, job: job(bindings), signal: signal(), ...(routeOptions === undefined ? {} : { routeOptions }),
