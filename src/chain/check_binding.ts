@@ -8,7 +8,7 @@
  * require bindings are checked again here, against today's config. Every refusal is `forbidden` at `binding`,
  * and names the binding (never its value) in the audit line.
  */
-import { unmetBinding } from '../envelope/bindings.ts';
+import { unmatchedBinding, unmetBinding } from '../envelope/bindings.ts';
 import { parseCref } from '../envelope/cref.ts';
 import { payloadDigest } from '../envelope/payload_digest.ts';
 import { deny } from '../errors.ts';
@@ -32,21 +32,12 @@ export function checkBinding(state: ResolveState, router?: CrefRouter): void {
   if (router !== undefined) checkRouteBindings(state, router);
 }
 
-/** Every binding of the payload equals the workload identity's claim of that name. */
+/** Every binding of the payload equals the workload identity's claim of that name (src/envelope/bindings.ts). */
 function checkJobBindings(state: ResolveState): void {
-  const bindings = state.envelope!.payload.bindings;
-  if (bindings === undefined) return;
-  const names = Object.keys(bindings).sort();
-  if (state.identity.auth !== 'oidc') {
-    state.auditDetail = { binding: names[0]!, bound: names };
-    throw deny('forbidden', 'binding', `job is bound (${names.join(', ')}) but the executor authenticated with ${state.identity.auth}, which proves no such claims`);
-  }
-  const claims = state.identity.claims ?? {};
-  for (const name of names) {
-    if (claims[name] === (bindings as Record<string, string>)[name]) continue;
-    state.auditDetail = { binding: name, bound: names };
-    throw deny('forbidden', 'binding', `binding ${name} ${claims[name] === undefined ? 'has no claim in' : 'differs from the claim of'} the identity token`);
-  }
+  const unmatched = unmatchedBinding(state.envelope!.payload.bindings, state.identity);
+  if (unmatched === undefined) return;
+  state.auditDetail = { binding: unmatched.name, bound: unmatched.bound };
+  throw deny('forbidden', 'binding', unmatched.reason);
 }
 
 /**

@@ -1,7 +1,10 @@
 /**
  * The bootstrap listener: HTTPS without client certificates, beside the mTLS listener. It serves only what a
  * caller without a certificate may need: a certificate for a registered executor (join token or OIDC), resolve
- * for workloads that authenticate with an OIDC token, and the JWKS. Admin, coordinator and lease routes exist
+ * for workloads that authenticate with an OIDC token, renewal and revocation of the leases such a workload holds
+ * (a GitHub token lives one hour; a longer job renews it, and the replacement comes back here), and the JWKS.
+ * The lease routes are the main listener's handlers with the same checks; an OIDC caller is always an executor,
+ * and it must still prove the job's bindings (src/leases/renew_lease.ts). Admin and coordinator routes exist
  * only on the mTLS listener, so relaxing client-certificate checks here cannot widen what they accept. Its Koa
  * pipeline is the main listener's (./koa_app.ts): same error mapping, denial auditing and request observers.
  */
@@ -16,6 +19,7 @@ import { GatewayError } from '../errors.ts';
 import type { KoaState } from '../http/context.ts';
 import type { OidcVerifier } from '../identity/oidc/verify_oidc.ts';
 import { loadCa } from '../pki/ca.ts';
+import { leaseRoutes } from '../routes/leases.ts';
 import { resolveRoutes } from '../routes/resolve.ts';
 import type { GatewayServices } from '../services.ts';
 import { buildKoaApp } from './koa_app.ts';
@@ -58,6 +62,8 @@ export async function createBootstrapListener(config: BootstrapConfig, deps: Boo
       certificateRoutes(router, deps.services, { ca, trustDomain: deps.trustDomain, lifetimeSeconds: config.certificate_lifetime_seconds, oidc: deps.oidc });
       router.use('/v1/resolve', requireWorkload);
       resolveRoutes(router, deps.services);
+      router.use(['/v1/leases/renew', '/v1/leases/revoke'], requireWorkload);
+      leaseRoutes(router, deps.services);
       router.get('/v1/jwks', (ctx) => {
         ctx.body = deps.services.keyring.jwks();
       });

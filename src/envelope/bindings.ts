@@ -72,3 +72,29 @@ export function unmetBinding(rule: RouteBindingRule, bindings: Partial<Record<st
   }
   return undefined;
 }
+
+/** What a caller proved about itself, as far as bindings go (src/identity/identity.ts Identity has this shape). */
+export interface BindingProof {
+  auth: string;
+  claims?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * The first of a job's bindings that the caller's identity does not carry as a claim of exactly that value
+ * (undefined: the job is unbound, or every binding matches). Only a workload OIDC identity has claims: any other
+ * authentication satisfies no binding. The one rule for resolve (step 6) and for lease renewal and revocation.
+ */
+export function unmatchedBinding(bindings: Partial<Record<string, string>> | undefined, proof: BindingProof): { name: string; bound: string[]; reason: string } | undefined {
+  if (bindings === undefined) return undefined;
+  const bound = Object.keys(bindings).sort();
+  if (bound.length === 0) return undefined;
+  if (proof.auth !== 'oidc') {
+    return { name: bound[0]!, bound, reason: `job is bound (${bound.join(', ')}) but the executor authenticated with ${proof.auth}, which proves no such claims` };
+  }
+  const claims = proof.claims ?? {};
+  for (const name of bound) {
+    if (claims[name] === bindings[name]) continue;
+    return { name, bound, reason: `binding ${name} ${claims[name] === undefined ? 'has no claim in' : 'differs from the claim of'} the identity token` };
+  }
+  return undefined;
+}

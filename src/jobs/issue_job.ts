@@ -99,6 +99,7 @@ export async function issueJob(services: GatewayServices, identity: Identity, re
     crefs: payload.crefs,
     issuedAt: now,
     expiresAt: payload.expires_at * 1000,
+    ...(payload.bindings === undefined ? {} : { bindings: payload.bindings }),
   });
   await services.audit.record({
     action: 'job.issue',

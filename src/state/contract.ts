@@ -30,6 +30,8 @@ export interface JobRecord {
   expiresAt: number;
   /** Set when the job is completed; later resolves and renewals are refused. */
   completedAt?: number | undefined;
+  /** The payload's bindings (src/envelope/bindings.ts): a lease of a bound job is renewed only by a matching workload identity. */
+  bindings?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface JobStore {
