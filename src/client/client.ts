@@ -51,6 +51,14 @@ export class CrefgateClient {
     this.transport = new Transport(options);
   }
 
+  /**
+   * How this client authenticates: `mtls` (a client certificate, the main listener) or `oidc` (a workload
+   * token provider, `identityToken`, against the bootstrap listener: resolve, renew and revoke only).
+   */
+  get auth(): 'mtls' | 'oidc' {
+    return this.transport.auth;
+  }
+
   /** Coordinator: issue a job envelope. */
   async issueJob(input: IssueJobInput): Promise<Envelope> {
     return await this.transport.request<Envelope>('POST', '/v1/jobs', input);
@@ -78,6 +86,7 @@ export class CrefgateClient {
     return await this.transport.request<ResolveResult>('POST', '/v1/resolve', undefined, body);
   }
 
+  /** Executor or coordinator: extend a lease (never past the job end); a replacement credential comes back as `value`. */
   async renewLease(leaseId: string, increment: number): Promise<LeaseInfo> {
     return await this.transport.request<LeaseInfo>('POST', '/v1/leases/renew', { lease_id: leaseId, increment });
   }

@@ -3,6 +3,10 @@
  * resolve is never retried: the envelope is single-use, and a blind replay is what the gateway refuses), keeps
  * each renewable lease alive until the job ends and never asks past it, and completes the job on exit, which
  * revokes every lease. Renewals and completion are retried on transient failures only: both are idempotent.
+ *
+ * A workload without a certificate (a client made with `identityToken`, talking to the bootstrap listener)
+ * renews the same way, presenting a fresh OIDC token each time. It cannot complete the job (that route is on
+ * the mTLS listener; its coordinator completes it), so its `complete()` revokes each lease it holds instead.
  */
 import type { Envelope } from '../envelope/schema.ts';
 import type { CrefgateClient, ResolvedSecret } from './client.ts';
@@ -39,6 +43,11 @@ export async function withRetries<T>(call: () => Promise<T>, retries: number): P
       await sleep(Math.random() * Math.min(5000, 200 * 2 ** attempt));
     }
   }
+}
+
+/** Completing or revoking what has already ended is the goal reached, not a failure. */
+function endedAlready(err: unknown): boolean {
+  return err instanceof CrefgateError && (err.code === 'expired' || err.code === 'not_found');
 }
 
 export class ExecutorSession {
@@ -112,14 +121,30 @@ export class ExecutorSession {
     this.completion ??= (async () => {
       for (const timer of this.timers.values()) clearTimeout(timer);
       this.timers.clear();
+      if (this.client.auth === 'oidc') {
+        await this.revokeAll();
+        return;
+      }
       try {
         await withRetries(() => this.client.completeJob(this.jobId), this.options.retries);
       } catch (err) {
-        // Completing an already ended job is the goal reached, not a failure.
-        if (!(err instanceof CrefgateError && (err.code === 'expired' || err.code === 'not_found'))) throw err;
+        if (!endedAlready(err)) throw err;
       }
     })();
     return this.completion;
+  }
+
+  /** Revokes every lease this session holds (each tried; the first failure is thrown after all were tried). */
+  private async revokeAll(): Promise<void> {
+    const failures: unknown[] = [];
+    for (const secret of Object.values(this.secrets)) {
+      try {
+        await withRetries(() => this.client.revokeLease(secret.lease_id), this.options.retries);
+      } catch (err) {
+        if (!endedAlready(err)) failures.push(err);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
   }
 
   /** Completes the job when the process is asked to stop (SIGTERM, SIGINT), then lets it exit. */

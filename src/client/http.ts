@@ -1,4 +1,8 @@
-/** Minimal JSON-over-mTLS transport for the client: one keep-alive agent, typed errors, bounded time. */
+/**
+ * Minimal JSON-over-HTTPS transport for the client: one keep-alive agent, typed errors, bounded time. It
+ * authenticates with a client certificate (the main, mTLS listener) or, for a workload without one, with an OIDC
+ * identity token sent as `Authorization: Bearer` (the bootstrap listener: resolve, renew, revoke).
+ */
 import https from 'node:https';
 
 export interface TransportOptions {
@@ -6,9 +10,15 @@ export interface TransportOptions {
   url: string;
   /** CA bundle that signed the gateway's certificate. */
   ca: string | Buffer;
-  /** Client certificate and key (PEM). */
-  cert: string | Buffer;
-  key: string | Buffer;
+  /** Client certificate and key (PEM), for the mTLS listener. */
+  cert?: string | Buffer | undefined;
+  key?: string | Buffer | undefined;
+  /**
+   * For the bootstrap listener: returns a current workload OIDC token (GitHub Actions: from
+   * ACTIONS_ID_TOKEN_REQUEST_URL), asked for on every request, because these tokens live minutes and a renewal
+   * may come an hour after the resolve. Its claims must still match the job's bindings.
+   */
+  identityToken?: (() => string | Promise<string>) | undefined;
   timeoutMs?: number;
 }
 
@@ -32,24 +42,33 @@ export class Transport {
   /** The keep-alive mTLS agent (also what proxied requests go through: src/client/proxy.ts). */
   readonly agent: https.Agent;
   private readonly timeoutMs: number;
+  private readonly identityToken: (() => string | Promise<string>) | undefined;
 
   constructor(options: TransportOptions) {
     this.base = new URL(options.url);
-    this.agent = new https.Agent({ keepAlive: true, ca: options.ca, cert: options.cert, key: options.key, maxSockets: 16 });
+    const certificate = options.cert === undefined ? {} : { cert: options.cert, key: options.key };
+    this.agent = new https.Agent({ keepAlive: true, ca: options.ca, ...certificate, maxSockets: 16 });
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.identityToken = options.identityToken;
+  }
+
+  /** How this transport proves who it is: a client certificate, or a workload OIDC token. */
+  get auth(): 'mtls' | 'oidc' {
+    return this.identityToken === undefined ? 'mtls' : 'oidc';
   }
 
   /** Sends one request; `rawBody` is sent verbatim when given (the resolve envelope must be byte-exact). */
   async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, rawBody?: string): Promise<T> {
     const payload = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
     const url = new URL(path, this.base);
+    const bearer = this.identityToken === undefined ? {} : { authorization: `Bearer ${await this.identityToken()}` };
     return await new Promise<T>((resolve, reject) => {
       const req = https.request(
         url,
         {
           method,
           agent: this.agent,
-          headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+          headers: { ...bearer, ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }) },
           timeout: this.timeoutMs,
         },
         (res) => {
