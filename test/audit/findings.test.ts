@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { signCheckpoint } from '../../src/audit/log/checkpoint.ts';
 import { exportBundle } from '../../src/audit/verify/export_bundle.ts';
@@ -17,6 +16,7 @@ import { verifyAuditPath, type VerifyReport } from '../../src/audit/verify/verif
 import { cosignerKeyString } from '../../src/audit/log/cosignature.ts';
 import { rewriteAndRechain } from './attack_helpers.ts';
 import { auditFixture, resolveEvent, writeSigningKey, type AuditFixture } from './helpers.ts';
+import { tempFolder } from '../helpers/kit.ts';
 
 const T0 = Date.parse('2025-11-23T00:00:00.000Z');
 const ORIGIN = 'audit.example/findings';
@@ -42,6 +42,8 @@ function all(report: VerifyReport): Finding[] {
 
 describe('audit verify: every finding kind', function () {
   this.timeout(20_000);
+  // One folder for the suite, removed after it; the bundle and every tampered copy live inside it.
+  const scratch = tempFolder('crefgate-findings-');
   let fx: AuditFixture;
   let keys: { vkey: string }[];
   let bundle: string;
@@ -49,18 +51,18 @@ describe('audit verify: every finding kind', function () {
   before(async () => {
     fx = await writeLog();
     keys = [...(JSON.parse(readFileSync(`${fx.logPath}.keys.json`, 'utf8')) as { keys: { vkey: string }[] }).keys, { vkey: verifierKeyString(exportSigner) }];
-    bundle = mkdtempSync(path.join(os.tmpdir(), 'crefgate-findings-bundle-'));
+    bundle = mkdtempSync(path.join(scratch.path, 'bundle-'));
     await exportBundle({ logs: [fx.logPath], out: bundle, format: 'ndjson', signer: exportSigner });
   });
 
   /** A copy of the live log folder; returns the copied log's path. */
   const copyLog = (): string => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'crefgate-findings-'));
+    const dir = mkdtempSync(path.join(scratch.path, 'log-'));
     cpSync(path.dirname(fx.logPath), dir, { recursive: true });
     return path.join(dir, path.basename(fx.logPath));
   };
   const copyBundle = (): string => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'crefgate-findings-bundle-'));
+    const dir = mkdtempSync(path.join(scratch.path, 'bundle-'));
     cpSync(bundle, dir, { recursive: true });
     return dir;
   };

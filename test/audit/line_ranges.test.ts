@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { readAllLines, readLineRange } from '../../src/audit/log/log_files.ts';
+import { tempFolder } from '../helpers/kit.ts';
 
 describe('audit log byte ranges', () => {
+  const folder = tempFolder('crefgate-ranges-');
   it('cut anywhere, the ranges hold every line exactly once, in order, torn tails included (property)', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'crefgate-ranges-'));
+    const dir = folder.path;
     const line = fc.string({ unit: fc.constantFrom('a', 'é', '{', '"', ' ', '€'), maxLength: 12 });
     const file = fc.record({ lines: fc.array(line, { maxLength: 6 }), torn: fc.option(line.filter((l) => l !== ''), { nil: undefined }) });
     await fc.assert(

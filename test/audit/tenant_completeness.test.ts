@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { exportBundle } from '../../src/audit/verify/export_bundle.ts';
 import { signerFromPem } from '../../src/audit/log/note.ts';
 import { buildTimeline } from '../../src/forensics/timeline.ts';
 import { startGateway } from '../helpers/gateway.ts';
+import { tempFolder } from '../helpers/kit.ts';
 
 interface Line {
   seq: number;
@@ -25,9 +25,11 @@ interface Line {
 
 describe("a tenant's export and query hold every event of its jobs", function () {
   this.timeout(30_000);
+  const gatewayFolder = tempFolder('crefgate-tenant-');
+  const bundleFolder = tempFolder('crefgate-tenant-bundle-');
 
   it('compared against an unfiltered pass over the same log', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'crefgate-tenant-'));
+    const dir = gatewayFolder.path;
     const logPath = path.join(dir, 'audit', 'crefgate.log');
     const gw = await startGateway({
       mutate: (config) => {
@@ -63,7 +65,7 @@ describe("a tenant's export and query hold every event of its jobs", function ()
     const missingTenant = expected.filter((l) => l.tenant !== 'tenant_abc').map((l) => `${l.seq} ${l.action} ${l.outcome}`);
     assert.deepEqual(missingTenant, [], 'every event of the tenant\'s jobs names the tenant');
 
-    const out = mkdtempSync(path.join(os.tmpdir(), 'crefgate-tenant-bundle-'));
+    const out = bundleFolder.path;
     await exportBundle({ logs: [logPath], out, format: 'ndjson', tenant: 'tenant_abc', signer: signerFromPem('crefgate/export', generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' })) });
     const exported = readFileSync(path.join(out, 'logs/0/events.ndjson'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line);
     const timeline = await buildTimeline([logPath], { tenant: 'tenant_abc' });
