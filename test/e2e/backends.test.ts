@@ -16,6 +16,7 @@ import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulat
 import { refused } from '../helpers/assertions.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { makeTempFolder } from '../helpers/kit.ts';
+import { vaultDbRoute, vaultKvRoute, vaultMount } from '../helpers/vault_mount.ts';
 
 describe('resolving through every backend adapter', () => {
   let gw: TestGateway;
@@ -57,13 +58,7 @@ describe('resolving through every backend adapter', () => {
     gw = await startGateway({
       gateway: { workers: false },
       mutate: (config) => {
-        config.mounts.vault = {
-          adapter: 'vault',
-          options: { address: vault.url, kv: { mount: 'secret', version: 2 }, auth: { method: 'token', token_env: 'CREFGATE_E2E_VAULT_TOKEN' } },
-          timeout_ms: 2000,
-          retry: { attempts: 0, base_delay_ms: 10, max_delay_ms: 100 },
-          breaker: { failure_threshold: 2, cooldown_ms: 60_000 },
-        };
+        config.mounts.vault = vaultMount(vault.url, 'CREFGATE_E2E_VAULT_TOKEN', { timeoutMs: 2000, breaker: { failure_threshold: 2, cooldown_ms: 60_000 } });
         const defaults = { timeout_ms: 3000, retry: { attempts: 1, base_delay_ms: 10, max_delay_ms: 100 }, breaker: { failure_threshold: 5, cooldown_ms: 10_000 } };
         config.mounts.aws = { adapter: 'aws-secrets-manager', options: { region: 'eu-west-1', endpoint: sm.endpoint, credentials: awsCredentials }, ...defaults };
         config.mounts.sts = { adapter: 'aws-sts', options: { region: 'eu-west-1', endpoint: stsEndpoint, credentials: awsCredentials, account_id: '123456789012' }, ...defaults };
@@ -74,8 +69,8 @@ describe('resolving through every backend adapter', () => {
           ...defaults,
         };
         config.routes.unshift(
-          { cref: 'cref://{tenant}/vault/{name}', mount: 'vault', path: 'tenants/{tenant}/{name}', field: 'token', dynamic: false },
-          { cref: 'cref://{tenant}/db/{role}', mount: 'vault', path: 'database/creds/{role}', dynamic: true },
+          vaultKvRoute(),
+          vaultDbRoute(),
           { cref: 'cref://{tenant}/aws/{name}', mount: 'aws', path: '{tenant}/{name}', dynamic: false },
           { cref: 'cref://{tenant}/aws-role/{role}', mount: 'sts', path: '{role}', dynamic: true },
           { cref: 'cref://{tenant}/gcp/{name}', mount: 'gcp', path: '{tenant}/{name}', dynamic: false },

@@ -16,6 +16,7 @@ import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulat
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { until } from '../helpers/until.ts';
 import { startGateProxy, type GateProxy } from './gate_proxy.ts';
+import { vaultDbRoute, vaultKvRoute, vaultMount } from '../helpers/vault_mount.ts';
 
 for (const kind of ['memory', 'redis'] as const) {
   describe(`job completion racing an in-flight resolve (${kind} state)`, function () {
@@ -39,16 +40,10 @@ for (const kind of ['memory', 'redis'] as const) {
       gw = await startGateway({
         gateway: { workers: false },
         mutate: (c) => {
-          c.mounts.vault = {
-            adapter: 'vault',
-            options: { address: gate.url, kv: { mount: 'secret', version: 2 }, auth: { method: 'token', token_env: 'CREFGATE_RACE_VAULT_TOKEN' } },
-            timeout_ms: 10_000,
-            retry: { attempts: 0, base_delay_ms: 10, max_delay_ms: 100 },
-            breaker: { failure_threshold: 5, cooldown_ms: 10_000 },
-          };
+          c.mounts.vault = vaultMount(gate.url, 'CREFGATE_RACE_VAULT_TOKEN', { timeoutMs: 10_000, breaker: { failure_threshold: 5, cooldown_ms: 10_000 } });
           c.routes.unshift(
-            { cref: 'cref://{tenant}/vault/{name}', mount: 'vault', path: 'tenants/{tenant}/{name}', field: 'token', dynamic: false },
-            { cref: 'cref://{tenant}/db/{role}', mount: 'vault', path: 'database/creds/{role}', dynamic: true },
+            vaultKvRoute(),
+            vaultDbRoute(),
           );
           if (kind === 'redis') {
             c.state = {

@@ -17,6 +17,7 @@ import { sweepExpiredLeases } from '../../src/leases/expiry_sweeper.ts';
 import { backoffMs, runRevocations } from '../../src/leases/revocation_worker.ts';
 import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulator/server.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { vaultDbRoute, vaultMount } from '../helpers/vault_mount.ts';
 
 describe('backend revocations are never lost (Redis state)', function () {
   this.timeout(30_000);
@@ -36,14 +37,8 @@ describe('backend revocations are never lost (Redis state)', function () {
     gw = await startGateway({
       gateway: { workers: false },
       mutate: (c) => {
-        c.mounts.vault = {
-          adapter: 'vault',
-          options: { address: vault.url, kv: { mount: 'secret', version: 2 }, auth: { method: 'token', token_env: 'CREFGATE_RF_VAULT_TOKEN' } },
-          timeout_ms: 2000,
-          retry: { attempts: 0, base_delay_ms: 10, max_delay_ms: 100 },
-          breaker: { failure_threshold: 100, cooldown_ms: 10 },
-        };
-        c.routes.unshift({ cref: 'cref://{tenant}/db/{role}', mount: 'vault', path: 'database/creds/{role}', dynamic: true });
+        c.mounts.vault = vaultMount(vault.url, 'CREFGATE_RF_VAULT_TOKEN', { timeoutMs: 2000, breaker: { failure_threshold: 100, cooldown_ms: 10 } });
+        c.routes.unshift(vaultDbRoute());
         c.state = { kind: 'redis', redis: { url: process.env.REDIS_URL, key_prefix: prefix, command_timeout_ms: 500, connect_timeout_ms: 2000, master_keys: [{ key_id: 'k1', file: keyFile }] } };
       },
     });

@@ -9,6 +9,7 @@ import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulat
 import { startGateProxy, type GateProxy } from '../e2e/gate_proxy.ts';
 import { auditOf, startReplicas, type ReplicaSet } from '../helpers/replicas.ts';
 import { until } from '../helpers/until.ts';
+import { vaultDbRoute, vaultKvRoute, vaultMount } from '../helpers/vault_mount.ts';
 
 describe('completion on another replica racing a resolve', function () {
   this.timeout(60_000);
@@ -26,15 +27,10 @@ describe('completion on another replica racing a resolve', function () {
     set = await startReplicas(2, process.env.REDIS_URL!, {
       env: { CREFGATE_E2E_VAULT_TOKEN: vault.rootToken },
       mutate: (doc) => {
-        doc.mounts.vault = {
-          adapter: 'vault',
-          options: { address: gate.url, kv: { mount: 'secret', version: 2 }, auth: { method: 'token', token_env: 'CREFGATE_E2E_VAULT_TOKEN' }, request_timeout_ms: 10_000 },
-          timeout_ms: 10_000,
-          retry: { attempts: 0 },
-        };
+        doc.mounts.vault = vaultMount(gate.url, 'CREFGATE_E2E_VAULT_TOKEN', { timeoutMs: 10_000, requestTimeoutMs: 10_000 });
         doc.routes.unshift(
-          { cref: 'cref://{tenant}/vault/{name}', mount: 'vault', path: 'tenants/{tenant}/{name}', field: 'token', dynamic: false },
-          { cref: 'cref://{tenant}/db/{role}', mount: 'vault', path: 'database/creds/{role}', dynamic: true },
+          vaultKvRoute(),
+          vaultDbRoute(),
         );
       },
     });

@@ -11,6 +11,7 @@ import { RedisKeys } from '../../src/state/redis/keys.ts';
 import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulator/server.ts';
 import { startReplicas, type ReplicaSet } from '../helpers/replicas.ts';
 import { until } from '../helpers/until.ts';
+import { vaultDbRoute, vaultMount } from '../helpers/vault_mount.ts';
 
 describe('a replica killed in the middle of job completions', function () {
   this.timeout(90_000);
@@ -24,13 +25,8 @@ describe('a replica killed in the middle of job completions', function () {
     set = await startReplicas(2, process.env.REDIS_URL!, {
       env: { CREFGATE_E2E_VAULT_TOKEN: vault.rootToken },
       mutate: (doc) => {
-        doc.mounts.vault = {
-          adapter: 'vault',
-          options: { address: vault.url, kv: { mount: 'secret', version: 2 }, auth: { method: 'token', token_env: 'CREFGATE_E2E_VAULT_TOKEN' }, request_timeout_ms: 4000 },
-          timeout_ms: 4000,
-          retry: { attempts: 0 },
-        };
-        doc.routes.unshift({ cref: 'cref://{tenant}/db/{role}', mount: 'vault', path: 'database/creds/{role}', dynamic: true });
+        doc.mounts.vault = vaultMount(vault.url, 'CREFGATE_E2E_VAULT_TOKEN', { timeoutMs: 4000, requestTimeoutMs: 4000 });
+        doc.routes.unshift(vaultDbRoute());
       },
     });
   });

@@ -8,6 +8,7 @@ import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulat
 import { RedisServer } from '../helpers/redis_server.ts';
 import { auditOf, startReplicas, type ReplicaSet } from '../helpers/replicas.ts';
 import { until } from '../helpers/until.ts';
+import { vaultDbRoute, vaultMount } from '../helpers/vault_mount.ts';
 
 const code = (err: unknown): string => (err instanceof CrefgateError ? err.code : `non-gateway error: ${String(err)}`);
 
@@ -24,13 +25,8 @@ describe('three gateway replicas on one Redis', function () {
     set = await startReplicas(3, process.env.REDIS_URL!, {
       env: { CREFGATE_E2E_VAULT_TOKEN: vault.rootToken },
       mutate: (doc) => {
-        doc.mounts.vault = {
-          adapter: 'vault',
-          options: { address: vault.url, kv: { mount: 'secret', version: 2 }, auth: { method: 'token', token_env: 'CREFGATE_E2E_VAULT_TOKEN' }, request_timeout_ms: 4000 },
-          timeout_ms: 4000,
-          retry: { attempts: 0 },
-        };
-        doc.routes.unshift({ cref: 'cref://{tenant}/db/{role}', mount: 'vault', path: 'database/creds/{role}', dynamic: true });
+        doc.mounts.vault = vaultMount(vault.url, 'CREFGATE_E2E_VAULT_TOKEN', { timeoutMs: 4000, requestTimeoutMs: 4000 });
+        doc.routes.unshift(vaultDbRoute());
       },
     });
   });

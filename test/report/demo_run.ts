@@ -16,6 +16,7 @@ import { signerFromPem, verifierKeyString } from '../../src/audit/log/note.ts';
 import { runRevocations } from '../../src/leases/revocation_worker.ts';
 import { startVaultEmulator } from '../adapters/vault/emulator/server.ts';
 import { startGateway } from '../helpers/gateway.ts';
+import { vaultDbRoute, vaultMount } from '../helpers/vault_mount.ts';
 
 export interface DemoRun {
   /** A copy of the gateway's audit folder (log, checkpoints, keys). */
@@ -41,14 +42,8 @@ export async function demoRun(): Promise<DemoRun> {
     mutate: (config) => {
       config.signals.enabled = true;
       config.rate_limits.issue.per_tenant = { limit: 5, window_seconds: 3600 };
-      config.mounts.vault = {
-        adapter: 'vault',
-        options: { address: vault.url, kv: { mount: 'secret', version: 2 }, auth: { method: 'token', token_env: 'CREFGATE_REPORT_VAULT_TOKEN' } },
-        timeout_ms: 2000,
-        retry: { attempts: 0, base_delay_ms: 10, max_delay_ms: 100 },
-        breaker: { failure_threshold: 5, cooldown_ms: 10_000 },
-      };
-      config.routes.unshift({ cref: 'cref://{tenant}/db/{role}', mount: 'vault', path: 'database/creds/{role}', dynamic: true });
+      config.mounts.vault = vaultMount(vault.url, 'CREFGATE_REPORT_VAULT_TOKEN', { timeoutMs: 2000, breaker: { failure_threshold: 5, cooldown_ms: 10_000 } });
+      config.routes.unshift(vaultDbRoute());
     },
   });
   const secrets: string[] = [vault.rootToken];
