@@ -16,6 +16,7 @@ import { replaceLease } from '../../src/leases/replace_lease.ts';
 import { runRevocations } from '../../src/leases/revocation_worker.ts';
 import { stateConfigSchema } from '../../src/state/config.ts';
 import { GitHubEmulator } from '../adapters/github-app/emulator/server.ts';
+import { gatewayGithubMount } from '../adapters/github-app/github_fixture.ts';
 import { startOidcEmulator, type OidcEmulator } from '../emulators/oidc/server.ts';
 import { refused } from '../helpers/assertions.ts';
 import { bootstrapCall } from '../helpers/bootstrap.ts';
@@ -50,8 +51,7 @@ for (const store of ['memory', 'redis'] as const) describe(`github-app tokens th
     gh = await GitHubEmulator.start();
     gh.install('acme', { repositories: ['app', 'lib', 'infra'], permissions: { contents: 'write', metadata: 'read', issues: 'read' } });
     oidc = await startOidcEmulator({ path: '/gha' });
-    const keyFile = path.join(tmp.path, 'app-key.pem');
-    await writeFile(keyFile, gh.privateKeyPem, { mode: 0o600 });
+    const githubMount = await gatewayGithubMount(gh, tmp.path);
     const masterKey = path.join(tmp.path, 'master.key');
     await writeFile(masterKey, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
     if (store === 'redis') redis = await RedisServer.start();
@@ -65,13 +65,7 @@ for (const store of ['memory', 'redis'] as const) describe(`github-app tokens th
           executors: [{ executor: 'exec-gha', tenant: 'tenant_abc', claims: { repository_owner: 'acme' } }],
         }];
         config.tenants.tenant_abc!.grants = [{ id: 'ci', effect: 'allow', executors: ['exec-gha', 'exec-01'], crefs: ['cref://tenant_abc/**'] }];
-        config.mounts.github = {
-          adapter: 'github-app',
-          options: { api_url: gh.url, app_id: gh.app.id, private_key_file: keyFile, installation: { org: 'acme' } },
-          timeout_ms: 3000,
-          retry: { attempts: 0, base_delay_ms: 10, max_delay_ms: 100 },
-          breaker: { failure_threshold: 2, cooldown_ms: 60_000 },
-        };
+        config.mounts.github = githubMount;
         config.routes.unshift(
           { cref: 'cref://{tenant}/github/{repo}', mount: 'github', path: '{repo}', dynamic: true, options: { permissions: { contents: 'read', metadata: 'read' } } },
           {

@@ -13,6 +13,7 @@ import { Octokit } from '@octokit/rest';
 import type { CrefgateClient } from '../../src/client/index.ts';
 import { runRevocations } from '../../src/leases/revocation_worker.ts';
 import { GitHubEmulator } from '../adapters/github-app/emulator/server.ts';
+import { gatewayGithubMount } from '../adapters/github-app/github_fixture.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { createThrowawayPki } from '../helpers/throwaway_ca.ts';
 import { makeTempFolder } from '../helpers/kit.ts';
@@ -47,20 +48,13 @@ describe('proxy delivery of a GitHub App token, against the GitHub API emulator'
     gh = await GitHubEmulator.start();
     gh.install('acme', { repositories: ['app', 'lib'], permissions: { contents: 'write', metadata: 'read' } });
     front = await tlsFront(Number(new URL(gh.url).port));
-    const keyFile = path.join(tmp.path, 'app-key.pem');
+    const githubMount = await gatewayGithubMount(gh, tmp.path);
     const caFile = path.join(tmp.path, 'front-ca.pem');
-    await writeFile(keyFile, gh.privateKeyPem, { mode: 0o600 });
     await writeFile(caFile, front.ca);
     gw = await startGateway({
       gateway: { workers: false },
       mutate(config) {
-        config.mounts.github = {
-          adapter: 'github-app',
-          options: { api_url: gh.url, app_id: gh.app.id, private_key_file: keyFile, installation: { org: 'acme' } },
-          timeout_ms: 3000,
-          retry: { attempts: 0, base_delay_ms: 10, max_delay_ms: 100 },
-          breaker: { failure_threshold: 2, cooldown_ms: 60_000 },
-        };
+        config.mounts.github = githubMount;
         config.routes.unshift({
           cref: 'cref://{tenant}/github-proxied/{repo}',
           mount: 'github',

@@ -5,6 +5,9 @@
 import type { ConformanceFixture } from '../../conformance/describe_adapter.ts';
 import { create, type GitHubAppAdapter, type GitHubTokenHandle } from '../../../adapters/github-app/adapter.ts';
 import { manifest, type GitHubAppOptions } from '../../../adapters/github-app/index.ts';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { MountConfig } from '../../../src/config/schema.ts';
 import { GitHubEmulator } from './emulator/server.ts';
 import type { Installation } from './emulator/model.ts';
 
@@ -55,4 +58,20 @@ export async function githubRig(options: { installation?: 'id' | 'org' | 'reposi
     close: () => emulator.close(),
   };
   return { emulator, installation, adapter, env, fixture, close: () => emulator.close() };
+}
+
+/**
+ * A gateway's `github-app` mount on the emulator, for the org `acme` installation: the App key is written to
+ * `dir/app-key.pem` (mode 0600, as an operator would keep it); no retries, a breaker that opens after two failures.
+ */
+export async function gatewayGithubMount(emulator: GitHubEmulator, dir: string): Promise<MountConfig> {
+  const keyFile = path.join(dir, 'app-key.pem');
+  await writeFile(keyFile, emulator.privateKeyPem, { mode: 0o600 });
+  return {
+    adapter: 'github-app',
+    options: { api_url: emulator.url, app_id: emulator.app.id, private_key_file: keyFile, installation: { org: 'acme' } },
+    timeout_ms: 3000,
+    retry: { attempts: 0, base_delay_ms: 10, max_delay_ms: 100 },
+    breaker: { failure_threshold: 2, cooldown_ms: 60_000 },
+  };
 }
