@@ -3,8 +3,7 @@
  * controllable clock, captured logs and helpers to read the audit trail. Every e2e test talks to it over sockets.
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { CrefgateClient } from '../../src/client/index.ts';
@@ -16,6 +15,7 @@ import { createGateway, type Gateway, type GatewayOptions } from '../../src/gate
 import { createLogger } from '../../src/log.ts';
 import { openEntry, readSealedFile } from '../../adapters/local/sealed_file.ts';
 import { createCa, issueLeaf, loadCa } from '../../src/pki/ca.ts';
+import { makeTempFolder } from './kit.ts';
 
 export interface Clock {
   now: () => number;
@@ -65,7 +65,8 @@ export interface TestGateway {
 }
 
 export async function startGateway(options: { mutate?: (config: Config) => void; gateway?: Partial<GatewayOptions> } = {}): Promise<TestGateway> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'crefgate-test-'));
+  const folder = await makeTempFolder('crefgate-test-');
+  const dir = folder.path;
   const dev = await ensureDevState(dir, 0);
   const { config, configDir } = await loadConfig(dev.configFile, {});
   config.gateway.port = 0;
@@ -128,7 +129,7 @@ export async function startGateway(options: { mutate?: (config: Config) => void;
     async close() {
       for (const c of clients) c.close();
       await gateway.close();
-      await rm(dir, { recursive: true, force: true });
+      await folder.remove();
     },
   };
 }

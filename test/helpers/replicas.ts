@@ -5,8 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { CrefgateClient } from '../../src/client/index.ts';
@@ -15,6 +14,7 @@ import { versionFor } from '../../src/executors/secrets.ts';
 import { GATEWAY_NODE_FLAGS } from '../../src/runtime_flags.ts';
 import type { AuditLine } from './gateway.ts';
 import { freePort } from './redis_server.ts';
+import { makeTempFolder } from './kit.ts';
 
 /** The parts of the config document the replica tests edit. */
 export interface ConfigDoc {
@@ -61,7 +61,8 @@ async function waitForListening(replica: Replica, deadlineMs: number): Promise<v
 
 /** Starts `count` replicas on Redis at `redisUrl`; `mutate` edits the shared config document. */
 export async function startReplicas(count: number, redisUrl: string, options: { mutate?: (doc: ConfigDoc) => void; env?: NodeJS.ProcessEnv } = {}): Promise<ReplicaSet> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'crefgate-replicas-'));
+  const folder = await makeTempFolder('crefgate-replicas-');
+  const dir = folder.path;
   const dev = await ensureDevState(dir, 0);
   await writeFile(path.join(dir, 'keys', 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
   const base = parse(await readFile(dev.configFile, 'utf8')) as ConfigDoc;
@@ -127,7 +128,7 @@ export async function startReplicas(count: number, redisUrl: string, options: { 
     async close() {
       for (const c of clients) c.close();
       await Promise.all(replicas.map((r) => r.kill('SIGTERM')));
-      await rm(dir, { recursive: true, force: true });
+      await folder.remove();
     },
   };
 }

@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { stateConfigSchema } from '../../src/state/config.ts';
+import { makeTempFolder } from '../helpers/kit.ts';
 import { RedisServer } from '../helpers/redis_server.ts';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/log.ts';
@@ -19,7 +19,7 @@ import { AWS, GH, startProxyBench, type ProxyBench } from './fixture.ts';
 
 for (const store of ['memory', 'redis'] as const) describe(`proxy delivery across replicas (${store} state)`, () => {
   let redis: RedisServer | undefined;
-  let keyDir: string | undefined;
+  let keyDir: Awaited<ReturnType<typeof makeTempFolder>> | undefined;
   let bench: ProxyBench;
   let replicaB: Gateway;
   let urlB: string;
@@ -29,11 +29,11 @@ for (const store of ['memory', 'redis'] as const) describe(`proxy delivery acros
   before(async () => {
     if (store === 'redis') {
       redis = await RedisServer.start();
-      keyDir = mkdtempSync(path.join(tmpdir(), 'crefgate-proxy-redis-'));
-      writeFileSync(path.join(keyDir, 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+      keyDir = await makeTempFolder('crefgate-proxy-redis-');
+      writeFileSync(path.join(keyDir.path, 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
     }
     bench = await startProxyBench((config) => {
-      if (redis !== undefined) config.state = stateConfigSchema.parse({ kind: 'redis', redis: { url: redis.url, master_keys: [{ key_id: 'm1', file: path.join(keyDir!, 'master.key') }] } });
+      if (redis !== undefined) config.state = stateConfigSchema.parse({ kind: 'redis', redis: { url: redis.url, master_keys: [{ key_id: 'm1', file: path.join(keyDir!.path, 'master.key') }] } });
     });
     token = bench.secret('github_token') as string;
     bench.upstream.expectedAuthorization = `token ${token}`;
@@ -51,7 +51,7 @@ for (const store of ['memory', 'redis'] as const) describe(`proxy delivery acros
     await replicaB?.close();
     await bench?.close();
     await redis?.stop();
-    if (keyDir !== undefined) rmSync(keyDir, { recursive: true, force: true });
+    await keyDir?.remove();
   });
 
   it('a static secret resolved on A is injected by B, which re-reads it through the route', async () => {

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { CrefgateError, type Envelope } from '../../src/client/index.ts';
 import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulator/server.ts';
 import { RedisServer } from '../helpers/redis_server.ts';
+import { makeTempFolder } from '../helpers/kit.ts';
 import { auditOf, startReplicas, type ReplicaSet } from '../helpers/replicas.ts';
 import { until } from '../helpers/until.ts';
 import { vaultDbRoute, vaultMount } from '../helpers/vault_mount.ts';
@@ -105,19 +106,17 @@ describe('Redis stopped under load', function () {
   this.timeout(120_000);
   let redis: RedisServer;
   let set: ReplicaSet;
-  let persistDir: string;
+  let persistDir: Awaited<ReturnType<typeof makeTempFolder>>;
 
   before(async () => {
-    const { mkdtemp } = await import('node:fs/promises');
-    persistDir = await mkdtemp(`${(await import('node:os')).tmpdir()}/crefgate-redis-`);
-    redis = await RedisServer.start(undefined, persistDir);
+    persistDir = await makeTempFolder('crefgate-redis-');
+    redis = await RedisServer.start(undefined, persistDir.path);
     set = await startReplicas(2, redis.url);
   });
   after(async () => {
     await set?.close();
     await redis?.stop();
-    const { rm } = await import('node:fs/promises');
-    await rm(persistDir, { recursive: true, force: true });
+    await persistDir?.remove();
   });
 
   it('answers only 503s while Redis is down, releases nothing, and resumes by itself after Redis returns', async () => {

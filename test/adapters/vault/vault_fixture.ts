@@ -2,8 +2,7 @@
  * Wires the Vault adapter (with the real node-vault client) to a fresh Vault emulator, for the conformance
  * suite and the Vault-specific tests.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SecretPayload } from '../../../adapters/contract.ts';
 import { create, type VaultAdapter, type VaultDeps } from '../../../adapters/vault/adapter.ts';
@@ -11,6 +10,7 @@ import { manifest } from '../../../adapters/vault/index.ts';
 import type { ConformanceFixture } from '../../conformance/describe_adapter.ts';
 import { startVaultEmulator, type VaultEmulator } from './emulator/server.ts';
 import { createThrowawayPki } from '../../helpers/throwaway_ca.ts';
+import { makeTempFolder } from '../../helpers/kit.ts';
 
 export interface VaultTestSetup {
   kvVersion?: 1 | 2;
@@ -33,7 +33,8 @@ export interface VaultTestRig {
 export async function vaultRig(setup: VaultTestSetup = {}): Promise<VaultTestRig> {
   const kvVersion = setup.kvVersion ?? 2;
   const namespace = setup.namespace ?? '';
-  const dir = await mkdtemp(join(tmpdir(), 'crefgate-vault-'));
+  const folder = await makeTempFolder('crefgate-vault-');
+  const dir = folder.path;
   const pki = setup.tls === true ? await createThrowawayPki() : undefined;
   if (pki !== undefined) await writeFile(join(dir, 'vault-ca.pem'), pki.caCert);
   const emulator = await startVaultEmulator(pki === undefined ? {} : { tls: { key: pki.serverKey, cert: pki.serverCert } });
@@ -58,7 +59,7 @@ export async function vaultRig(setup: VaultTestSetup = {}): Promise<VaultTestRig
   const close = async (): Promise<void> => {
     await adapter.close();
     await emulator.close();
-    await rm(dir, { recursive: true, force: true });
+    await folder.remove();
   };
   const fixture: ConformanceFixture = {
     adapter,
