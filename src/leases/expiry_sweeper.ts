@@ -4,6 +4,7 @@
  * pass also moves revocations that a dead process left recorded but not queued (`recoverRevocations`).
  */
 import type { GatewayServices } from '../services.ts';
+import { leaseSubject } from './lease_audit.ts';
 import { backendRevocationQueued } from './revoke_lease.ts';
 
 const BATCH = 100;
@@ -16,11 +17,7 @@ export async function sweepExpiredLeases(services: GatewayServices): Promise<num
       action: 'lease.expire',
       outcome: 'ok',
       actor: { type: 'system', id: services.replica, auth: 'system' },
-      tenant: lease.tenant,
-      job_id: lease.jobId,
-      executor: lease.executor,
-      crefs: [lease.cref],
-      lease_ids: [lease.leaseId],
+      ...leaseSubject(lease),
       detail: { backend_revocation: backendRevocationQueued(lease) },
     });
   }

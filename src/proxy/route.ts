@@ -12,6 +12,7 @@ import type { KoaState } from '../http/context.ts';
 import { requireRole } from '../http/validate.ts';
 import { assertExecutorActive } from '../executors/active.ts';
 import { parseCref } from '../envelope/cref.ts';
+import { leaseSubject } from '../leases/lease_audit.ts';
 import type { Identity } from '../identity/identity.ts';
 import { deny } from '../errors.ts';
 import type { GatewayServices } from '../services.ts';
@@ -158,11 +159,7 @@ function event(ctx: ProxyExchange, identity: Identity, lease: LeaseRecord, route
   return {
     action: 'proxy.request' as const,
     actor: actorOf(identity),
-    tenant: lease.tenant,
-    job_id: lease.jobId,
-    executor: lease.executor,
-    crefs: [lease.cref],
-    lease_ids: [lease.leaseId],
+    ...leaseSubject(lease),
     request_id: ctx.state.requestId,
     source: ctx.ip,
     detail: { method: ctx.method, upstream: route.upstream, path: target.path },

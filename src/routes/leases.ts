@@ -6,6 +6,7 @@ import { actorOf } from '../identity/audit_actor.ts';
 import type { KoaState } from '../http/context.ts';
 import { readJson } from '../http/read_body.ts';
 import { requireRole, validate } from '../http/validate.ts';
+import { leaseSubject } from '../leases/lease_audit.ts';
 import { leaseView } from '../leases/lease_view.ts';
 import { loadOwnedLease, renewLease, renewLeaseSchema } from '../leases/renew_lease.ts';
 import { revokeLease, revokeLeaseSchema } from '../leases/revoke_lease.ts';
@@ -19,11 +20,7 @@ export function leaseRoutes(router: Router<KoaState>, services: GatewayServices)
       action,
       outcome: 'ok',
       actor: actorOf(identity),
-      tenant: lease.tenant,
-      job_id: lease.jobId,
-      executor: lease.executor,
-      crefs: [lease.cref],
-      lease_ids: [lease.leaseId],
+      ...leaseSubject(lease),
       request_id: ctx.state.requestId,
       source: ctx.request.ip,
       detail,
