@@ -4,8 +4,7 @@
  * credentials from the STS emulator, and a route whose upstream CA is not configured (must fail verification).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Config } from '../../src/config/schema.ts';
@@ -14,6 +13,7 @@ import { openEntry, readSealedFile } from '../../adapters/local/sealed_file.ts';
 import { readFileSync } from 'node:fs';
 import { StsEmulator } from '../adapters/aws/emulator/sts.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { makeTempFolder } from '../helpers/kit.ts';
 import { Upstream } from './upstream.ts';
 
 export const GH = 'cref://tenant_abc/gh/github_token';
@@ -65,8 +65,8 @@ export async function startProxyBench(mutate?: (config: Config) => void): Promis
     ca_file: caFile,
     ...extra,
   });
-  const caDir = mkdtempSync(path.join(tmpdir(), 'crefgate-proxy-ca-'));
-  const caFile = path.join(caDir, 'upstream-ca.pem');
+  const caDir = await makeTempFolder('crefgate-proxy-ca-');
+  const caFile = path.join(caDir.path, 'upstream-ca.pem');
   writeFileSync(caFile, upstream.caCert);
   const gw = await startGateway({
     gateway: { workers: false },
@@ -125,7 +125,7 @@ export async function startProxyBench(mutate?: (config: Config) => void): Promis
       delete process.env.CREFGATE_PROXY_AWS_SECRET;
       await gw.close();
       await Promise.allSettled([upstream.close(), sts.close()]);
-      rmSync(caDir, { recursive: true, force: true });
+      await caDir.remove();
     },
   };
 }

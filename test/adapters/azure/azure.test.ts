@@ -3,8 +3,7 @@
  * conformance suite, then the challenge flow, versions and content type, and the error mapping.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SecretAdapter } from '../../../adapters/contract.ts';
 import { create } from '../../../adapters/azure-key-vault/adapter.ts';
@@ -13,7 +12,7 @@ import { retryAfterSeconds } from '../../../adapters/azure-key-vault/map_error.t
 import { describeAdapter } from '../../conformance/describe_adapter.ts';
 import { AzureKeyVaultEmulator } from './emulator/server.ts';
 import { rejectsKind } from '../../helpers/adapter_errors.ts';
-import { signal } from '../../helpers/kit.ts';
+import { makeTempFolder, signal } from '../../helpers/kit.ts';
 
 const TOKEN_ENV = 'CREFGATE_TEST_AZURE_TOKEN';
 /** The adapter's documented mapping of a path to a secret name: segments joined with `--`. */
@@ -27,7 +26,8 @@ interface Started {
 
 async function start(extra: Record<string, unknown> = {}, token?: string): Promise<Started> {
   const emulator = await AzureKeyVaultEmulator.start();
-  const configDir = await mkdtemp(join(tmpdir(), 'crefgate-azure-'));
+  const folder = await makeTempFolder('crefgate-azure-');
+  const configDir = folder.path;
   await writeFile(join(configDir, 'ca.pem'), emulator.caPem);
   process.env[TOKEN_ENV] = token ?? emulator.token;
   const options = manifest.optionsSchema.parse({
@@ -44,7 +44,7 @@ async function start(extra: Record<string, unknown> = {}, token?: string): Promi
     async close() {
       await adapter.close();
       await emulator.stop();
-      await rm(configDir, { recursive: true, force: true });
+      await folder.remove();
     },
   };
 }
