@@ -76,15 +76,19 @@ export async function buildServices(b: BuildContext): Promise<BuiltServices> {
   if (rawState.kind === 'redis') {
     // A Redis store that lost its data (issue 22, docs/state.md): alert, metric, re-seed before a new epoch.
     const { watchStoreLoss, lossMetrics } = await import('../state/redis/epoch_alert.ts');
+    const { reconcileAfterLoss, reconciliationDetail } = await import('../leases/reconcile_after_loss.ts');
+    const dynamicMounts = Object.keys(config.mounts)
+      .filter((name) => typeof (mounts.get(name) as { issue?: unknown }).issue === 'function')
+      .map((name) => ({ name, kind: config.mounts[name]!.adapter }));
     watchStoreLoss(rawState, {
       audit,
       replica,
       metrics: lossMetrics(ops.metrics.registry),
-      mounts: Object.keys(config.mounts).map((name) => {
-        const adapter = mounts.get(name) as { issue?: unknown; listIssued?: (signal: AbortSignal) => Promise<unknown[]> };
-        return { name, dynamic: typeof adapter.issue === 'function', listIssued: adapter.listIssued?.bind(adapter) };
-      }),
+      mounts: Object.keys(config.mounts).map((name) => ({ name, dynamic: dynamicMounts.some((m) => m.name === name) })),
       reseed: (store) => seedExecutors(config.executors, store, baseDir, now(), (m) => logger.warn(m)),
+      // What the lost leases tracked is revoked where the backend lists it (src/leases/reconcile_after_loss.ts);
+      // `services` is built below and only read once a loss is being recovered.
+      reconcile: async (store, loss) => reconciliationDetail(await reconcileAfterLoss(services, dynamicMounts, { state: store, lostAt: loss.at })),
       log: (message, facts) => logger.error(facts, message),
     });
   }

@@ -3,8 +3,9 @@
  * can repair. On the loss: an `alert` audit event (reason `state_lost`) naming the mounts whose dynamic
  * credentials were tracked only by the lost leases and revocation queue, a metric, an error log line. Before the
  * store adopts a new epoch: the config-defined executors are re-seeded, and the dynamic mounts are reconciled
- * where the backend can list what it issued (an adapter's optional `listIssued`); a second alert
- * (`state_reseeded`) says what was re-seeded and which mounts could not be reconciled.
+ * (the injected `reconcile`, src/leases/reconcile_after_loss.ts: what the backend lists and no lease owns is
+ * revoked); a second alert (`state_reseeded`) says per mount what was revoked, or what bounds the credentials of
+ * a mount that cannot be listed. Without `reconcile`, every dynamic mount is reported as not reconciled.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { JsonValue } from '../../json/value.ts';
@@ -17,8 +18,12 @@ import { storeHa } from './index.ts';
 export interface MountView {
   name: string;
   dynamic: boolean;
-  /** Credentials the backend says are outstanding (an adapter's optional `listIssued`). */
-  listIssued?: ((signal: AbortSignal) => Promise<unknown[]>) | undefined;
+}
+
+/** The per-mount reconciliation as the alert carries it, plus the mounts that were not reconciled. */
+export interface ReconcileReport {
+  reconciliation: JsonValue;
+  unreconciled_mounts: string[];
 }
 
 /** Something that counts (a prom-client Counter/Gauge or a test double). */
@@ -48,6 +53,8 @@ export interface StoreLossOptions {
   metrics?: LossMetrics | undefined;
   /** Re-seeds config executors into the (ungated) store. */
   reseed: (store: StateStore) => Promise<void>;
+  /** Revokes what the backends list and no lease owns, reading the (ungated) `store`; must not throw. */
+  reconcile?: ((store: StateStore, loss: EpochLoss) => Promise<ReconcileReport>) | undefined;
   log: (message: string, facts: Record<string, JsonValue>) => void;
 }
 
@@ -74,20 +81,9 @@ export function watchStoreLoss(state: StateStore, options: StoreLossOptions): bo
   });
   ha.epoch.onRecovery(async (loss) => {
     await options.reseed(ha.ungated);
-    const reconciled: Record<string, JsonValue> = {};
-    const unreconciled: string[] = [];
-    for (const mount of options.mounts.filter((m) => m.dynamic)) {
-      if (mount.listIssued === undefined) {
-        unreconciled.push(mount.name);
-        continue;
-      }
-      try {
-        reconciled[mount.name] = (await mount.listIssued(AbortSignal.timeout(5000))).length;
-      } catch {
-        unreconciled.push(mount.name);
-      }
-    }
-    const detail = { signal: 'state_reseeded', kind: loss.kind, lost_epoch: loss.lostEpoch, outstanding_by_mount: reconciled, unreconciled_mounts: unreconciled };
+    // Before the new epoch is adopted: no lease can be recorded meanwhile, so the pass sees a still picture.
+    const report: ReconcileReport = options.reconcile !== undefined ? await options.reconcile(ha.ungated, loss) : { reconciliation: {}, unreconciled_mounts: dynamic };
+    const detail = { signal: 'state_reseeded', kind: loss.kind, lost_epoch: loss.lostEpoch, lost_at: loss.at, ...report };
     // Durable before the store reopens: if the audit trail cannot record it, the hook fails and the store stays closed.
     await options.audit.record({ action: 'alert', outcome: 'ok', reason: 'state_reseeded', actor: system(options.replica), detail });
     options.log('state store re-seeded; adopting a new epoch', detail);
