@@ -1,10 +1,7 @@
 /** The witness over real HTTP on 127.0.0.1: every answer of C2SP tlog-witness add-checkpoint, and its memory. */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { signCheckpoint } from '../../src/audit/log/checkpoint.ts';
 import { MerkleTree, leafHash } from '../../src/audit/log/merkle.ts';
 import { parseNote, parseVerifierKey, signerFromPem, verifierKeyString } from '../../src/audit/log/note.ts';
@@ -12,6 +9,7 @@ import { cosignerKeyString, parseCosignerKey, verifyCosignatures } from '../../s
 import { formatAddCheckpoint } from '../../src/audit/log/witness_request.ts';
 import { createWitnessServer, listen } from '../../src/witness/server.ts';
 import { WitnessState } from '../../src/witness/state.ts';
+import { makeTempFolder } from '../helpers/kit.ts';
 
 const ORIGIN = 'audit.example/w-test';
 const pem = () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' });
@@ -28,6 +26,7 @@ describe('witness: C2SP tlog-witness over HTTP', function () {
   this.timeout(10_000);
   let server: Server;
   let state: WitnessState;
+  let stateFolder: Awaited<ReturnType<typeof makeTempFolder>>;
   let stateDir: string;
   let url: string;
 
@@ -49,10 +48,14 @@ describe('witness: C2SP tlog-witness over HTTP', function () {
     post(formatAddCheckpoint({ oldSize: old, proof, note }));
 
   before(async () => {
-    stateDir = mkdtempSync(path.join(os.tmpdir(), 'crefgate-witness-'));
+    stateFolder = await makeTempFolder('crefgate-witness-');
+    stateDir = stateFolder.path;
     await start();
   });
-  after(stop);
+  after(async () => {
+    await stop();
+    await stateFolder?.remove();
+  });
 
   it('cosigns the first checkpoint from old 0, per tlog-cosignature', async () => {
     const note = checkpointOf(10);
