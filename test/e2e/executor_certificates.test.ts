@@ -123,8 +123,12 @@ describe('executor certificates from the bootstrap listener', () => {
   });
 
   it('serves nothing else on the bootstrap listener', async () => {
-    for (const route of ['/v1/executors', '/v1/jobs', '/v1/leases/renew', '/v1/executors/exec-boot/rotate']) {
+    for (const route of ['/v1/executors', '/v1/jobs', '/v1/jobs/job_x/complete', '/v1/executors/exec-boot/rotate']) {
       await assert.rejects(bootstrapCall(gw, route, {}), (err: CrefgateError) => err.code === 'not_found');
+    }
+    // Lease renewal and revocation are served for workload-token executors only (test/e2e/oidc_renew.test.ts).
+    for (const route of ['/v1/leases/renew', '/v1/leases/revoke']) {
+      await assert.rejects(bootstrapCall(gw, route, {}), (err: CrefgateError) => err.code === 'unauthenticated');
     }
   });
 });
