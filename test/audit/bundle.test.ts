@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os, { availableParallelism } from 'node:os';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { canonicalJson } from '../../src/envelope/canonical.ts';
 import { exportBundle } from '../../src/audit/verify/export_bundle.ts';
@@ -10,6 +10,7 @@ import { createAuditTrail } from '../../src/audit/index.ts';
 import { signCheckpoint } from '../../src/audit/log/checkpoint.ts';
 import { parseNote, signerFromPem, verifierKeyString } from '../../src/audit/log/note.ts';
 import { verifyAuditPath, type VerifyReport } from '../../src/audit/verify/verify_path.ts';
+import { tempFolder } from '../helpers/kit.ts';
 import { auditFixture, resolveEvent, writeSigningKey, type AuditFixture } from './helpers.ts';
 
 const T0 = Date.parse('2025-11-23T00:00:00.000Z');
@@ -28,10 +29,13 @@ async function writeLog(origin: string, groups: number, tenantOf = (n: number) =
   return fx;
 }
 
+/** The suite's temporary folder (test kit, removed after the suite); every bundle and copy is made inside it. */
+let scratch: { readonly path: string };
+
 const exportSigner = signerFromPem('crefgate/export', generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
 
 async function exportTo(logs: string[], extra: { tenant?: string; since?: string; until?: string } = {}): Promise<string> {
-  const out = mkdtempSync(path.join(os.tmpdir(), 'crefgate-bundle-'));
+  const out = mkdtempSync(path.join(scratch.path, 'bundle-'));
   await exportBundle({ logs, out, format: 'ocsf', signer: exportSigner, ...extra });
   return out;
 }
@@ -47,7 +51,7 @@ function kinds(report: VerifyReport): FindingKind[] {
 
 /** Applies `edit` to the event lines of a copy of the bundle. */
 function tamperEvents(bundle: string, edit: (lines: string[]) => string[]): string {
-  const copy = mkdtempSync(path.join(os.tmpdir(), 'crefgate-tampered-'));
+  const copy = mkdtempSync(path.join(scratch.path, 'tampered-'));
   cpSync(bundle, copy, { recursive: true });
   const file = path.join(copy, 'logs/0/events.ndjson');
   const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
@@ -57,6 +61,7 @@ function tamperEvents(bundle: string, edit: (lines: string[]) => string[]): stri
 
 describe('audit export bundle and offline verification', function () {
   this.timeout(20_000);
+  scratch = tempFolder('crefgate-bundle-');
   let fx: AuditFixture;
   let bundle: string;
 
@@ -98,7 +103,7 @@ describe('audit export bundle and offline verification', function () {
 
   it('reports exactly the same when large logs are parsed on worker threads', async function () {
     if (availableParallelism() < 2) this.skip(); // one core: verification never starts a worker
-    const torn = mkdtempSync(path.join(os.tmpdir(), 'crefgate-torn-'));
+    const torn = mkdtempSync(path.join(scratch.path, 'torn-'));
     cpSync(path.dirname(fx.logPath), torn, { recursive: true });
     writeFileSync(path.join(torn, path.basename(fx.logPath)), '{"seq":60,"prev":"', { flag: 'a' });
     const targets = [bundle, path.dirname(fx.logPath), torn, ...cases.map(([, , edit]) => tamperEvents(bundle, edit))];
@@ -110,7 +115,7 @@ describe('audit export bundle and offline verification', function () {
   });
 
   it('names a forged checkpoint (attacker key) and an edited checkpoint root', async () => {
-    const copy = mkdtempSync(path.join(os.tmpdir(), 'crefgate-forged-'));
+    const copy = mkdtempSync(path.join(scratch.path, 'forged-'));
     cpSync(bundle, copy, { recursive: true });
     const file = path.join(copy, 'logs/0/checkpoints.ndjson');
     const notes = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { note: string }).note);
@@ -127,7 +132,7 @@ describe('audit export bundle and offline verification', function () {
 
   it('detects truncation of a live log against a trusted checkpoint', async () => {
     const trusted = readFileSync(`${fx.logPath}.checkpoints`, 'utf8').trim().split('\n').at(-1)!;
-    const copy = mkdtempSync(path.join(os.tmpdir(), 'crefgate-trunc-'));
+    const copy = mkdtempSync(path.join(scratch.path, 'trunc-'));
     const lines = readFileSync(fx.logPath, 'utf8').split('\n').filter((l) => l !== '');
     writeFileSync(path.join(copy, 'audit.log'), lines.slice(0, 45).map((l) => `${l}\n`).join(''));
     const report = await verifyAuditPath(path.join(copy, 'audit.log'), {
