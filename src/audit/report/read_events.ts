@@ -6,13 +6,17 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { AuditEventInput } from '../contract.ts';
 import { MANIFEST_NOTE, type Manifest } from '../verify/bundle_format.ts';
 import { checkpointsPath, logSegments, readLineRange } from '../log/log_files.ts';
 import { parseNote } from '../log/note.ts';
 import { findLogs } from '../verify/verify_path.ts';
 
-/** One event as the report shows it: no secrets, no HMACs, only what an auditor reads. */
-export interface ReportEvent {
+/**
+ * One event as the report shows it: no secrets, no HMACs, only what an auditor reads. What the event is about
+ * (tenant, job, executor, crefs, leases, request, source) keeps the trail's own fields; the rest is read loosely.
+ */
+export interface ReportEvent extends Pick<AuditEventInput, 'tenant' | 'job_id' | 'executor' | 'crefs' | 'lease_ids' | 'request_id' | 'source'> {
   origin: string;
   seq: number;
   time: string;
@@ -23,13 +27,6 @@ export interface ReportEvent {
   reason?: string | undefined;
   /** `type:id` of the actor. */
   actor?: string | undefined;
-  tenant?: string | undefined;
-  job_id?: string | undefined;
-  executor?: string | undefined;
-  crefs?: string[] | undefined;
-  lease_ids?: string[] | undefined;
-  request_id?: string | undefined;
-  source?: string | undefined;
   detail?: Record<string, unknown> | undefined;
   /** True when job, tenant or executor were filled in from the job a lease belongs to (revocations name only leases). */
   via_lease?: boolean | undefined;

@@ -3,7 +3,7 @@
  * copied from the verifier's report as is; the page only ever shows a pass when that report says `ok`.
  */
 import type { Finding } from '../verify/findings.ts';
-import type { VerifyReport } from '../verify/verify_path.ts';
+import type { LogReport, VerifyReport } from '../verify/verify_path.ts';
 import { attributeLeases, jobStories, type JobStory } from './job_stories.ts';
 import type { LogCheckpoints, ReportEvent, ReportInput } from './read_events.ts';
 
@@ -16,18 +16,8 @@ export interface ReportVerification {
   ok: boolean;
   /** False when the keys came from the data itself rather than from the auditor. */
   pinned: boolean;
-  logs: {
-    origin: string | undefined;
-    source: string;
-    events: number;
-    attested: number;
-    /** Events past the last valid checkpoint, as the verifier counted them. */
-    unattested?: number | undefined;
-    /** Witnesses whose cosignatures the verifier checked, and how many events each covers. */
-    witnessed?: { witness: string; size: number }[] | undefined;
-    findings: number;
-    checkpoints: LogCheckpoints | undefined;
-  }[];
+  /** Each log as the verifier reported it (counts, unattested, witnesses), its findings counted, its checkpoints as read. */
+  logs: (Omit<LogReport, 'findings' | 'notes'> & { findings: number; checkpoints: LogCheckpoints | undefined })[];
   findings: FlaggedFinding[];
   notes: string[];
 }
