@@ -4,17 +4,17 @@
  * (CROSSSLOT), so this checks the hash-tag layout of every operation.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { makeTempFolder } from '../helpers/kit.ts';
 import { freePort } from '../helpers/redis_server.ts';
 import { describeStateStore } from './describe_state_store.ts';
 import { redisFixture, testConfig } from './redis_fixture.ts';
 
 let node: ChildProcess | undefined;
 let port = 0;
+let folder: Awaited<ReturnType<typeof makeTempFolder>> | undefined;
 let dir = '';
 
 /** Connects once the freshly spawned server accepts connections. */
@@ -36,7 +36,8 @@ async function connectWhenUp(p: number): Promise<Redis> {
 
 async function startClusterNode(): Promise<void> {
   port = await freePort();
-  dir = mkdtempSync(path.join(tmpdir(), 'crefgate-cluster-'));
+  folder = await makeTempFolder('crefgate-cluster-');
+  dir = folder.path;
   node = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'),
@@ -67,7 +68,7 @@ describe('redis cluster (one node, all slots)', function () {
       child.kill('SIGKILL');
       await exited;
     }
-    rmSync(dir, { recursive: true, force: true });
+    await folder?.remove();
   });
 
   describeStateStore('redis cluster', () => redisFixture(testConfig({ url: undefined, cluster: { nodes: [{ host: '127.0.0.1', port }] } })));
