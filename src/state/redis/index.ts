@@ -6,6 +6,7 @@
 import { Cluster } from 'ioredis';
 import type { RedisConfig } from '../config.ts';
 import { StateUnavailableError, type StateStore } from '../contract.ts';
+import { coalesceWrites } from './coalesce_writes.ts';
 import { connectClient, createClient, type RedisClient } from './connect.ts';
 import { createRedisCounters, createRedisSets } from './counters.ts';
 import { durableCaller } from './durability.ts';
@@ -56,6 +57,7 @@ async function durableWriters(client: RedisClient, config: RedisConfig): Promise
     for (let i = 1; i < DURABLE_WRITERS; i++) {
       const writer = client.duplicate();
       writer.on('error', () => undefined);
+      coalesceWrites(writer);
       writers.push(writer);
       await connectClient(writer, config.connect_timeout_ms);
     }
@@ -79,6 +81,7 @@ export async function createRedisStateStore(config: RedisConfig, options: RedisS
   // Keys are read before connecting so that a bad key fails start-up, not the first rotation.
   const box = new SecretBox(loadMasterKeys(config.master_keys, env, configDir));
   const client: RedisClient = createClient(config, { env, configDir });
+  coalesceWrites(client);
   let lastError: string | undefined;
   // Without a listener an 'error' event would crash the process; the message is kept for health().
   client.on('error', (err: Error) => {
