@@ -150,6 +150,11 @@ export function openapiDocument(version: string): Record<string, unknown> {
   };
   // The certificate route lives on the bootstrap listener, which asks for no client certificate.
   paths['/v1/executors/{id}/certificate']!.servers = [{ url: 'https://127.0.0.1:8444', description: 'bootstrap listener (bootstrap.port)' }];
+  // Resolve, renew and revoke are served on both listeners: there with a workload OIDC token instead of a certificate.
+  for (const path of ['/v1/resolve', '/v1/leases/renew', '/v1/leases/revoke']) {
+    paths[path]!.servers = [{ url: 'https://127.0.0.1:8443', description: 'main listener (mutual TLS)' }, { url: 'https://127.0.0.1:8444', description: 'bootstrap listener (bootstrap.port): workload OIDC bearer token' }];
+    (paths[path]!.post as { security?: unknown }).security = [{ mtls: [] }, { workloadOidc: [] }];
+  }
   // The stream carries canonical audit lines, one JSON object each (see docs/audit.md), not one JSON document.
   (paths['/v1/audit/stream']!.get as { responses: Record<string, unknown>; parameters?: unknown[] }).responses['200'] = {
     description: 'audit events, one canonical JSON line each (NDJSON) or as Server-Sent Events',
@@ -177,7 +182,10 @@ export function openapiDocument(version: string): Record<string, unknown> {
     security: [{ mtls: [] }],
     paths,
     components: {
-      securitySchemes: { mtls: { type: 'mutualTLS', description: 'client certificate chaining to the configured CA; identity from its URI SAN or pinned fingerprint' } },
+      securitySchemes: {
+        mtls: { type: 'mutualTLS', description: 'client certificate chaining to the configured CA; identity from its URI SAN or pinned fingerprint' },
+        workloadOidc: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'bootstrap listener only: a workload OIDC token of a configured issuer, mapped to an executor (docs/identity.md)' },
+      },
       schemas: Object.fromEntries(Object.entries(components).map(([name, [schema, io]]) => [name, jsonSchema(schema, io)])),
     },
   };
