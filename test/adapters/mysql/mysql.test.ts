@@ -8,12 +8,14 @@ import { create } from '../../../adapters/mysql/adapter.ts';
 import { manifest } from '../../../adapters/mysql/index.ts';
 import { withResilience } from '../../../adapters/resilience.ts';
 import { rejectsKind } from '../../helpers/adapter_errors.ts';
+import { signal as boundedSignal } from '../../helpers/kit.ts';
 import { mariadbMissing } from './private_mariadb.ts';
 import { issueRequest } from '../sql_users/issue_request.ts';
 import { usePrivateRig } from '../sql_users/private_rig.ts';
 import { startMysqlRig, type MysqlRig } from './mysql_fixture.ts';
 
-const signal = () => AbortSignal.timeout(10_000);
+// Database round trips (role creation, revocation) get twice the kit's default bound.
+const signal = () => boundedSignal(10_000);
 type Value = Record<string, string>;
 
 describe('mysql adapter (private MariaDB)', function () {

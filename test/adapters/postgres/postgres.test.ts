@@ -9,12 +9,14 @@ import { create } from '../../../adapters/postgres/adapter.ts';
 import { manifest } from '../../../adapters/postgres/index.ts';
 import { withResilience } from '../../../adapters/resilience.ts';
 import { rejectsKind } from '../../helpers/adapter_errors.ts';
+import { signal as boundedSignal } from '../../helpers/kit.ts';
 import { postgresMissing } from './private_postgres.ts';
 import { issueRequest } from '../sql_users/issue_request.ts';
 import { usePrivateRig } from '../sql_users/private_rig.ts';
 import { startPostgresRig, type PostgresRig } from './postgres_fixture.ts';
 
-const signal = () => AbortSignal.timeout(10_000);
+// Database round trips (role creation, revocation) get twice the kit's default bound.
+const signal = () => boundedSignal(10_000);
 type Value = Record<string, string>;
 
 describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
