@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { Envelope } from '../../src/client/index.ts';
 import { RedisKeys } from '../../src/state/redis/keys.ts';
-import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulator/server.ts';
-import { startReplicas, type ReplicaSet } from '../helpers/replicas.ts';
+import type { VaultEmulator } from '../adapters/vault/emulator/server.ts';
+import type { ReplicaSet } from '../helpers/replicas.ts';
 import { until } from '../helpers/until.ts';
-import { vaultDbRoute, vaultMount } from '../helpers/vault_mount.ts';
+import { startVaultReplicas } from './vault_replicas.ts';
 
 describe('a replica killed in the middle of job completions', function () {
   this.timeout(90_000);
@@ -19,16 +19,7 @@ describe('a replica killed in the middle of job completions', function () {
   let vault: VaultEmulator;
 
   before(async () => {
-    vault = await startVaultEmulator();
-    vault.mountKv('secret', 2);
-    vault.addDynamicRole('database', 'readonly', { defaultTtl: 3600, maxTtl: 7200 });
-    set = await startReplicas(2, process.env.REDIS_URL!, {
-      env: { CREFGATE_E2E_VAULT_TOKEN: vault.rootToken },
-      mutate: (doc) => {
-        doc.mounts.vault = vaultMount(vault.url, 'CREFGATE_E2E_VAULT_TOKEN', { timeoutMs: 4000, requestTimeoutMs: 4000 });
-        doc.routes.unshift(vaultDbRoute());
-      },
-    });
+    ({ set, vault } = await startVaultReplicas(2));
   });
   after(async () => {
     await set?.close();

@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { CrefgateError, type Envelope } from '../../src/client/index.ts';
-import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulator/server.ts';
+import type { VaultEmulator } from '../adapters/vault/emulator/server.ts';
 import { RedisServer } from '../helpers/redis_server.ts';
 import { makeTempFolder } from '../helpers/kit.ts';
 import { auditOf, startReplicas, type ReplicaSet } from '../helpers/replicas.ts';
 import { until } from '../helpers/until.ts';
-import { vaultDbRoute, vaultMount } from '../helpers/vault_mount.ts';
+import { startVaultReplicas } from './vault_replicas.ts';
 
 const code = (err: unknown): string => (err instanceof CrefgateError ? err.code : `non-gateway error: ${String(err)}`);
 
@@ -20,16 +20,7 @@ describe('three gateway replicas on one Redis', function () {
   let vault: VaultEmulator;
 
   before(async () => {
-    vault = await startVaultEmulator();
-    vault.mountKv('secret', 2);
-    vault.addDynamicRole('database', 'readonly', { defaultTtl: 3600, maxTtl: 7200 });
-    set = await startReplicas(3, process.env.REDIS_URL!, {
-      env: { CREFGATE_E2E_VAULT_TOKEN: vault.rootToken },
-      mutate: (doc) => {
-        doc.mounts.vault = vaultMount(vault.url, 'CREFGATE_E2E_VAULT_TOKEN', { timeoutMs: 4000, requestTimeoutMs: 4000 });
-        doc.routes.unshift(vaultDbRoute());
-      },
-    });
+    ({ set, vault } = await startVaultReplicas(3));
   });
   after(async () => {
     await set?.close();
