@@ -88,4 +88,47 @@ export interface AuditTrail {
   health(): Promise<AuditSinkHealth[]>;
   /** Flushes pending events and closes sinks. */
   close(): Promise<void>;
+  /**
+   * Registers an observer (src/audit/trail/observer.ts) after the trail exists: it is told of every record
+   * outcome from now on, without `sensitive` values, and cannot change one. Returns the function that removes it.
+   */
+  observe(observer: AuditObserverPart): () => void;
 }
+
+/* The observer hook (the fan-out and the record wrapper are in ./trail/observer.ts; docs/audit.md). */
+
+/** One `record()` call settled: durable in every required sink (`receipt`), or refused (`ok: false`). */
+export interface RecordOutcome {
+  /** The event as recorded, without its `sensitive` member: clear values never reach an observer. */
+  event: Omit<AuditEventInput, 'sensitive'>;
+  ok: boolean;
+  receipt?: AuditReceipt | undefined;
+  /** From `record()` to the outcome. */
+  seconds: number;
+}
+
+/** One sink's write of one batch. */
+export interface SinkWrite {
+  sink: string;
+  required: boolean;
+  firstSeq: number;
+  count: number;
+  seconds: number;
+  ok: boolean;
+}
+
+/** A batch became durable in every required sink: every seq below `nextSeq` is committed. */
+export interface BatchCommitted {
+  firstSeq: number;
+  count: number;
+  nextSeq: number;
+}
+
+export interface AuditObserver {
+  onRecord(outcome: RecordOutcome): void;
+  onSinkResult(write: SinkWrite): void;
+  onBatch(batch: BatchCommitted): void;
+}
+
+/** What `AuditTrail.observe` takes: any part of an observer (the detector only wants `onRecord`). */
+export type AuditObserverPart = Partial<AuditObserver>;

@@ -22,6 +22,7 @@ import { limitMount } from '../ratelimit/limit_mount.ts';
 import { RateLimiter } from '../ratelimit/limiter.ts';
 import { CrefRouter } from '../routing/router.ts';
 import type { GatewayServices } from '../services.ts';
+import { AlertOutlets } from '../signals/alert_outlets.ts';
 import { SignalDetector } from '../signals/detector.ts';
 import type { StateStore } from '../state/contract.ts';
 import { createStateStore } from '../state/index.ts';
@@ -42,13 +43,14 @@ export interface BuildContext {
   listeningPort: () => number | undefined;
 }
 
-/** The services and the parts `close()` shuts down (the unwatched trail and the store, as built). */
+/** The services and the parts `close()` shuts down (the trail and the store, as built). */
 export interface BuiltServices {
   services: GatewayServices;
   audit: AuditTrail;
   state: StateStore;
   mounts: Mounts;
-  signals: SignalDetector | undefined;
+  /** The detector (if enabled) and the alert outlets, and their observer registrations on the trail. */
+  signals: { close(): Promise<void> };
 }
 
 export async function buildServices(b: BuildContext): Promise<BuiltServices> {
@@ -65,10 +67,13 @@ export async function buildServices(b: BuildContext): Promise<BuiltServices> {
   const state = ops.wrapState(rawState);
   // The audit metrics come from the observer handed to the trail (src/ops/audit_observer.ts); an injected trail is used as-is.
   const audit = options.audit ?? (await createAuditTrail(config.audit, { configDir: baseDir, now, notice: (m) => logger.warn(m), observer: ops.auditObserver }));
-  // Alerts are recorded on `audit` itself; requests record on the watched trail (docs/signals.md).
-  const signals = config.signals.enabled
+  // Observers registered once the trail exists, since they record on it (src/audit/trail/observer.ts): the alert
+  // outlets count and send every durable alert, whoever raised it (detector, witness, store loss: docs/signals.md).
+  const alerts = new AlertOutlets({ registry: ops.metrics.registry, webhook: config.signals.webhook, now, notice: (m) => logger.warn(m) });
+  const detector = config.signals.enabled
     ? new SignalDetector(config.signals, { state, audit, now, replica, registry: ops.metrics.registry, notice: (m) => logger.warn(m) })
     : undefined;
+  const unobserve = [audit.observe(alerts.observer()), ...(detector === undefined ? [] : [audit.observe(detector.observer())])];
   const rateLimiter = RateLimiter.configured(config.rate_limits) ? new RateLimiter(config.rate_limits, state.counters, now) : undefined;
   const observeMount = rateLimiter === undefined ? ops.wrapMount : (m: string, a: ResilientAdapter) => limitMount(m, ops.wrapMount(m, a), rateLimiter);
   const mounts = await Mounts.build(config.mounts, registry, { stateDir: baseDir, configDir: baseDir }, observeMount);
@@ -95,7 +100,7 @@ export async function buildServices(b: BuildContext): Promise<BuiltServices> {
 
   const services: GatewayServices = {
     state,
-    audit: signals?.watch(audit) ?? audit,
+    audit,
     keyring,
     tokenPolicy: {
       issuer: config.gateway.issuer,
@@ -118,7 +123,7 @@ export async function buildServices(b: BuildContext): Promise<BuiltServices> {
     tracer: ops.tracing.enabled ? ops.tracing.tracer : undefined,
   };
 
-  // Proxy delivery (docs/proxy.md). Its lease gate watches the trail, so this replica's completions and revocations
+  // Proxy delivery (docs/proxy.md). Its lease gate observes the trail, so this replica's completions and revocations
   // cut proxied exchanges off at once; the listening address is read lazily (port 0 in tests).
   services.proxy = new ProxyService({
     settings: config.proxy, routes: config.routes, state, router, mounts, now,
@@ -126,6 +131,14 @@ export async function buildServices(b: BuildContext): Promise<BuiltServices> {
     listeningOrigin: () => `https://${config.gateway.host.includes(':') ? `[${config.gateway.host}]` : config.gateway.host}:${b.listeningPort() ?? config.gateway.port}`,
     gatewayHost: config.gateway.host,
   });
-  services.audit = services.proxy.gate.watch(services.audit);
+  unobserve.push(audit.observe(services.proxy.gate.observer()));
+  const signals = {
+    async close(): Promise<void> {
+      await detector?.close();
+      await alerts.close();
+      // An injected trail outlives this gateway: it must not keep calling into it.
+      for (const off of unobserve) off();
+    },
+  };
   return { services, audit, state, mounts, signals };
 }

@@ -2,10 +2,11 @@
  * Whether a proxied request may go out, and the cut-off of those already out. Every new request reads its lease
  * and job from the state store (so every replica sees a completion or revocation at once for new requests). In-flight
  * exchanges are aborted when the lease ends: at once when this replica records the completion, revocation or expiry
- * (it watches its own audit trail), and within `check_interval_ms` when another replica does (a periodic re-read of
+ * (it observes its own audit trail through the typed hook, src/audit/trail/observer.ts), and within `check_interval_ms` when another replica does (a periodic re-read of
  * the leases that have exchanges in flight) or when the lease simply runs out.
  */
-import type { AuditEventInput, AuditTrail } from '../audit/contract.ts';
+import type { AuditEventInput } from '../audit/contract.ts';
+import type { AuditObserverPart } from '../audit/trail/observer.ts';
 import { deny } from '../errors.ts';
 import type { Identity } from '../identity/identity.ts';
 import type { JobRecord, LeaseRecord, StateStore } from '../state/contract.ts';
@@ -79,9 +80,13 @@ export class LeaseGate {
     for (const controller of entry.controllers) controller.abort(deny('expired', 'proxy', why));
   }
 
-  /** The same trail; the completions, revocations and expiries this replica records cut their leases off at once. */
-  watch<T extends AuditTrail>(trail: T): T {
-    const onEvent = (event: AuditEventInput) => {
+  /**
+   * The observer to register on the trail (`trail.observe`): the completions, revocations and expiries this
+   * replica records cut their leases off at once. Durable or refused alike: the state change was made before the
+   * event was recorded, and cutting an exchange off is the safe side either way.
+   */
+  observer(): AuditObserverPart {
+    const onEvent = (event: Omit<AuditEventInput, 'sensitive'>) => {
       if (event.action === 'job.complete' && event.outcome === 'ok' && event.job_id !== undefined) {
         for (const [leaseId, entry] of this.inFlight) if (entry.jobId === event.job_id) this.cutOff(leaseId, 'the job was completed');
       }
@@ -89,18 +94,7 @@ export class LeaseGate {
         for (const leaseId of event.lease_ids ?? []) this.cutOff(leaseId, `lease ended (${event.action})`);
       }
     };
-    return new Proxy(trail, {
-      get(target, key, receiver) {
-        if (key === 'record') {
-          return (event: AuditEventInput) => {
-            onEvent(event);
-            return target.record(event);
-          };
-        }
-        const value = Reflect.get(target, key, receiver) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    return { onRecord: (outcome) => onEvent(outcome.event) };
   }
 
   /** Re-reads the leases with exchanges in flight; ends those whose lease or job ended (on any replica). */

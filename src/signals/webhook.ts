@@ -3,7 +3,7 @@
  * slow or dead receiver never blocks a request or the detector; past the queue limit alerts are dropped (each
  * one is in the audit log already, the webhook is only a faster way to hear of it).
  */
-import type { Alert } from './alert.ts';
+import type { RaisedAlert } from '../audit/trail/alert_event.ts';
 
 export interface WebhookConfig {
   url: string;
@@ -12,7 +12,8 @@ export interface WebhookConfig {
   queue_limit: number;
 }
 
-type Delivery = Alert & { replica: string; at: number };
+/** An alert as the receiver gets it: the event's alert, its replica and when it was sent on. */
+type Delivery = RaisedAlert & { at: number };
 
 export class AlertWebhook {
   private readonly config: WebhookConfig;

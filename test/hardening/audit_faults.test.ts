@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AuditEventInput, AuditTrail } from '../../src/audit/contract.ts';
 import { createAuditTrail } from '../../src/audit/index.ts';
+import { observableTrail } from '../../src/audit/trail/observer.ts';
 import { CrefgateError, type Envelope } from '../../src/client/index.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -95,7 +96,7 @@ describe('audit faults', () => {
     let gw: TestGateway;
     let failing = false;
     let inner: AuditTrail | undefined;
-    const wrapped: AuditTrail = {
+    const wrapped: AuditTrail = observableTrail({
       record: (event: AuditEventInput) =>
         failing
           ? Promise.reject(new GatewayError('unavailable', { step: 'audit', reason: 'audit sink: ENOSPC (simulated)' }))
@@ -103,7 +104,7 @@ describe('audit faults', () => {
       hash: (tenant, value) => inner!.hash(tenant, value),
       health: async () => (failing ? [{ name: 'file', required: true, ok: false, detail: 'ENOSPC' }] : inner!.health()),
       close: async () => inner?.close(),
-    };
+    });
 
     before(async () => {
       gw = await startGateway({

@@ -1,6 +1,7 @@
 /** Each signal fires on a crafted sequence and stays silent on normal traffic of the same volume. */
 import assert from 'node:assert/strict';
-import type { AuditEventInput, AuditTrail } from '../../src/audit/contract.ts';
+import type { AuditEventInput } from '../../src/audit/contract.ts';
+import { observableTrail } from '../../src/audit/trail/observer.ts';
 import { denied, granted, issued, signalFixture } from './signal_fixture.ts';
 
 const renewal = (capped: boolean): AuditEventInput => ({
@@ -111,18 +112,64 @@ describe('security signals', () => {
     assert.equal(disable[0]!.detail!.automatic, true);
   });
 
-  it('never fails or blocks the watched trail when the store is broken, never watches its own alerts, and counts alerts', async () => {
+  it('never fails or blocks the observed trail when the store is broken, never evaluates its own alerts, and counts alerts', async () => {
     const fx = signalFixture();
-    const inner: AuditTrail = { record: async () => ({ seq: 0, event_id: 'e' }), hash: () => '', health: async () => [], close: async () => undefined };
-    const watched = fx.detector.watch(inner);
+    const inner = observableTrail({ record: async () => ({ seq: 0, event_id: 'e' }), hash: () => '', health: async () => [], close: async () => undefined });
+    inner.observe(fx.detector.observer());
     fx.detector.offer({ action: 'alert', outcome: 'ok', actor: { type: 'system', id: 'r1', auth: 'system' } });
     await fx.detector.idle();
     assert.equal(fx.recorded.length, 0, 'an alert is not evaluated');
     await fx.feed(denied('replayed', 'nonce'));
     assert.match(await fx.registry.metrics(), /crefgate_security_alerts_total\{signal="replay"\} 1/);
     (fx.state.counters as { increment: unknown }).increment = () => Promise.reject(new Error('store down'));
-    assert.deepEqual(await watched.record(denied('replayed', 'nonce')), { seq: 0, event_id: 'e' });
+    assert.deepEqual(await inner.record(denied('replayed', 'nonce')), { seq: 0, event_id: 'e' });
     await fx.detector.idle();
     assert.match(await fx.registry.metrics(), /crefgate_signal_errors_total [1-9]/);
+  });
+
+  it('sees an event through the trail hook only once it is durable, never a refused one, never its sensitive values', async () => {
+    const fx = signalFixture();
+    let release: (() => void) | undefined;
+    const seen: AuditEventInput[] = [];
+    const trail = observableTrail({
+      record: (e) =>
+        e.reason === 'refuse'
+          ? Promise.reject(new Error('sink down'))
+          : new Promise((r) => {
+              release = () => r({ seq: 1, event_id: 'e1' });
+            }),
+      hash: () => '',
+      health: async () => [],
+      close: async () => undefined,
+    });
+    trail.observe(fx.detector.observer());
+    trail.observe({ onRecord: (o) => void seen.push(o.event) });
+    // Refused: the detector never hears of it, so no replay alert.
+    await assert.rejects(trail.record({ ...denied('replayed', 'nonce'), reason: 'refuse', sensitive: { nonce: 'clear-nonce' } }));
+    await fx.detector.idle();
+    assert.equal(fx.alerts('replay').length, 0, 'a refused event is not evaluated');
+    // Pending: not yet durable, not yet evaluated.
+    const pending = trail.record({ ...denied('replayed', 'nonce'), sensitive: { nonce: 'clear-nonce' } });
+    await new Promise((r) => setImmediate(r));
+    await fx.detector.idle();
+    assert.equal(fx.alerts('replay').length, 0, 'a pending event is not evaluated');
+    release!();
+    await pending;
+    await fx.detector.idle();
+    assert.equal(fx.alerts('replay').length, 1, 'the durable event is evaluated');
+    assert.ok(seen.every((e) => !('sensitive' in e)) && !JSON.stringify(seen).includes('clear-nonce'), 'observers never see sensitive values');
+  });
+
+  it('does not evaluate what it recorded itself: its alerts and its automatic disables', async () => {
+    const fx = signalFixture((c) => void (c.auto_disable.after_replays = 1));
+    fx.audit.observe(fx.detector.observer());
+    await fx.state.executors.register({ id: 'exec-01', tenant: 'tenant_abc', identities: [], allowedCrefs: [], enabled: true, createdAt: 0, secrets: [], graceMs: 0 });
+    await fx.audit.record(denied('replayed', 'nonce'));
+    await fx.detector.idle();
+    assert.equal(fx.alerts('replay').length, 1);
+    assert.equal(fx.recorded.filter((e) => e.action === 'executor.disable').length, 1);
+    // Both on the observed trail, the alert counted once, and nothing more came of them.
+    assert.equal(fx.recorded.length, 3);
+    assert.match(await fx.registry.metrics(), /crefgate_security_alerts_total\{signal="replay"\} 1\n/);
   });
 });

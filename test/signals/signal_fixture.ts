@@ -1,7 +1,9 @@
 /** A detector over a memory state store and a capturing audit trail, with events crafted as the gateway writes them. */
 import { Registry } from 'prom-client';
 import type { AuditEventInput, AuditTrail } from '../../src/audit/contract.ts';
+import { observableTrail } from '../../src/audit/trail/observer.ts';
 import { configSchema } from '../../src/config/schema.ts';
+import { AlertOutlets } from '../../src/signals/alert_outlets.ts';
 import { SignalDetector } from '../../src/signals/detector.ts';
 import type { SignalsConfig } from '../../src/signals/config.ts';
 import type { StateStore } from '../../src/state/contract.ts';
@@ -9,6 +11,8 @@ import { createMemoryStateStore } from '../../src/state/memory/index.ts';
 
 export interface SignalFixture {
   detector: SignalDetector;
+  /** The capturing trail, with the alert outlets observing it as in the gateway. */
+  audit: AuditTrail;
   state: StateStore;
   recorded: AuditEventInput[];
   registry: Registry;
@@ -26,7 +30,7 @@ export function signalFixture(tune: (c: SignalsConfig) => void = () => undefined
   const clock = { now: () => t, advance: (ms: number) => void (t += ms) };
   const state = createMemoryStateStore({ now: clock.now });
   const recorded: AuditEventInput[] = [];
-  const audit: AuditTrail = {
+  const audit = observableTrail({
     record: async (e) => {
       recorded.push(e);
       return { seq: recorded.length - 1, event_id: `ev${recorded.length}` };
@@ -34,11 +38,13 @@ export function signalFixture(tune: (c: SignalsConfig) => void = () => undefined
     hash: () => 'hmac-sha256:00',
     health: async () => [],
     close: async () => undefined,
-  };
+  });
   const registry = new Registry();
+  audit.observe(new AlertOutlets({ registry, now: clock.now, notice: () => undefined }).observer());
   const detector = new SignalDetector(config, { state, audit, now: clock.now, replica: 'r1', registry, notice: () => undefined });
   return {
     detector,
+    audit,
     state,
     recorded,
     registry,

@@ -18,7 +18,7 @@ import { checkpointsPath, logSegments, publicKeysPath, readLines } from '../log/
 import { CompactRange, leafHash } from '../log/merkle.ts';
 import { openSinks } from '../sinks/open_sinks.ts';
 import type { AuditSink, CheckpointRecord } from '../sinks/sink.ts';
-import { observeSafely, type AuditObserver } from './observer.ts';
+import { AuditObservers, observedRecord, type AuditObserver } from './observer.ts';
 import { WitnessPool } from './witness_client.ts';
 import { parseCosignerKey } from '../log/cosignature.ts';
 
@@ -48,6 +48,9 @@ export interface AuditDeps {
 export async function createAuditTrail(config: AuditConfig, deps: AuditDeps): Promise<StreamingAuditTrail> {
   const now = deps.now ?? Date.now;
   const notice = deps.notice ?? (() => undefined);
+  // The construction-time observer (metrics) and those registered later with `observe` (docs/audit.md).
+  const observers = new AuditObservers(notice);
+  if (deps.observer !== undefined) observers.add(deps.observer);
   const resolve = (file: string): string => path.resolve(deps.configDir, file);
   const origin = config.origin ?? defaultOrigin();
   const hasher = new AuditHasher(readAuditKey(resolve(config.hmac_key_file)));
@@ -115,9 +118,9 @@ export async function createAuditTrail(config: AuditConfig, deps: AuditDeps): Pr
         feed.publish(batch);
       },
       notice,
-      observer: deps.observer,
+      observer: observers,
     });
-    const trail = trailOver(commit, hasher, sinks, now, origin, feed, checkpointer, forwarding, deps.observer, notice);
+    const trail = trailOver(commit, hasher, sinks, now, origin, feed, checkpointer, forwarding, observers);
     commitRecord = (event) => trail.record(event);
     return trail;
   } catch (err) {
@@ -136,8 +139,7 @@ function trailOver(
   feed: LiveFeed,
   checkpointer: Checkpointer | undefined,
   forwarding: Set<Promise<void>>,
-  observer: AuditObserver | undefined,
-  notice: (message: string) => void,
+  observers: AuditObservers,
 ): StreamingAuditTrail {
   const append = (event: AuditEventInput): Promise<AuditReceipt> => {
     let prepared: ReturnType<typeof prepareEvent>;
@@ -153,25 +155,8 @@ function trailOver(
     get nextSeq() {
       return commit.committedHead.nextSeq;
     },
-    record(event: AuditEventInput): Promise<AuditReceipt> {
-      if (observer === undefined) return append(event);
-      const started = performance.now();
-      const settle = (ok: boolean, receipt?: AuditReceipt) => {
-        const { sensitive: _clear, ...seen } = event;
-        const outcome = { event: seen, ok, receipt, seconds: (performance.now() - started) / 1000 };
-        observeSafely(notice, () => observer.onRecord(outcome));
-      };
-      return append(event).then(
-        (receipt) => {
-          settle(true, receipt);
-          return receipt;
-        },
-        (err: unknown) => {
-          settle(false);
-          throw err;
-        },
-      );
-    },
+    record: observedRecord(observers, append),
+    observe: (observer) => observers.add(observer),
     hash: (tenant, value) => hasher.hash(tenant, value),
     subscribe: (fromSeq, onLine) => feed.subscribe(fromSeq, onLine),
     async health(): Promise<AuditSinkHealth[]> {

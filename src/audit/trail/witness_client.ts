@@ -5,6 +5,7 @@
  * backoff, and a 409 teaches the witness's size (then the proof is rebuilt from it). A witness that stays
  * unreachable, or refuses, raises one `alert` audit event per outage; the next success ends the outage.
  */
+import { alertEvent } from './alert_event.ts';
 import type { AuditEventInput } from '../contract.ts';
 import type { Checkpoint } from '../log/checkpoint.ts';
 import { parseNote, type NoteVerifier } from '../log/note.ts';
@@ -31,11 +32,14 @@ export interface WitnessPoolOptions {
   reload: (size: number, end: number) => Promise<{ range: { size: number; hashes: Buffer[] }; leaves: Buffer[] }>;
   /** Keeps a checkpoint note that now carries a witness cosignature. */
   store: (cosignedNote: string, checkpoint: Checkpoint) => void;
-  /** Records an alert event (fire and forget). */
+  /** Records an alert event (fire and forget); the alert outlets count it and send it to the webhook (docs/signals.md). */
   alert: (event: AuditEventInput) => void;
   notice: (message: string) => void;
   backoffMs?: number;
 }
+
+/** The alerts a witness raises (part of `SignalName`, src/signals/alert.ts). */
+export type WitnessSignal = 'witness_unreachable' | 'witness_refused';
 
 interface Job {
   note: string;
@@ -134,17 +138,18 @@ class WitnessLink {
     return window.consistencyProof(old, size)!;
   }
 
-  private trouble(signal: 'witness_unreachable' | 'witness_refused', reason: string, attempts: number): void {
+  private trouble(signal: WitnessSignal, reason: string, attempts: number): void {
     this.pool.notice(`witness ${this.target.url}: ${reason}`);
     if (this.outage) return;
     this.outage = true;
-    this.pool.alert({
-      action: 'alert',
-      outcome: 'ok',
-      reason: signal,
-      actor: { type: 'system', id: this.pool.origin, auth: 'system' },
-      detail: { signal, witness: this.target.url, witness_key: this.target.key.name, attempts, error: reason.slice(0, 300) },
-    });
+    // The same event shape as every other alert (./alert_event.ts), so it is counted and sent like them.
+    this.pool.alert(
+      alertEvent(this.pool.origin, {
+        signal,
+        subject: { kind: 'witness', id: this.target.url },
+        facts: { witness: this.target.url, witness_key: this.target.key.name, attempts, error: reason.slice(0, 300) },
+      }),
+    );
   }
 }
 
