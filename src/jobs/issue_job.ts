@@ -13,6 +13,7 @@ import { hmacTag } from '../crypto/hmac.ts';
 import { newNonce, randomId } from '../crypto/random.ts';
 import { deny } from '../errors.ts';
 import { authorizeCref, type CrefRefusal } from '../policy/authorize_cref.ts';
+import { isCurrent } from '../state/secret_grace.ts';
 import type { Identity } from '../identity/identity.ts';
 import type { GatewayServices } from '../services.ts';
 import { signRequestToken } from '../tokens/request_token.ts';
@@ -61,7 +62,7 @@ export async function issueJob(services: GatewayServices, identity: Identity, re
     }
   }
   const delivery = checkDelivery(services.router, request.crefs, request.delivery);
-  const secret = executor.secrets.find((s) => s.supersededAt === undefined);
+  const secret = executor.secrets.find(isCurrent);
   if (secret === undefined) throw deny('unavailable', 'policy', `executor ${executor.id} has no current HMAC secret`);
 
   const now = services.now();

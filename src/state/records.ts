@@ -1,6 +1,6 @@
 /** Record helpers shared by both state stores: defensive copies and the secret-version rotation rule. */
 import { GatewayError } from '../errors.ts';
-import { isAccepted } from './secret_grace.ts';
+import { isAccepted, isCurrent } from './secret_grace.ts';
 import type { ExecutorRecord, HmacSecretVersion, LeaseRecord, RevocationTask } from './contract.ts';
 
 /** Copies a secret version so that neither the caller nor the store can mutate the other's buffer. */
@@ -38,7 +38,7 @@ export function rotateVersions<V extends { kid: string; supersededAt?: number | 
   if (secrets.some((v) => v.kid === version.kid)) {
     throw new GatewayError('conflict', { reason: `executor secret kid ${version.kid} already used` });
   }
-  const marked = secrets.map((v, i) => (i === 0 && v.supersededAt === undefined ? { ...v, supersededAt: at } : v));
+  const marked = secrets.map((v, i) => (i === 0 && isCurrent(v) ? { ...v, supersededAt: at } : v));
   const next = [version, ...marked];
   return next.filter((v, i) => i < 2 || isAccepted(v, graceMs, at));
 }

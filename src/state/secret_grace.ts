@@ -14,9 +14,14 @@ export interface GraceSubject {
 /** Where a version stands at an instant: the current one, superseded but still accepted, or retired. */
 export type SecretStatus = 'current' | 'grace' | 'retired';
 
+/** The current version is the one no rotation has superseded yet: new envelopes are tagged with it. */
+export function isCurrent(version: GraceSubject): boolean {
+  return version.supersededAt === undefined;
+}
+
 /** The last instant (ms) a superseded version is accepted; undefined for the current version, which has no end. */
 export function acceptedUntil(version: GraceSubject, graceMs: number): number | undefined {
-  return version.supersededAt === undefined ? undefined : version.supersededAt + graceMs;
+  return isCurrent(version) ? undefined : version.supersededAt! + graceMs;
 }
 
 /** Whether a version may still verify at `now` (ms). */
@@ -27,6 +32,6 @@ export function isAccepted(version: GraceSubject, graceMs: number, now: number):
 
 /** The status a version has at `now` (ms). */
 export function secretStatus(version: GraceSubject, graceMs: number, now: number): SecretStatus {
-  if (version.supersededAt === undefined) return 'current';
+  if (isCurrent(version)) return 'current';
   return isAccepted(version, graceMs, now) ? 'grace' : 'retired';
 }

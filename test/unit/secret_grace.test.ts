@@ -7,7 +7,7 @@ import { acceptableSecret } from '../../src/chain/verify_hmac.ts';
 import { describeExecutor } from '../../src/executors/secrets.ts';
 import type { ExecutorRecord, HmacSecretVersion } from '../../src/state/contract.ts';
 import { rotateVersions } from '../../src/state/records.ts';
-import { acceptedUntil, isAccepted, secretStatus } from '../../src/state/secret_grace.ts';
+import { acceptedUntil, isAccepted, isCurrent, secretStatus } from '../../src/state/secret_grace.ts';
 
 const version = (kid: string, supersededAt?: number): HmacSecretVersion =>
   ({ kid, secret: Buffer.alloc(32, kid.length), createdAt: 0, ...(supersededAt === undefined ? {} : { supersededAt }) });
@@ -16,6 +16,8 @@ const record = (secrets: HmacSecretVersion[], graceMs: number): ExecutorRecord =
 
 describe('secret grace rule', () => {
   it('has no end for the current version', () => {
+    assert.equal(isCurrent({}), true);
+    assert.equal(isCurrent({ supersededAt: 0 }), false, 'superseded at epoch 0 is still superseded');
     assert.equal(acceptedUntil({}, 5000), undefined);
     assert.equal(isAccepted({}, 0, Number.MAX_SAFE_INTEGER), true);
     assert.equal(secretStatus({}, 0, 1e15), 'current');
