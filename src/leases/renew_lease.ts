@@ -11,7 +11,7 @@ import type { GatewayServices } from '../services.ts';
 import type { JobRecord } from '../state/contract.ts';
 import type { JobFacts } from './access.ts';
 import { assertJobAccess } from './access.ts';
-import { replaceLease, type RenewOutcome } from './replace_lease.ts';
+import { grantedEnd, replaceLease, type RenewOutcome } from './replace_lease.ts';
 
 export const renewLeaseSchema = z.strictObject({
   lease_id: z.string().regex(/^lease_[A-Za-z0-9_-]{16,64}$/),
@@ -65,7 +65,7 @@ export async function renewLease(services: GatewayServices, identity: Identity, 
     const seconds = Math.max(1, Math.floor((capped - now) / 1000));
     const result = await adapter.renew({ handle: lease.handle, incrementSeconds: seconds, signal: AbortSignal.timeout(30_000) });
     if (result.value !== undefined) return await replaceLease(services, identity, lease, { ...result, value: result.value }, now);
-    newExpiresAt = Math.min(now + result.leaseDuration * 1000, capped);
+    newExpiresAt = Math.min(grantedEnd(now, result.leaseDuration, lease.jobExpiresAt), capped);
   }
   const updated = await services.state.leases.renew(leaseId, newExpiresAt);
   if (updated === undefined) throw deny('expired', 'lease', 'lease ended while renewing');

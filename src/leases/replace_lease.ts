@@ -22,9 +22,21 @@ export interface RenewOutcome {
   replaced?: string | undefined;
 }
 
+/**
+ * The end a backend's grant gives a lease, never past the job. Backends grant whole seconds, and the gateway
+ * asked for the whole seconds left to the job, so a grant reaching the job's last second IS the job's end:
+ * without this a lease ended a fraction of a second early, stayed "renewable", and the SDK renewed it again and
+ * again as the job closed (each time a new GitHub token). The lease may then outlast its credential by under a
+ * second, never the other way round.
+ */
+export function grantedEnd(now: number, leaseDurationSeconds: number, jobExpiresAt: number): number {
+  const end = now + leaseDurationSeconds * 1000;
+  return end > jobExpiresAt - 1000 ? jobExpiresAt : end;
+}
+
 /** Records the replacement, ends the old lease, and returns the new one with its value. */
 export async function replaceLease(services: GatewayServices, holder: Identity, old: LeaseRecord, result: RenewResult & { value: SecretPayload }, now: number): Promise<RenewOutcome> {
-  const expiresAt = Math.min(now + result.leaseDuration * 1000, old.jobExpiresAt);
+  const expiresAt = grantedEnd(now, result.leaseDuration, old.jobExpiresAt);
   const replacement: LeaseRecord = {
     ...old,
     leaseId: randomId('lease'),

@@ -121,6 +121,10 @@ describe('OIDC executors renew and revoke their leases on the bootstrap listener
     assert.notEqual(session.secrets.gh!.lease_id, firstLease);
     assert.ok(session.secrets.gh!.expires_at * 1000 > firstEnd, 'the new lease runs past the old token\'s expiry');
     assert.ok(session.secrets.gh!.expires_at <= envelope.payload.expires_at, 'and no further than the job');
+    // Regression: the replacement ended a fraction of a second before the job, so it stayed renewable and the SDK
+    // would have renewed (minted) again and again as the job closed.
+    assert.equal(session.secrets.gh!.renewable, false, 'it ends with the job');
+    assert.equal((await gw.gateway.services.state.leases.get(session.secrets.gh!.lease_id))!.expiresAt, (await gw.gateway.services.state.jobs.get(envelope.payload.job_id))!.expiresAt);
     assert.deepEqual(gh.minted(second)!.repositories.map((r) => r.full_name), ['acme/lib'], 'same bound scope');
     await runRevocations(gw.gateway.services, 'test');
     await assert.rejects(asToken(first).request('GET /installation/repositories'), { status: 401 });
@@ -175,7 +179,7 @@ describe('OIDC executors renew and revoke their leases on the bootstrap listener
     await gw.client('coordinator').completeJob(envelope.payload.job_id);
   });
 
-  it('refuses a disabled executor, and any renewal after the job was completed (expired)', async () => {
+  it('refuses a disabled executor renewal (its revoke still ends the lease), and any renewal after the job was completed (expired)', async () => {
     const envelope = await issue();
     const client = workload(RUN);
     const { secrets } = await client.resolve(envelope);
@@ -185,6 +189,8 @@ describe('OIDC executors renew and revoke their leases on the bootstrap listener
     try {
       const line = await refused(gw, client.renewLease(leaseId, 300), 'forbidden', 'lease');
       assert.match(line.reason!, /exec-gha is disabled/);
+      // Ending a credential early only narrows access: a disabled executor may still revoke its own lease.
+      assert.deepEqual(await client.revokeLease(leaseId), { lease_id: leaseId, revoked: true });
     } finally {
       await admin.setExecutorEnabled('exec-gha', true);
     }
