@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { parseCheckpointText, signCheckpoint } from '../../src/audit/log/checkpoint.ts';
 import { exportBundle } from '../../src/audit/verify/export_bundle.ts';
@@ -21,6 +20,7 @@ import { createWitnessServer, listen } from '../../src/witness/server.ts';
 import { WitnessState } from '../../src/witness/state.ts';
 import { rewriteAndRechain } from '../audit/attack_helpers.ts';
 import { auditFixture, resolveEvent, writeSigningKey, type AuditFixture } from '../audit/helpers.ts';
+import { makeTempFolder } from '../helpers/kit.ts';
 
 const ORIGIN = 'test.example/replica-1';
 const pem = () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' });
@@ -63,9 +63,12 @@ describe('gateway trail with a witness', function () {
   let keyFile: string;
   let witness: Running & { pem: string | Buffer };
   let pinned: { vkey: string }[];
-  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'crefgate-witness-state-'));
+  // One folder for the suite (test kit): the witness state and every bundle and copy; removed after the witness stops.
+  let scratch: Awaited<ReturnType<typeof makeTempFolder>>;
 
   before(async () => {
+    scratch = await makeTempFolder('crefgate-witness-');
+    const stateDir = mkdtempSync(path.join(scratch.path, 'state-'));
     fx = auditFixture({ checkpoint_heartbeat_s: 1 });
     keyFile = writeSigningKey(fx.dir);
     witness = await startWitness(stateDir, [logVkey(keyFile)]);
@@ -74,7 +77,10 @@ describe('gateway trail with a witness', function () {
     await trail.close();
     pinned = [{ vkey: logVkey(keyFile) }];
   });
-  after(() => witness.stop());
+  after(async () => {
+    await witness?.stop();
+    await scratch?.remove();
+  });
 
   it('stores cosigned copies of the checkpoints, and verify --witness-key passes', async () => {
     const cosigned = checkpointNotes(fx).filter((n) => parseNote(n).signatures.some((s) => s.name === 'witness.test/w1'));
@@ -86,19 +92,19 @@ describe('gateway trail with a witness', function () {
   });
 
   it('exports the cosignatures: the bundle verifies with --witness-key', async () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'crefgate-witness-bundle-'));
+    const out = mkdtempSync(path.join(scratch.path, 'bundle-'));
     const exportSigner = signerFromPem('crefgate/export', pem());
     await exportBundle({ logs: [fx.logPath], out, format: 'ndjson', signer: exportSigner });
     const keys = [...pinned, { vkey: verifierKeyString(exportSigner) }];
     const report = await verifyAuditPath(out, { keys, witnessKeys: [witness.vkey] });
     assert.equal(report.ok, true, JSON.stringify(report.logs[0]));
-    const tenant = mkdtempSync(path.join(os.tmpdir(), 'crefgate-witness-bundle-'));
+    const tenant = mkdtempSync(path.join(scratch.path, 'bundle-'));
     await exportBundle({ logs: [fx.logPath], out: tenant, format: 'ndjson', signer: exportSigner, tenant: 'tenant_abc' });
     assert.equal((await verifyAuditPath(tenant, { keys, witnessKeys: [witness.vkey] })).ok, true);
   });
 
   it('a log rewritten and re-signed with the gateway key passes with pinned keys alone, and fails against the witness', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'crefgate-rewrite-'));
+    const dir = mkdtempSync(path.join(scratch.path, 'rewrite-'));
     const log = path.join(dir, 'audit.log');
     writeFileSync(log, readFileSync(fx.logPath));
     rewriteAndRechain(log, (e) => (e.outcome === 'denied' ? { ...e, outcome: 'granted', code: undefined, step: undefined, reason: undefined } : e));
@@ -150,7 +156,7 @@ describe('gateway trail with a witness', function () {
   it('an unreachable witness blocks no event, raises one alert event, and leaves the log unwitnessed', async () => {
     const other = auditFixture();
     const key = writeSigningKey(other.dir);
-    const down = await startWitness(mkdtempSync(path.join(os.tmpdir(), 'crefgate-witness-down-')), [logVkey(key)]);
+    const down = await startWitness(mkdtempSync(path.join(scratch.path, 'down-')), [logVkey(key)]);
     await down.stop(); // its port is now closed
     const trail = await createAuditTrail({ ...other.config, signing_key_file: key, witnesses: [{ url: down.url, key: down.vkey, timeout_ms: 200, attempts: 2 }] }, { configDir: other.dir });
     const started = Date.now();
