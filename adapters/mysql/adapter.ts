@@ -21,6 +21,7 @@ import {
   type StaticSecret,
 } from '../contract.ts';
 import { adminPassword, serverTls } from '../sql_users/admin_password.ts';
+import type { SqlUsersDeps } from '../sql_users/deps.ts';
 import { handleOf, issuedSecret, leaseSeconds, pickRole, renewedUntil, revokeFailure, secondsUntil } from '../sql_users/lease.ts';
 import { newPassword, userName } from '../sql_users/names.ts';
 import { mapMysqlError } from './map_error.ts';
@@ -31,13 +32,8 @@ import * as users from './users.ts';
 /** MySQL's limit for user names (MariaDB allows 80): the smaller one fits both. */
 const MAX_NAME = 32;
 
-/** Seams for tests and embedders: the pool factory, the clock, the environment, a hook between revoke steps. */
-export interface MysqlDeps {
-  createPool?: (config: mysql.PoolOptions) => mysql.Pool;
-  now?: () => number;
-  env?: NodeJS.ProcessEnv;
-  onRevokeStep?: (step: string) => Promise<void>;
-}
+/** Seams for tests and embedders, over mysql2's pool. */
+export type MysqlDeps = SqlUsersDeps<mysql.PoolOptions, mysql.Pool>;
 
 /** Builds the adapter; the password and CA are read now, connections are opened at the first call. */
 export function create(options: MysqlOptions, context: AdapterContext, deps: MysqlDeps = {}): MysqlAdapter {

@@ -22,6 +22,7 @@ import {
   type StaticSecret,
 } from '../contract.ts';
 import { adminPassword, serverTls } from '../sql_users/admin_password.ts';
+import type { SqlUsersDeps } from '../sql_users/deps.ts';
 import { handleOf, issuedSecret, leaseSeconds, parseIntent, pickRole, renewedUntil, revokeFailure, secondsUntil, type UserHandle } from '../sql_users/lease.ts';
 import { newPassword, userName } from '../sql_users/names.ts';
 import { manifest } from './index.ts';
@@ -33,13 +34,8 @@ import * as users from './users.ts';
 /** PostgreSQL's NAMEDATALEN − 1. */
 const MAX_NAME = 63;
 
-/** Seams for tests and embedders: the pool factory, the clock, the environment, a hook between revoke steps. */
-export interface PostgresDeps {
-  createPool?: (config: pg.PoolConfig) => pg.Pool;
-  now?: () => number;
-  env?: NodeJS.ProcessEnv;
-  onRevokeStep?: (step: string) => Promise<void>;
-}
+/** Seams for tests and embedders, over pg's pool. */
+export type PostgresDeps = SqlUsersDeps<pg.PoolConfig, pg.Pool>;
 
 /** Builds the adapter; the password and CA are read now, connections are opened at the first call. */
 export function create(options: PostgresOptions, context: AdapterContext, deps: PostgresDeps = {}): PostgresAdapter {
