@@ -12,6 +12,7 @@ import { signal as boundedSignal } from '../../helpers/kit.ts';
 import { mariadbMissing } from './private_mariadb.ts';
 import { issueRequest } from '../sql_users/issue_request.ts';
 import { usePrivateRig } from '../sql_users/private_rig.ts';
+import { killOnceAt, RETRY_THROUGH_ONE_FAULT } from '../sql_users/revoke_faults.ts';
 import { startMysqlRig, type MysqlRig } from './mysql_fixture.ts';
 
 // Database round trips (role creation, revocation) get twice the kit's default bound.
@@ -23,6 +24,11 @@ describe('mysql adapter (private MariaDB)', function () {
   const { rig, login } = usePrivateRig<mysql.Connection, MysqlRig>(mariadbMissing, startMysqlRig);
 
   const accounts = async () => (await rig().admin("SELECT User FROM mysql.user WHERE User LIKE 'cg\\_%'")).map((r) => r.User as string);
+  /** Kills every admin connection but the one asking (the adapter's pool among them). */
+  const killAdmins = async () => {
+    const admins = await rig().admin("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> CONNECTION_ID()");
+    for (const { ID } of admins) await rig().admin(`KILL CONNECTION ${Number(ID)}`).catch(() => undefined);
+  };
   const intents = async () => (await rig().admin('SELECT username FROM crefgate.issued_users')).map((r) => r.username as string);
 
   it('issues an account that may read what its role grants and nothing else, with an intent row', async () => {
@@ -84,23 +90,13 @@ describe('mysql adapter (private MariaDB)', function () {
   });
 
   it('finishes a revocation whose admin connection is killed mid-way, through the retry', async () => {
-    let kills = 0;
-    let reached = 0;
-    const raw = rig().adapter({}, {
-      onRevokeStep: async (step) => {
-        if (step === 'dropping') reached++;
-        if (step !== 'dropping' || kills > 0) return;
-        kills++;
-        const admins = await rig().admin("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> CONNECTION_ID()");
-        for (const { ID } of admins) await rig().admin(`KILL CONNECTION ${Number(ID)}`).catch(() => undefined);
-      },
-    });
-    const adapter = withResilience(raw, { timeoutMs: 10_000, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }, breaker: { failureThreshold: 10, cooldownMs: 1000 } });
+    const fault = killOnceAt('dropping', killAdmins);
+    const adapter = withResilience(rig().adapter({}, { onRevokeStep: fault.onRevokeStep }), RETRY_THROUGH_ONE_FAULT);
     const cred = await adapter.issue!(issueRequest('readonly'));
     const session = await login(cred.value as Value);
     const outcome = (await adapter.revoke!({ handle: cred.handle, signal: signal() })) as Record<string, unknown>;
-    assert.equal(reached, 2, 'the first attempt failed on the dead connection and the retry ran the revoke again');
-    assert.equal(kills, 1);
+    assert.equal(fault.reached, 2, 'the first attempt failed on the dead connection and the retry ran the revoke again');
+    assert.equal(fault.kills, 1);
     assert.ok(outcome.user_dropped === true || outcome.already_gone === true);
     await assert.rejects(session.query('SELECT 1'));
     assert.deepEqual(await accounts(), []);
@@ -108,15 +104,7 @@ describe('mysql adapter (private MariaDB)', function () {
   });
 
   it('says how far a failed revocation got, and the next attempt finishes it', async () => {
-    let killed = false;
-    const adapter = rig().adapter({}, {
-      onRevokeStep: async (step) => {
-        if (step !== 'dropping' || killed) return;
-        killed = true;
-        const admins = await rig().admin("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> CONNECTION_ID()");
-        for (const { ID } of admins) await rig().admin(`KILL CONNECTION ${Number(ID)}`).catch(() => undefined);
-      },
-    });
+    const adapter = rig().adapter({}, { onRevokeStep: killOnceAt('dropping', killAdmins).onRevokeStep });
     const cred = await adapter.issue(issueRequest('readonly'));
     await login(cred.value as Value);
     const err = await rejectsKind(adapter.revoke({ handle: cred.handle, signal: signal() }), 'unavailable', /done before the failure: account locked, sessions ended: 1$/);

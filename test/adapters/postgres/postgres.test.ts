@@ -13,6 +13,7 @@ import { signal as boundedSignal } from '../../helpers/kit.ts';
 import { postgresMissing } from './private_postgres.ts';
 import { issueRequest } from '../sql_users/issue_request.ts';
 import { usePrivateRig } from '../sql_users/private_rig.ts';
+import { killOnceAt, RETRY_THROUGH_ONE_FAULT } from '../sql_users/revoke_faults.ts';
 import { startPostgresRig, type PostgresRig } from './postgres_fixture.ts';
 
 // Database round trips (role creation, revocation) get twice the kit's default bound.
@@ -23,6 +24,10 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
   this.timeout(60_000);
   const { rig, login, open } = usePrivateRig<pg.Client, PostgresRig>(postgresMissing, startPostgresRig);
 
+  /** Ends the sessions of the adapter's admin pool (mount `pg`). */
+  const killAdmins = async () => {
+    await rig().admin("SELECT pg_terminate_backend(pid, 2000) FROM pg_stat_activity WHERE application_name = 'crefgate:pg'");
+  };
   const prefixed = async () => (await rig().admin("SELECT rolname FROM pg_roles WHERE rolname LIKE 'cg\\_%'")).rows.map((r) => r.rolname as string);
 
   it('issues a user who may read what its group role grants and nothing else', async () => {
@@ -114,36 +119,20 @@ describe('postgres adapter (private PostgreSQL, scram-sha-256)', function () {
   });
 
   it('finishes a revocation whose admin connection is killed mid-way, through the retry', async () => {
-    let kills = 0;
-    let reached = 0;
-    const raw = rig().adapter({}, {
-      onRevokeStep: async (step) => {
-        if (step === 'owning') reached++;
-        if (step !== 'owning' || kills > 0) return;
-        kills++;
-        await rig().admin("SELECT pg_terminate_backend(pid, 2000) FROM pg_stat_activity WHERE application_name = 'crefgate:pg'");
-      },
-    });
-    const adapter = withResilience(raw, { timeoutMs: 10_000, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }, breaker: { failureThreshold: 10, cooldownMs: 1000 } });
+    const fault = killOnceAt('owning', killAdmins);
+    const adapter = withResilience(rig().adapter({}, { onRevokeStep: fault.onRevokeStep }), RETRY_THROUGH_ONE_FAULT);
     const cred = await adapter.issue!(issueRequest('readonly'));
     const session = await login(cred.value as Value);
     const outcome = (await adapter.revoke!({ handle: cred.handle, signal: signal() })) as Record<string, unknown>;
-    assert.equal(reached, 2, 'the first attempt failed on the dead connection and the retry ran the revoke again');
-    assert.equal(kills, 1, 'the admin connections were killed during the revoke');
+    assert.equal(fault.reached, 2, 'the first attempt failed on the dead connection and the retry ran the revoke again');
+    assert.equal(fault.kills, 1, 'the admin connections were killed during the revoke');
     assert.equal(outcome.user_dropped, true);
     await assert.rejects(session.query('SELECT 1'));
     assert.deepEqual(await prefixed(), []);
   });
 
   it('says how far a failed revocation got, and the next attempt finishes it', async () => {
-    let killed = false;
-    const adapter = rig().adapter({}, {
-      onRevokeStep: async (step) => {
-        if (step !== 'owning' || killed) return;
-        killed = true;
-        await rig().admin("SELECT pg_terminate_backend(pid, 2000) FROM pg_stat_activity WHERE application_name = 'crefgate:pg'");
-      },
-    });
+    const adapter = rig().adapter({}, { onRevokeStep: killOnceAt('owning', killAdmins).onRevokeStep });
     const cred = await adapter.issue(issueRequest('readonly'));
     await login(cred.value as Value);
     const err = await rejectsKind(adapter.revoke({ handle: cred.handle, signal: signal() }), 'unavailable', /done before the failure: login blocked, sessions ended: 1$/);
