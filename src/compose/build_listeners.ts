@@ -15,7 +15,7 @@ import type { KoaState } from '../http/context.ts';
 import { requestContext } from '../http/request_context.ts';
 import { IdentityMapper, type PinnedExecutor } from '../identity/identity.ts';
 import { OidcVerifier } from '../identity/oidc/verify_oidc.ts';
-import { proxyFastPath } from '../proxy/fast_path.ts';
+import { proxyFastPath } from '../proxy_http/fast_path.ts';
 import type { GatewayServices } from '../services.ts';
 import { type BootstrapListener, createBootstrapListener } from './bootstrap_listener.ts';
 import { buildKoaApp } from './koa_app.ts';
@@ -76,7 +76,7 @@ export async function buildListeners(l: ListenerContext): Promise<Listeners> {
   const extra = [...ownRoutes, ...(l.options.extraRoutes ?? []).map((add) => (r: Router<KoaState>) => add(r, services))];
   const koa = (withObservers: Array<Middleware<KoaState>>) =>
     buildKoaApp({ logger, audit: services.audit, context: requestContext(identities), routes: (r) => mainListenerRoutes(r, services, extra), observers: withObservers });
-  // Proxied requests skip Koa's pipeline; their refusals go through Koa without the observers (src/proxy/fast_path.ts).
+  // Proxied requests skip Koa's pipeline; their refusals go through Koa without the observers (src/proxy_http/fast_path.ts).
   const handler = proxyFastPath({ services, identities, observers, refusals: koa([]).callback(), app: koa(observers).callback() });
   return { server: mainServer(config, tls, handler, logger), bootstrap };
 }

@@ -15,7 +15,7 @@ import type { CommitOutcome, LeaseRecord } from '../state/contract.ts';
 import { buildLeases } from './build_leases.ts';
 import { fetchSecrets, type Fetched } from './fetch_secrets.ts';
 import { actorOf } from '../identity/audit_actor.ts';
-import { proxyDelivery } from '../proxy/deliver.ts';
+import { proxyDelivery } from './proxy_delivery.ts';
 import { leaseView } from '../leases/lease_view.ts';
 
 export interface ResolvedSecret {

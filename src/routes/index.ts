@@ -8,7 +8,7 @@ import { jobRoutes } from './jobs.ts';
 import { leaseRoutes } from './leases.ts';
 import { resolveRoutes } from './resolve.ts';
 import { sysRoutes } from './sys.ts';
-import { proxyRoutes } from '../proxy/route.ts';
+import { proxyRoutes } from '../proxy_http/route.ts';
 
 export function mainRoutes(router: Router<KoaState>, services: GatewayServices): void {
   jobRoutes(router, services);

@@ -2,7 +2,7 @@
  * Imports point one way (issue 17 item 1). Every relative import in src/ and adapters/ (static, type-only,
  * re-export, literal dynamic and worker `new URL`) is read into a FOLDER graph: a folder is the first path segment
  * under src/ (a top-level file such as src/errors.ts is its own node, named without `.ts`), and adapters/ is one
- * node (two deliberate finer nodes are explained above SCHEMA_LEAVES). The test asserts that the graph has no cycle and
+ * node (the deliberate finer nodes are explained above SCHEMA_LEAVES). The test asserts that the graph has no cycle and
  * that every edge points down the declared layer order, so a leaf never reaches upward and no loop can come back.
  * Set IMPORT_GRAPH=1 to print the graph.
  */
@@ -35,16 +35,13 @@ function listTs(dir: string): string[] {
 }
 
 /**
- * Nodes finer than a folder, each a deliberate exception with its reason:
- * - `src/<folder>/config.ts` of the folders in SCHEMA_LEAVES is that feature's zod schema, a leaf (it imports only
- *   zod) that the config loader gathers (src/config/schema.ts): node `<folder>/config`, so the loader can sit below
- *   the features whose settings it reads.
- * - src/proxy/ is one feature in three layers: its service (credentials, lease gate, upstream plan) sits below
- *   `services`; the resolve hand-off (deliver.ts) beside resolve; its HTTP side (the route, the fast path in front
- *   of Koa) with the other routes.
+ * Nodes finer than a folder, one deliberate exception with its reason: `src/<folder>/config.ts` of the folders in
+ * SCHEMA_LEAVES is that feature's zod schema, a leaf (it imports only zod) that the config loader gathers
+ * (src/config/schema.ts): node `<folder>/config`, so the loader can sit below the features whose settings it reads.
+ * (The proxy is one node: its service in src/proxy/ sits below `services`, its HTTP side in src/proxy_http/ with
+ * the other routes, and the resolve hand-off in src/resolve/proxy_delivery.ts.)
  */
 const SCHEMA_LEAVES = new Set(['state', 'ops', 'bootstrap', 'proxy', 'ratelimit', 'signals']);
-const PROXY_NODES: Record<string, string> = { 'route.ts': 'proxy/http', 'fast_path.ts': 'proxy/http', 'refusals.ts': 'proxy/http', 'deliver.ts': 'proxy/deliver' };
 
 /** The graph node of a repository file, or undefined outside src/ and adapters/. */
 function folderOf(file: string): string | undefined {
@@ -53,7 +50,6 @@ function folderOf(file: string): string | undefined {
   if (rel[0] !== 'src' || rel.length < 2) return undefined;
   if (rel.length === 2) return rel[1]!.replace(/\.ts$/, '');
   if (rel.length === 3 && rel[2] === 'config.ts' && SCHEMA_LEAVES.has(rel[1]!)) return `${rel[1]}/config`;
-  if (rel.length === 3 && rel[1] === 'proxy' && PROXY_NODES[rel[2]!] !== undefined) return PROXY_NODES[rel[2]!];
   return rel[1]!;
 }
 
@@ -72,8 +68,8 @@ const LAYERS: ReadonlyArray<{ name: string; nodes: readonly string[] }> = [
   { name: 'config', nodes: ['config'] },
   { name: 'parts', nodes: ['backends', 'executors', 'proxy'] },
   { name: 'services', nodes: ['services'] },
-  { name: 'operations', nodes: ['chain', 'leases', 'jobs', 'resolve', 'readiness', 'proxy/deliver'] },
-  { name: 'edge', nodes: ['routes', 'proxy/http', 'bootstrap', 'client'] },
+  { name: 'operations', nodes: ['chain', 'leases', 'jobs', 'resolve', 'readiness'] },
+  { name: 'edge', nodes: ['routes', 'proxy_http', 'bootstrap', 'client'] },
   { name: 'description and ops', nodes: ['openapi', 'ops'] },
   { name: 'composition', nodes: ['compose', 'gateway', 'dev', 'forensics'] },
   { name: 'entry points', nodes: ['cli', 'index'] },
@@ -194,16 +190,17 @@ describe('imports point one way', () => {
     assert.deepEqual(specs.sort(), ['../b.ts', './a.ts', './c.ts', './d.ts', './e.ts', './f.ts']);
   });
 
-  it('places files in nodes: folders, top-level files, feature schemas, the two halves of the proxy, adapters', () => {
+  it('places files in nodes: folders, top-level files, feature schemas, the proxy as one node, adapters', () => {
     const f = (rel: string) => folderOf(path.join(repo, rel));
     assert.equal(f('src/chain/run_chain.ts'), 'chain');
     assert.equal(f('src/errors.ts'), 'errors');
     assert.equal(f('src/ops/config.ts'), 'ops/config');
     assert.equal(f('src/audit/trail/config.ts'), 'audit');
     assert.equal(f('src/audit/config.ts'), 'audit');
-    assert.equal(f('src/proxy/deliver.ts'), 'proxy/deliver');
-    assert.equal(f('src/proxy/route.ts'), 'proxy/http');
     assert.equal(f('src/proxy/service.ts'), 'proxy');
+    assert.equal(f('src/proxy/lease_gate.ts'), 'proxy');
+    assert.equal(f('src/proxy/config.ts'), 'proxy/config');
+    assert.equal(f('src/proxy_http/route.ts'), 'proxy_http');
     assert.equal(f('adapters/vault/adapter.ts'), 'adapters');
     assert.equal(f('test/helpers/gateway.ts'), undefined);
   });

@@ -1,5 +1,5 @@
 /**
- * The proxy fast path (src/proxy/fast_path.ts) serves proxied requests in front of Koa. What it must keep: the
+ * The proxy fast path (src/proxy_http/fast_path.ts) serves proxied requests in front of Koa. What it must keep: the
  * request id and `cache-control` headers, one request log line per request (never two: a refusal goes through
  * Koa without the observers), the audit event with that same request id, and every refusal answered by the one
  * error mapping and audited by the denial auditor with its code and step — a completed job, an unknown lease, a
@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../../src/errors.ts';
 import type { IdentityMapper } from '../../src/identity/identity.ts';
-import { proxyFastPath } from '../../src/proxy/fast_path.ts';
-import { takeRefusal } from '../../src/proxy/refusals.ts';
+import { proxyFastPath } from '../../src/proxy_http/fast_path.ts';
+import { takeRefusal } from '../../src/proxy_http/refusals.ts';
 import type { GatewayServices } from '../../src/services.ts';
 import { GH, startProxyBench, type ProxyBench } from './fixture.ts';
 

@@ -17,14 +17,14 @@ import type { Identity } from '../identity/identity.ts';
 import { deny } from '../errors.ts';
 import type { GatewayServices } from '../services.ts';
 import type { LeaseRecord } from '../state/contract.ts';
-import type { RouteProxy } from './config.ts';
-import { readRequestBody, sendUpstream, streamBack } from './forward.ts';
-import { checkRequestHead, responseHeaders, upstreamHeaders } from './headers.ts';
-import { inject, type OutgoingRequest } from './inject.ts';
-import { upstreamPlan } from './upstream_plan.ts';
-import type { ProxyService } from './service.ts';
+import type { RouteProxy } from '../proxy/config.ts';
+import { readRequestBody, sendUpstream, streamBack } from '../proxy/forward.ts';
+import { checkRequestHead, responseHeaders, upstreamHeaders } from '../proxy/headers.ts';
+import { inject, type OutgoingRequest } from '../proxy/inject.ts';
+import { upstreamPlan } from '../proxy/upstream_plan.ts';
+import type { ProxyService } from '../proxy/service.ts';
 import { takeRefusal } from './refusals.ts';
-import { checkAllowed, checkPath, isAllowedPath, parseProxyTarget, queryKeys, type ProxyTarget } from './target.ts';
+import { checkAllowed, checkPath, isAllowedPath, parseProxyTarget, queryKeys, type ProxyTarget } from '../proxy/target.ts';
 
 export const PROXY_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 /** The route template (also the `route` label of the request log line and metrics). */
@@ -53,7 +53,7 @@ function redirectLocation(proxy: ProxyService, route: RouteProxy, lease: LeaseRe
 
 /**
  * What one proxied request needs of its HTTP framework: Koa's context has all of it, and so has the fast path's
- * plain object (src/proxy/fast_path.ts), which serves the same requests without Koa's pipeline.
+ * plain object (./fast_path.ts), which serves the same requests without Koa's pipeline.
  */
 export interface ProxyExchange {
   req: IncomingMessage;

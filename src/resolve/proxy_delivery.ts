@@ -1,6 +1,6 @@
 /**
  * What a resolve answers for a cref marked for proxy delivery: the lease and the proxy URL for it, never the
- * value. The value fetched by the resolve stays in this replica's memory for the proxy to inject (credentials.ts).
+ * value. The value fetched by the resolve stays in this replica's memory for the proxy to inject (src/proxy/credentials.ts).
  */
 import type { DynamicSecret, StaticSecret } from '../../adapters/contract.ts';
 import { deny } from '../errors.ts';
