@@ -46,3 +46,31 @@ export async function startServer(handle: Handler): Promise<RunningServer> {
     },
   };
 }
+
+/** One emulated AWS service of one region on its own loopback server; a subclass answers the requests. */
+export abstract class AwsServiceEmulator {
+  readonly region: string;
+  #server: RunningServer | undefined;
+
+  constructor(region = 'eu-west-1') {
+    this.region = region;
+  }
+
+  /** Starts listening; returns the endpoint URL. */
+  async start(): Promise<string> {
+    this.#server = await startServer((req, body) => this.handle(req, body));
+    return this.#server.endpoint;
+  }
+
+  get endpoint(): string {
+    if (this.#server === undefined) throw new Error('emulator not started');
+    return this.#server.endpoint;
+  }
+
+  async close(): Promise<void> {
+    await this.#server?.close();
+  }
+
+  /** The reply to one request, or undefined to leave it hanging (fault injection). */
+  protected abstract handle(req: http.IncomingMessage, body: string): Reply | undefined;
+}

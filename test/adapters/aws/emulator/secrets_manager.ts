@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { checkSigV4, isProblem, type SignedBy } from './sigv4.ts';
-import { startServer, type Reply, type RunningServer } from './http_server.ts';
+import { AwsServiceEmulator, type Reply } from './http_server.ts';
 
 export const ACCOUNT_ID = '123456789012';
 const JSON_11 = 'application/x-amz-json-1.1';
@@ -32,34 +32,13 @@ export interface SeedOptions {
   stages?: string[];
 }
 
-export class SecretsManagerEmulator {
-  readonly region: string;
+export class SecretsManagerEmulator extends AwsServiceEmulator {
   /** Every signed request, in order: tests assert which keys and region signed it. */
   readonly signedBy: SignedBy[] = [];
   readonly requests: Record<string, unknown>[] = [];
   fault: SecretsManagerFault | null = null;
   readonly faultsByName = new Map<string, SecretsManagerFault>();
   private readonly secrets = new Map<string, Secret>();
-  private server: RunningServer | undefined;
-
-  constructor(region = 'eu-west-1') {
-    this.region = region;
-  }
-
-  /** Starts listening; returns the endpoint URL. */
-  async start(): Promise<string> {
-    this.server = await startServer((req, body) => this.handle(req, body));
-    return this.server.endpoint;
-  }
-
-  get endpoint(): string {
-    if (this.server === undefined) throw new Error('emulator not started');
-    return this.server.endpoint;
-  }
-
-  async close(): Promise<void> {
-    await this.server?.close();
-  }
 
   /** Adds a version of a secret (PutSecretValue semantics); returns its ARN. */
   seed(name: string, value: string | Uint8Array, options: SeedOptions = {}): string {
@@ -85,7 +64,7 @@ export class SecretsManagerEmulator {
     return [...this.secrets.values()].find((s) => s.arn === secretId);
   }
 
-  private handle(req: IncomingMessage, body: string): Reply | undefined {
+  protected handle(req: IncomingMessage, body: string): Reply | undefined {
     const signed = checkSigV4(req.headers, 'secretsmanager', this.region);
     if (isProblem(signed)) {
       // JSON protocols answer 400 with the "…Exception" spelling for missing or broken signatures.

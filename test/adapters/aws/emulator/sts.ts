@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { checkSigV4, isProblem, type SignedBy } from './sigv4.ts';
-import { startServer, type Reply, type RunningServer } from './http_server.ts';
+import { AwsServiceEmulator, type Reply } from './http_server.ts';
 
 const NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
@@ -25,8 +25,7 @@ export interface AssumeRoleCall {
   raw: Record<string, string>;
 }
 
-export class StsEmulator {
-  readonly region: string;
+export class StsEmulator extends AwsServiceEmulator {
   /** The roles' MaxSessionDuration. */
   maxSessionSeconds = 3600;
   fault: StsFault | null = null;
@@ -35,26 +34,12 @@ export class StsEmulator {
   readonly assumeRoleCalls: AssumeRoleCall[] = [];
   /** Fixed clock (epoch ms) for Expiration; defaults to the real one. */
   now: () => number = Date.now;
-  private server: RunningServer | undefined;
-
-  constructor(region = 'eu-west-1') {
-    this.region = region;
-  }
-
-  async start(): Promise<string> {
-    this.server = await startServer((req, body) => this.handle(req, body));
-    return this.server.endpoint;
-  }
-
-  async close(): Promise<void> {
-    await this.server?.close();
-  }
 
   get lastAssumeRole(): AssumeRoleCall | undefined {
     return this.assumeRoleCalls.at(-1);
   }
 
-  private handle(req: IncomingMessage, body: string): Reply | undefined {
+  protected handle(req: IncomingMessage, body: string): Reply | undefined {
     const signed = checkSigV4(req.headers, 'sts', this.region);
     if (isProblem(signed)) return error(signed.status, signed.code, signed.message);
     this.signedBy.push(signed);
