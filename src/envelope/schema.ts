@@ -5,10 +5,11 @@
 import { z } from 'zod';
 import { bindingsSchema } from './bindings.ts';
 import { isCref } from './cref.ts';
+import { ID_PATTERN, ID_SOURCE } from './id.ts';
 
 export const MAX_CREFS = 32;
-export const tenantIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must match [a-z0-9][a-z0-9_-]{0,62}');
-export const executorIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must match [a-z0-9][a-z0-9_-]{0,62}');
+export const tenantIdSchema = z.string().regex(ID_PATTERN, `must match ${ID_SOURCE}`);
+export const executorIdSchema = z.string().regex(ID_PATTERN, `must match ${ID_SOURCE}`);
 export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must match [A-Za-z0-9_-]{8,64}');
 // Aliases start with a letter: integer-like keys would be reordered by JavaScript objects and break the
 // canonical byte form between issuer and verifier.
