@@ -9,6 +9,7 @@ import { envelopeBody, type CrefgateClient, type Envelope } from '../../src/clie
 import { assertNoSecretLeak, refused } from '../helpers/assertions.ts';
 import { claimsFor, retag, signWithGatewayKey } from '../helpers/forge.ts';
 import { foreignClient, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { addSecondExecutor } from '../helpers/second_executor.ts';
 
 describe('attack scenarios, each stopped at its step', () => {
   let gw: TestGateway;
@@ -22,13 +23,7 @@ describe('attack scenarios, each stopped at its step', () => {
     gw = await startGateway();
     coordinator = gw.client('coordinator');
     executor = gw.client('executor');
-    await gw.issueClient('exec-02', 'spiffe://crefgate.local/tenant/tenant_abc/executor/exec-02');
-    await gw.client('admin').registerExecutor({
-      id: 'exec-02',
-      tenant: 'tenant_abc',
-      identities: ['spiffe://crefgate.local/tenant/tenant_abc/executor/exec-02'],
-      allowed_crefs: ['cref://tenant_abc/**'],
-    });
+    await addSecondExecutor(gw);
     exec02 = gw.client('exec-02');
   });
   after(async () => {

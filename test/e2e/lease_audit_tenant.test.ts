@@ -6,18 +6,13 @@
 import assert from 'node:assert/strict';
 import { refused } from '../helpers/assertions.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { addSecondExecutor } from '../helpers/second_executor.ts';
 
 describe('job and lease audit events carry the tenant', () => {
   let gw: TestGateway;
   before(async () => {
     gw = await startGateway();
-    await gw.issueClient('exec-02', 'spiffe://crefgate.local/tenant/tenant_abc/executor/exec-02');
-    await gw.client('admin').registerExecutor({
-      id: 'exec-02',
-      tenant: 'tenant_abc',
-      identities: ['spiffe://crefgate.local/tenant/tenant_abc/executor/exec-02'],
-      allowed_crefs: ['cref://tenant_abc/**'],
-    });
+    await addSecondExecutor(gw);
   });
   after(async () => gw?.close());
 

@@ -7,10 +7,9 @@
 import assert from 'node:assert/strict';
 import { CrefgateError } from '../../src/client/index.ts';
 import { GatewayError } from '../../src/errors.ts';
+import { addSecondExecutor } from '../helpers/second_executor.ts';
 import { GH, startProxyBench, type ProxyBench } from './fixture.ts';
 import { rawTls } from './raw_tls.ts';
-
-const EXEC_02 = 'spiffe://crefgate.local/tenant/tenant_abc/executor/exec-02';
 
 describe('proxy attacks', () => {
   let bench: ProxyBench;
@@ -114,8 +113,7 @@ describe('proxy attacks', () => {
   });
 
   it("another executor's lease is forbidden", async () => {
-    await bench.gw.client('admin').registerExecutor({ id: 'exec-02', tenant: 'tenant_abc', identities: [EXEC_02], allowed_crefs: ['cref://tenant_abc/**'] });
-    await bench.gw.issueClient('exec-02', EXEC_02);
+    await addSecondExecutor(bench.gw);
     const before = bench.upstream.count;
     const answer = await bench.curl([`${base}repos/octo/x`], 'exec-02');
     assert.equal(answer.status, 403);
