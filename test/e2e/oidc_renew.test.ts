@@ -4,9 +4,11 @@
  * the SDK's `identityToken` client. The renewal mints a replacement at the GitHub emulator and the old token is
  * revoked (401). The job's bindings are checked again on every renewal: a token of another commit or run is
  * refused at `binding`, another executor's token at `lease`, no token at all at `tls`; a disabled executor and a
- * completed job are refused too, and nothing is minted at GitHub for a refused renewal.
+ * completed job are refused too, and nothing is minted at GitHub for a refused renewal. On the memory store and
+ * on Redis (its own redis-server on a free port), where the job record carries the bindings as JSON.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,18 +17,21 @@ import { Octokit } from '@octokit/rest';
 import { CrefgateClient, ExecutorSession, type Envelope } from '../../src/client/index.ts';
 import { renewLease } from '../../src/leases/renew_lease.ts';
 import { runRevocations } from '../../src/leases/revocation_worker.ts';
+import { stateConfigSchema } from '../../src/state/config.ts';
 import { GitHubEmulator } from '../adapters/github-app/emulator/server.ts';
 import { startOidcEmulator, type OidcEmulator } from '../emulators/oidc/server.ts';
 import { refused } from '../helpers/assertions.ts';
 import { bootstrapCall, bootstrapUrl } from '../helpers/bootstrap.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { RedisServer } from '../helpers/redis_server.ts';
 import { until } from '../helpers/until.ts';
 
 const SHA = 'd'.repeat(40);
 const RUN = { repository: 'acme/lib', ref: 'refs/heads/main', sha: SHA, run_id: '4242' };
 const PUSH = { gh: 'cref://tenant_abc/github-deploy/push' };
 
-describe('OIDC executors renew and revoke their leases on the bootstrap listener', () => {
+for (const store of ['memory', 'redis'] as const) describe(`OIDC executors renew and revoke their leases on the bootstrap listener (${store} state)`, () => {
+  let redis: RedisServer | undefined;
   let gh: GitHubEmulator;
   let oidc: OidcEmulator;
   let gw: TestGateway;
@@ -57,9 +62,13 @@ describe('OIDC executors renew and revoke their leases on the bootstrap listener
     oidc = await startOidcEmulator({ path: '/gha' });
     const keyFile = path.join(tmp, 'app-key.pem');
     await writeFile(keyFile, gh.privateKeyPem, { mode: 0o600 });
+    const masterKey = path.join(tmp, 'master.key');
+    await writeFile(masterKey, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    if (store === 'redis') redis = await RedisServer.start();
     gw = await startGateway({
       gateway: { workers: false },
       mutate(config) {
+        if (redis !== undefined) config.state = stateConfigSchema.parse({ kind: 'redis', redis: { url: redis.url, master_keys: [{ key_id: 'm1', file: masterKey }] } });
         config.bootstrap = { host: '127.0.0.1', port: 0, ca_cert_file: 'pki/ca.crt', ca_key_file: 'pki/ca.key', certificate_lifetime_seconds: 86_400, join_token_ttl_seconds: 600 };
         config.oidc.issuers = [{
           issuer: oidc.issuer, audiences: ['crefgate'], algorithms: ['RS256'], jwks_cooldown_seconds: 0, jwks_cache_seconds: 600,
@@ -94,10 +103,12 @@ describe('OIDC executors renew and revoke their leases on the bootstrap listener
     await gw.close();
     await gh.close();
     await oidc.close();
+    await redis?.stop();
     await rm(tmp, { recursive: true, force: true });
   });
 
   it('the SDK auto-renews past the token\'s expiry: a replacement that works at GitHub, the old token 401, revoke on complete()', async () => {
+    assert.equal(gw.config.state.kind, store);
     gh.model.tokenLifetimeMs = 20_000;
     const asked = { calls: 0 };
     const client = workload(RUN, asked);
@@ -199,5 +210,17 @@ describe('OIDC executors renew and revoke their leases on the bootstrap listener
     assert.match(line.reason!, /job was completed|lease is revoked/);
     await runRevocations(gw.gateway.services, 'test');
     await assert.rejects(asToken(secrets.gh!.value as string).request('GET /installation/repositories'), { status: 401 });
+  });
+
+  it('writes no GitHub token and no identity token into logs or audit lines', async () => {
+    const tokens = [...gh.model.tokens.values()].map((t) => t.token);
+    assert.ok(tokens.length >= 4);
+    const identity = await oidc.sign({ repository_owner: 'acme', ...RUN });
+    await refused(gw, bootstrapCall(gw, '/v1/leases/renew', { lease_id: 'lease_0000000000000000', increment: 1 }, identity), 'not_found', 'lease');
+    const texts = [gw.logs.join(''), JSON.stringify(await gw.auditLines())];
+    for (const text of texts) {
+      for (const token of tokens) assert.ok(!text.includes(token), 'a GitHub token reached a log');
+      assert.ok(!text.includes(identity.split('.')[2]!), 'an identity token reached a log');
+    }
   });
 });
