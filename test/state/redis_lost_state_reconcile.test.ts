@@ -1,11 +1,11 @@
 /**
  * A store loss does not leave dynamic credentials alive with nothing to revoke them: a gateway on its own
- * redis-server with a PostgreSQL mount (a private server) and a Vault mount (the emulator) issues a per-job
- * database user, then the Redis data goes (FLUSHALL). When the gateway recovers from the loss, the user is dropped
- * at PostgreSQL (its login refused) with a `revocation` audit event of cause `state_lost`, the `state_reseeded`
- * alert reports the PostgreSQL mount as reconciled (1 revoked) and the Vault mount as not listable with what bounds
- * its leases, and a user issued after the recovery is kept. Before the pass, nothing revoked the user until the
- * periodic sweep's 5-minute grace had passed.
+ * redis-server with PostgreSQL and MariaDB mounts (private servers) and a Vault mount (the emulator) issues
+ * per-job database users, then the Redis data goes (FLUSHALL). When the gateway recovers from the loss, both users
+ * are dropped at their databases (logins refused), each with a `revocation` audit event of cause `state_lost`; the
+ * `state_reseeded` alert reports both database mounts as reconciled (1 revoked each) and the Vault mount as not
+ * listable with what bounds its leases; users issued after the recovery are kept. Before this pass, nothing revoked
+ * the users until the periodic sweep's 5-minute grace had passed (the PostgreSQL login still worked: seen failing).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +16,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { sweepOrphans } from '../../src/leases/orphan_sweeper.ts';
 import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulator/server.ts';
+import { MYSQL_ADMIN_ENV, startMysqlRig, type MysqlRig } from '../adapters/mysql/mysql_fixture.ts';
+import { mariadbMissing } from '../adapters/mysql/private_mariadb.ts';
 import { postgresMissing } from '../adapters/postgres/private_postgres.ts';
 import { ADMIN_ENV, startPostgresRig, type PostgresRig } from '../adapters/postgres/postgres_fixture.ts';
 import { startGateway, type AuditLine, type TestGateway } from '../helpers/gateway.ts';
@@ -38,18 +40,20 @@ describe('redis state store: after a loss, dynamic credentials are reconciled ag
   this.timeout(60_000);
   let redis: RedisServer;
   let pgRig: PostgresRig;
+  let myRig: MysqlRig;
   let vault: VaultEmulator;
   let keyDir: string;
   let gw: TestGateway;
 
   before(async function () {
-    const missing = postgresMissing();
+    const missing = postgresMissing() ?? (await mariadbMissing());
     if (missing !== undefined) {
       console.log(`      skipped: ${missing}`);
       this.skip();
     }
-    [redis, pgRig, vault] = await Promise.all([RedisServer.start(), startPostgresRig(), startVaultEmulator()]);
+    [redis, pgRig, myRig, vault] = await Promise.all([RedisServer.start(), startPostgresRig(), startMysqlRig(), startVaultEmulator()]);
     process.env[ADMIN_ENV] = pgRig.server.adminPassword;
+    process.env[MYSQL_ADMIN_ENV] = myRig.server.adminPassword;
     process.env.CREFGATE_RECONCILE_VAULT_TOKEN = vault.rootToken;
     keyDir = await mkdtemp(path.join(tmpdir(), 'crefgate-reconcile-key-'));
     await writeFile(path.join(keyDir, 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
@@ -66,12 +70,16 @@ describe('redis state store: after a loss, dynamic credentials are reconciled ag
         };
         const policy = { timeout_ms: 10_000, retry: { attempts: 1, base_delay_ms: 10, max_delay_ms: 100 }, breaker: { failure_threshold: 5, cooldown_ms: 10_000 } };
         config.mounts.pg = { adapter: 'postgres', options: pgRig.options(), ...policy };
+        config.mounts.my = { adapter: 'mysql', options: myRig.options(), ...policy };
         config.mounts.vault = {
           adapter: 'vault',
           options: { address: vault.url, kv: { mount: 'secret', version: 2 }, auth: { method: 'token', token_env: 'CREFGATE_RECONCILE_VAULT_TOKEN' } },
           ...policy,
         };
-        config.routes.unshift({ cref: 'cref://{tenant}/pg/{role}', mount: 'pg', path: '{role}', dynamic: true });
+        config.routes.unshift(
+          { cref: 'cref://{tenant}/pg/{role}', mount: 'pg', path: '{role}', dynamic: true },
+          { cref: 'cref://{tenant}/mysql/{role}', mount: 'my', path: '{role}', dynamic: true },
+        );
       },
     });
   });
@@ -79,18 +87,22 @@ describe('redis state store: after a loss, dynamic credentials are reconciled ag
   after(async () => {
     await gw?.close();
     delete process.env[ADMIN_ENV];
+    delete process.env[MYSQL_ADMIN_ENV];
     delete process.env.CREFGATE_RECONCILE_VAULT_TOKEN;
-    await Promise.allSettled([redis?.stop(), pgRig?.close(), vault?.close()]);
+    await Promise.allSettled([redis?.stop(), pgRig?.close(), myRig?.close(), vault?.close()]);
     if (keyDir !== undefined) await rm(keyDir, { recursive: true, force: true });
   });
 
-  it('drops the user issued before FLUSHALL at PostgreSQL, audits it, reports pg reconciled and vault not listable, keeps a later user', async () => {
+  it('drops the users issued before FLUSHALL at PostgreSQL and MariaDB, audits them, reports both reconciled and vault not listable, keeps later users', async () => {
     const coordinator = gw.client('coordinator');
     const executor = gw.client('executor');
-    const issue = () => coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { db: 'cref://tenant_abc/pg/readonly' }, ttl: 600 });
+    const issue = () => coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { db: 'cref://tenant_abc/pg/readonly', my: 'cref://tenant_abc/mysql/readonly' }, ttl: 600 });
     const before = await issue();
-    const lost = (await executor.resolve(before, { hmacSecrets: gw.hmac })).secrets.db!.value as Value;
+    const lostSecrets = (await executor.resolve(before, { hmacSecrets: gw.hmac })).secrets;
+    const lost = lostSecrets.db!.value as Value;
+    const lostMy = lostSecrets.my!.value as Value;
     await (await pgRig.login(lost.username!, lost.password!)).end();
+    await (await myRig.login(lostMy.username!, lostMy.password!)).end();
 
     const admin = new Redis(redis.url);
     try {
@@ -107,25 +119,34 @@ describe('redis state store: after a loss, dynamic credentials are reconciled ag
     await assert.rejects(pgRig.login(lost.username!, lost.password!), /password authentication failed/, 'the lost user cannot log in');
     const roles = await pgRig.admin('SELECT 1 FROM pg_roles WHERE rolname = $1', [lost.username]);
     assert.equal(roles.rowCount, 0, 'the role is dropped');
-    const detail = reseeded.detail as { reconciliation: Record<string, Record<string, unknown>>; unreconciled_mounts: string[]; lost_at: number };
+    await assert.rejects(myRig.login(lostMy.username!, lostMy.password!), (err: { errno?: number }) => err.errno === 1045, 'the lost MariaDB user cannot log in');
+    const detail = reseeded.detail as { reconciliation: Record<string, Record<string, unknown>>; unreconciled_mounts: string[] };
     assert.deepEqual(detail.reconciliation.pg, { status: 'reconciled', listed: 1, revoked: 1, failed: 0, deferred: 0 });
+    assert.deepEqual(detail.reconciliation.my, { status: 'reconciled', listed: 1, revoked: 1, failed: 0, deferred: 0 });
     assert.equal(detail.reconciliation.vault?.status, 'not_listable');
     assert.match(String(detail.reconciliation.vault?.bounded_by), /Vault lease TTL/);
     assert.deepEqual(detail.unreconciled_mounts, ['vault']);
     assert.ok(!('local' in detail.reconciliation), 'a static mount is not in the reconciliation');
 
-    const revocation = (await gw.auditLines()).find((l) => l.action === 'revocation' && (l.detail as { credential?: string }).credential === lost.username);
-    assert.equal(revocation?.outcome, 'ok');
-    assert.deepEqual({ cause: (revocation!.detail as { cause: string }).cause, orphan: (revocation!.detail as { orphan: string }).orphan }, { cause: 'state_lost', orphan: 'job_unknown' });
-    assert.equal(revocation!.job_id, before.payload.job_id);
-    assert.equal(JSON.stringify(await gw.auditLines()).includes(lost.password!), false, 'no password on the trail');
+    for (const [mount, username] of [['pg', lost.username], ['my', lostMy.username]]) {
+      const revocation = (await gw.auditLines()).find((l) => l.action === 'revocation' && (l.detail as { credential?: string }).credential === username);
+      assert.equal(revocation?.outcome, 'ok', mount);
+      const { cause, orphan, mount: on } = revocation!.detail as { cause: string; orphan: string; mount: string };
+      assert.deepEqual({ cause, orphan, on }, { cause: 'state_lost', orphan: 'job_unknown', on: mount });
+      assert.equal(revocation!.job_id, before.payload.job_id);
+    }
+    const trail = JSON.stringify(await gw.auditLines());
+    assert.ok(!trail.includes(lost.password!) && !trail.includes(lostMy.password!), 'no password on the trail');
 
     // Serving again: a user issued in the new epoch has its lease there and is kept, even by a graceless sweep.
     const after = await issue();
-    const kept = (await executor.resolve(after, { hmacSecrets: gw.hmac })).secrets.db!.value as Value;
-    assert.equal(await sweepOrphans(gw.gateway.services, ['pg', 'vault'], 0), 0);
+    const keptSecrets = (await executor.resolve(after, { hmacSecrets: gw.hmac })).secrets;
+    const kept = keptSecrets.db!.value as Value;
+    assert.equal(await sweepOrphans(gw.gateway.services, ['pg', 'my', 'vault'], 0), 0);
     const session = await pgRig.login(kept.username!, kept.password!);
     assert.equal((await session.query('SELECT count(*)::int AS n FROM items')).rows[0].n, 2);
     await session.end();
+    const keptMy = keptSecrets.my!.value as Value;
+    await (await myRig.login(keptMy.username!, keptMy.password!)).end();
   });
 });
