@@ -7,5 +7,6 @@
 export type { AuditTrail } from './contract.ts';
 export type { AuditConfig } from './config.ts';
 export { createAuditTrail, type AuditDeps, type StreamingAuditTrail } from './trail/create_trail.ts';
-export type { AuditObserver, BatchCommitted, RecordOutcome, SinkWrite } from './trail/observer.ts';
+export type { AuditObserver, AuditObserverPart, BatchCommitted, RecordOutcome, SinkWrite } from './trail/observer.ts';
+export { observableTrail } from './trail/observer.ts';
 export { verifyAuditFile } from './verify/verify_file.ts';
