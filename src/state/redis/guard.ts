@@ -23,32 +23,109 @@ export function toStateError(op: string, err: unknown): GatewayError {
   return new StateUnavailableError(`${op}: ${message}`, err);
 }
 
+interface Pending {
+  /** performance.now() after which the operation is given up (monotonic: a wall-clock step moves no deadline). */
+  at: number;
+  settled: boolean;
+  expire: () => void;
+}
+
 /**
- * Runs one store operation under a deadline. ioredis already bounds each command by `commandTimeout`; the
- * deadline also bounds operations made of several commands, and anything ioredis might wait on internally.
- * Written with one promise and one timer rather than Promise.race, which allocated three more per operation on
- * the resolve path (four operations per resolve).
+ * The pending operations of one deadline length, in the order they started, which is also the order of their
+ * deadlines: one timer, armed for the oldest unsettled operation, serves them all. A settled operation is only
+ * flagged (removed when the timer reaches it, or all at once when none is left), so start and settle are O(1)
+ * and allocate one small object instead of a Timeout each. The timer is cleared when nothing is pending, so an
+ * idle store holds no timer.
+ */
+class DeadlineQueue {
+  private entries: Pending[] = [];
+  private head = 0;
+  private live = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly fire = (): void => this.expireDue();
+
+  private readonly ms: number;
+
+  constructor(ms: number) {
+    this.ms = ms;
+  }
+
+  add(expire: () => void): Pending {
+    const entry: Pending = { at: performance.now() + this.ms, settled: false, expire };
+    this.entries.push(entry);
+    this.live++;
+    this.timer ??= setTimeout(this.fire, this.ms);
+    return entry;
+  }
+
+  /** Marks `entry` done; true if it was still pending (its deadline had not passed). */
+  settle(entry: Pending): boolean {
+    if (entry.settled) return false;
+    entry.settled = true;
+    if (--this.live === 0) this.reset();
+    return true;
+  }
+
+  private reset(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.entries = [];
+    this.head = 0;
+  }
+
+  private expireDue(): void {
+    this.timer = undefined;
+    const now = performance.now();
+    while (this.head < this.entries.length) {
+      const entry = this.entries[this.head]!;
+      if (!entry.settled && entry.at > now) break;
+      this.head++;
+      if (this.settle(entry)) entry.expire();
+      if (this.live === 0) return; // settle() reset the queue
+    }
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+    const next = this.entries[this.head];
+    if (next !== undefined) this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(next.at - now)));
+  }
+}
+
+const queues = new Map<number, DeadlineQueue>();
+
+/**
+ * Runs one store operation under a deadline: it settles with the operation's answer, or with
+ * StateUnavailableError once `deadlineMs` have passed, whichever comes first. ioredis already bounds each command
+ * by `commandTimeout`; the deadline also bounds operations made of several commands, and anything ioredis might
+ * wait on internally (a Cluster slot refresh, a redirection). The deadline is kept by a DeadlineQueue shared by
+ * all operations of the same length (one timer, not one per operation); it never fires early, and late by at
+ * most the event loop's own timer lateness.
  */
 export function guarded<T>(op: string, deadlineMs: number, work: () => Promise<T>): Promise<T> {
+  let queue = queues.get(deadlineMs);
+  if (queue === undefined) {
+    queue = new DeadlineQueue(deadlineMs);
+    queues.set(deadlineMs, queue);
+  }
+  const deadlines = queue;
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StateUnavailableError(`${op}: no answer within ${deadlineMs} ms`)), deadlineMs);
+    const pending = deadlines.add(() => reject(new StateUnavailableError(`${op}: no answer within ${deadlineMs} ms`)));
     let attempt: Promise<T>;
     try {
       attempt = work();
     } catch (err) {
-      clearTimeout(timer);
+      deadlines.settle(pending);
       reject(toStateError(op, err));
       return;
     }
     // After the deadline the promise is already settled: a late answer or failure of `work` is ignored here.
     attempt.then(
       (value) => {
-        clearTimeout(timer);
-        resolve(value);
+        if (deadlines.settle(pending)) resolve(value);
       },
       (err: unknown) => {
-        clearTimeout(timer);
-        reject(toStateError(op, err));
+        if (deadlines.settle(pending)) reject(toStateError(op, err));
       },
     );
   });
