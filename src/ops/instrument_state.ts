@@ -9,25 +9,32 @@ import type { GatewayMetrics } from './metrics.ts';
 const AREAS = ['jobs', 'nonces', 'leases', 'revocations', 'executors'] as const;
 
 function observeArea<T extends object>(area: string, target: T, metrics: GatewayMetrics): T {
+  // One wrapper per method, made at its first use and kept while the method stays the same: the resolve path
+  // calls the store a few times per request, and a closure per access plus one per call was pure garbage.
+  const wrappers = new Map<string, { value: (...args: unknown[]) => unknown; wrapped: (...args: unknown[]) => unknown }>();
+  const wrap = (key: string, value: (...args: unknown[]) => unknown): ((...args: unknown[]) => unknown) => {
+    const count = (err: unknown): never => {
+      metrics.stateErrors.inc({ area, op: key });
+      throw err;
+    };
+    return (...args: unknown[]) => {
+      try {
+        const result: unknown = value.apply(target, args);
+        return result instanceof Promise ? result.catch(count) : result;
+      } catch (err) {
+        return count(err);
+      }
+    };
+  };
   return new Proxy(target, {
     get(inner, key, receiver) {
       const value: unknown = Reflect.get(inner, key, receiver);
       if (typeof value !== 'function' || typeof key !== 'string') return value;
-      return (...args: unknown[]) => {
-        try {
-          const result: unknown = value.apply(inner, args);
-          if (result instanceof Promise) {
-            return result.catch((err: unknown) => {
-              metrics.stateErrors.inc({ area, op: key });
-              throw err;
-            });
-          }
-          return result;
-        } catch (err) {
-          metrics.stateErrors.inc({ area, op: key });
-          throw err;
-        }
-      };
+      const known = wrappers.get(key);
+      if (known !== undefined && known.value === value) return known.wrapped;
+      const wrapped = wrap(key, value as (...args: unknown[]) => unknown);
+      wrappers.set(key, { value: value as (...args: unknown[]) => unknown, wrapped });
+      return wrapped;
     },
   });
 }

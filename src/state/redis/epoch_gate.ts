@@ -26,8 +26,9 @@ export function gateByEpoch<T extends object>(name: string, store: T, epoch: Sto
       continue;
     }
     const fn = value as (...args: unknown[]) => Promise<unknown>;
+    const label = `${name}.${method}`;
     gated[method] = async (...args: unknown[]): Promise<unknown> => {
-      epoch.assertServing(`${name}.${method}`);
+      epoch.assertServing(label);
       const result = await fn.apply(store, args);
       if (isAbsentAnswer(method, result)) await epoch.verify();
       return result;
