@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { envelopeBody, type Envelope } from '../../src/client/index.ts';
 import { refused } from '../helpers/assertions.ts';
-import { bootstrapCall } from '../helpers/bootstrap.ts';
+import { bootstrapCall, bootstrapListener, oidcIssuer } from '../helpers/bootstrap.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { startOidcEmulator, type OidcEmulator } from '../emulators/oidc/server.ts';
 
@@ -25,11 +25,8 @@ describe('job bindings (repository, ref, sha, run_id, workflow)', () => {
     gha = await startOidcEmulator({ path: '/gha' });
     gw = await startGateway({
       mutate(config) {
-        config.bootstrap = { host: '127.0.0.1', port: 0, ca_cert_file: 'pki/ca.crt', ca_key_file: 'pki/ca.key', certificate_lifetime_seconds: 86_400, join_token_ttl_seconds: 600 };
-        config.oidc.issuers = [{
-          issuer: gha.issuer, audiences: ['crefgate'], algorithms: ['RS256'], jwks_cooldown_seconds: 0, jwks_cache_seconds: 600,
-          executors: [{ executor: 'exec-gha', tenant: 'tenant_abc', claims: { repository_owner: 'org' } }],
-        }];
+        config.bootstrap = bootstrapListener();
+        config.oidc.issuers = [oidcIssuer(gha.issuer, [{ executor: 'exec-gha', tenant: 'tenant_abc', claims: { repository_owner: 'org' } }])];
         config.tenants.tenant_abc!.grants = [
           { id: 'ci', effect: 'allow', executors: ['exec-gha', 'exec-01'], crefs: ['cref://tenant_abc/**'] },
         ];

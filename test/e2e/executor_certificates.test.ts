@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CrefgateClient, type CrefgateError } from '../../src/client/index.ts';
 import { refused } from '../helpers/assertions.ts';
-import { bootstrapCall, makeCsr, strayKey } from '../helpers/bootstrap.ts';
+import { bootstrapCall, bootstrapListener, makeCsr, oidcIssuer, strayKey } from '../helpers/bootstrap.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { startOidcEmulator, type OidcEmulator } from '../emulators/oidc/server.ts';
 
@@ -38,11 +38,8 @@ describe('executor certificates from the bootstrap listener', () => {
     oidc = await startOidcEmulator();
     gw = await startGateway({
       mutate(config) {
-        config.bootstrap = { host: '127.0.0.1', port: 0, ca_cert_file: 'pki/ca.crt', ca_key_file: 'pki/ca.key', certificate_lifetime_seconds: 3600, join_token_ttl_seconds: 600 };
-        config.oidc.issuers = [{
-          issuer: oidc.issuer, audiences: ['crefgate'], algorithms: ['RS256'], jwks_cooldown_seconds: 30, jwks_cache_seconds: 600,
-          executors: [{ executor: 'exec-ci', tenant: 'tenant_abc', claims: { repository: 'org/app' } }],
-        }];
+        config.bootstrap = bootstrapListener(3600);
+        config.oidc.issuers = [oidcIssuer(oidc.issuer, [{ executor: 'exec-ci', tenant: 'tenant_abc', claims: { repository: 'org/app' } }], 30)];
       },
     });
     for (const id of ['exec-boot', 'exec-ci', 'exec-off']) await register(id);

@@ -19,7 +19,7 @@ import { GitHubEmulator } from '../adapters/github-app/emulator/server.ts';
 import { gatewayGithubMount } from '../adapters/github-app/github_fixture.ts';
 import { startOidcEmulator, type OidcEmulator } from '../emulators/oidc/server.ts';
 import { refused } from '../helpers/assertions.ts';
-import { bootstrapCall } from '../helpers/bootstrap.ts';
+import { bootstrapCall, bootstrapListener, oidcIssuer } from '../helpers/bootstrap.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { rawPost } from '../helpers/raw_post.ts';
 import { RedisServer } from '../helpers/redis_server.ts';
@@ -59,11 +59,8 @@ for (const store of ['memory', 'redis'] as const) describe(`github-app tokens th
       gateway: { workers: false },
       mutate(config) {
         if (redis !== undefined) config.state = stateConfigSchema.parse({ kind: 'redis', redis: { url: redis.url, master_keys: [{ key_id: 'm1', file: masterKey }] } });
-        config.bootstrap = { host: '127.0.0.1', port: 0, ca_cert_file: 'pki/ca.crt', ca_key_file: 'pki/ca.key', certificate_lifetime_seconds: 86_400, join_token_ttl_seconds: 600 };
-        config.oidc.issuers = [{
-          issuer: oidc.issuer, audiences: ['crefgate'], algorithms: ['RS256'], jwks_cooldown_seconds: 0, jwks_cache_seconds: 600,
-          executors: [{ executor: 'exec-gha', tenant: 'tenant_abc', claims: { repository_owner: 'acme' } }],
-        }];
+        config.bootstrap = bootstrapListener();
+        config.oidc.issuers = [oidcIssuer(oidc.issuer, [{ executor: 'exec-gha', tenant: 'tenant_abc', claims: { repository_owner: 'acme' } }])];
         config.tenants.tenant_abc!.grants = [{ id: 'ci', effect: 'allow', executors: ['exec-gha', 'exec-01'], crefs: ['cref://tenant_abc/**'] }];
         config.mounts.github = githubMount;
         config.routes.unshift(

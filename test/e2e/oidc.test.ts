@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
 import { envelopeBody, type Envelope } from '../../src/client/index.ts';
 import { refused } from '../helpers/assertions.ts';
-import { bootstrapCall } from '../helpers/bootstrap.ts';
+import { bootstrapCall, bootstrapListener, oidcIssuer } from '../helpers/bootstrap.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { startOidcEmulator, type OidcEmulator } from '../emulators/oidc/server.ts';
 import { oidcConfigSchema } from '../../src/identity/oidc/config.ts';
@@ -32,16 +32,16 @@ describe('workload OIDC identity', () => {
     rot = await startOidcEmulator({ path: '/rot' });
     gw = await startGateway({
       mutate(config) {
-        config.bootstrap = { host: '127.0.0.1', port: 0, ca_cert_file: 'pki/ca.crt', ca_key_file: 'pki/ca.key', certificate_lifetime_seconds: 86_400, join_token_ttl_seconds: 600 };
-        config.oidc.issuers = [{
-          issuer: gha.issuer, audiences: ['crefgate'], algorithms: ['RS256'], jwks_cooldown_seconds: 0, jwks_cache_seconds: 600,
-          executors: [
+        config.bootstrap = bootstrapListener();
+        config.oidc.issuers = [
+          oidcIssuer(gha.issuer, [
             { executor: 'exec-gha', tenant: 'tenant_abc', claims: { repository: 'org/app' } },
             { executor: 'exec-01', tenant: 'tenant_abc', claims: { repository: 'org/legacy' } },
-          ],
-        }, ...oidcConfigSchema.parse({
-          issuers: [{ issuer: rot.issuer, audiences: ['crefgate'], executors: [{ executor: 'exec-gha', tenant: 'tenant_abc', claims: { repository: 'org/app' } }] }],
-        }).issuers];
+          ]),
+          ...oidcConfigSchema.parse({
+            issuers: [{ issuer: rot.issuer, audiences: ['crefgate'], executors: [{ executor: 'exec-gha', tenant: 'tenant_abc', claims: { repository: 'org/app' } }] }],
+          }).issuers,
+        ];
         config.tenants.tenant_abc!.grants = [
           { id: 'deploy-from-main', effect: 'allow', executors: ['exec-gha'], claims: { ref: ['refs/heads/main'], workflow: ['deploy'] }, crefs: ['cref://tenant_abc/npm_token'] },
         ];

@@ -9,10 +9,23 @@ import https from 'node:https';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { CrefgateError } from '../../src/client/index.ts';
+import type { Config } from '../../src/config/schema.ts';
 import type { TestGateway } from './gateway.ts';
 
 type X509Keys = Parameters<typeof x509.Pkcs10CertificateRequestGenerator.create>[0]['keys'];
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+
+/** Config of a bootstrap listener on a free loopback port that signs with the fixture's CA (`pki/`). */
+export function bootstrapListener(certificateLifetimeSeconds = 86_400): NonNullable<Config['bootstrap']> {
+  return { host: '127.0.0.1', port: 0, ca_cert_file: 'pki/ca.crt', ca_key_file: 'pki/ca.key', certificate_lifetime_seconds: certificateLifetimeSeconds, join_token_ttl_seconds: 600 };
+}
+
+type OidcIssuer = Config['oidc']['issuers'][number];
+
+/** An OIDC issuer as the tests trust one (audience `crefgate`, RS256), mapping claims to `executors`. */
+export function oidcIssuer(issuer: string, executors: OidcIssuer['executors'], jwksCooldownSeconds = 0): OidcIssuer {
+  return { issuer, audiences: ['crefgate'], algorithms: ['RS256'], jwks_cooldown_seconds: jwksCooldownSeconds, jwks_cache_seconds: 600, executors };
+}
 
 /** The bootstrap listener's base URL. */
 export function bootstrapUrl(gw: TestGateway): string {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { CrefgateError } from '../../src/client/index.ts';
 import { refused } from '../helpers/assertions.ts';
-import { bootstrapCall } from '../helpers/bootstrap.ts';
+import { bootstrapCall, bootstrapListener } from '../helpers/bootstrap.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { opsGet, sample } from './ops_helpers.ts';
 
@@ -20,7 +20,7 @@ describe('ops: the bootstrap listener is observed like the main one', () => {
     gw = await startGateway({
       gateway: { tracerProvider: provider },
       mutate(config) {
-        config.bootstrap = { host: '127.0.0.1', port: 0, ca_cert_file: 'pki/ca.crt', ca_key_file: 'pki/ca.key', certificate_lifetime_seconds: 86_400, join_token_ttl_seconds: 600 };
+        config.bootstrap = bootstrapListener();
       },
     });
   });
