@@ -16,26 +16,17 @@ import { signerFromPem } from '../../src/audit/log/note.ts';
 import { writeSigningKey } from '../audit/helpers.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { until } from '../helpers/kit.ts';
+import { startWebhookSink, type WebhookSink } from './webhook_sink.ts';
 
 describe('alerts outside the detector, through the gateway', function () {
   this.timeout(20_000);
   let gw: TestGateway;
-  let hook: http.Server;
+  let hook: WebhookSink;
   let keys: string;
   let witnessUrl: string;
-  const received: Array<Record<string, unknown>> = [];
 
   before(async () => {
-    hook = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-    const hookPort = (hook.address() as AddressInfo).port;
+    hook = await startWebhookSink();
     // A port that was just closed: the witness is unreachable.
     const probe = http.createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
@@ -47,7 +38,7 @@ describe('alerts outside the detector, through the gateway', function () {
     gw = await startGateway({
       mutate: (c) => {
         c.signals.enabled = false;
-        c.signals.webhook = { url: `http://127.0.0.1:${hookPort}/alerts`, timeout_ms: 1000, attempts: 2, queue_limit: 10 };
+        c.signals.webhook = { url: hook.url, timeout_ms: 1000, attempts: 2, queue_limit: 10 };
         c.audit.signing_key_file = signingKey;
         c.audit.witnesses = [{ url: witnessUrl, key: witnessKey, timeout_ms: 200, attempts: 1 }];
       },
@@ -55,7 +46,7 @@ describe('alerts outside the detector, through the gateway', function () {
   });
   after(async () => {
     await gw?.close();
-    await new Promise((r) => hook.close(r));
+    await hook?.close();
     rmSync(keys, { recursive: true, force: true });
   });
 
@@ -64,8 +55,8 @@ describe('alerts outside the detector, through the gateway', function () {
     await coordinator.issueJob({ tenant: 'tenant_abc', executor: 'exec-01', crefs: { g: 'cref://tenant_abc/github_token' }, ttl: 600 });
     const alert = await until('the witness alert', async () => (await gw.auditLines()).find((l) => l.action === 'alert' && l.reason === 'witness_unreachable'), 10_000);
     assert.equal((alert.detail as Record<string, unknown>).witness, witnessUrl);
-    await until('the webhook delivery', async () => (received.some((r) => r.signal === 'witness_unreachable') ? true : undefined), 10_000);
-    const sent = received.find((r) => r.signal === 'witness_unreachable')!;
+    await until('the webhook delivery', async () => (hook.received.some((r) => r.signal === 'witness_unreachable') ? true : undefined), 10_000);
+    const sent = hook.received.find((r) => r.signal === 'witness_unreachable')!;
     assert.equal(sent.type, 'crefgate.alert');
     assert.deepEqual(sent.subject, { kind: 'witness', id: witnessUrl });
     assert.match(await gw.gateway.ops.metrics.registry.metrics(), /crefgate_security_alerts_total\{signal="witness_unreachable"\} 1\n/);

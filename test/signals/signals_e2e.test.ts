@@ -1,39 +1,28 @@
 /** Signals through a real gateway: a replay becomes an alert line, a webhook call and an automatic disable. */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { refused } from '../helpers/assertions.ts';
 import { startGateway, type AuditLine, type TestGateway } from '../helpers/gateway.ts';
 import { until } from '../helpers/kit.ts';
+import { startWebhookSink, type WebhookSink } from './webhook_sink.ts';
 
 describe('security signals through the gateway', () => {
   let gw: TestGateway;
-  let hook: http.Server;
-  const received: Array<Record<string, unknown>> = [];
+  let hook: WebhookSink;
 
   before(async () => {
-    hook = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-    const port = (hook.address() as AddressInfo).port;
+    hook = await startWebhookSink();
     gw = await startGateway({
       mutate: (c) => {
         c.signals.enabled = true;
         c.signals.auto_disable.after_replays = 2;
-        c.signals.webhook = { url: `http://127.0.0.1:${port}/alerts`, timeout_ms: 1000, attempts: 2, queue_limit: 10 };
+        c.signals.webhook = { url: hook.url, timeout_ms: 1000, attempts: 2, queue_limit: 10 };
       },
     });
   });
   after(async () => {
     await gw.close();
-    await new Promise((r) => hook.close(r));
+    await hook?.close();
   });
 
   it('alerts on each replay, disables the executor after two, and only an admin enables it again', async () => {
@@ -46,9 +35,9 @@ describe('security signals through the gateway', () => {
     assert.equal(alert.reason, 'replay');
     assert.equal(alert.job_id, envelope.payload.job_id);
     assert.ok(!JSON.stringify(alert).includes(envelope.payload.nonce), 'no nonce in clear');
-    await until('webhook delivery', async () => (received.some((r) => r.signal === 'replay') ? true : undefined));
-    assert.equal(received[0]!.type, 'crefgate.alert');
-    assert.ok(!JSON.stringify(received).includes(envelope.payload.nonce));
+    await until('webhook delivery', async () => (hook.received.some((r) => r.signal === 'replay') ? true : undefined));
+    assert.equal(hook.received[0]!.type, 'crefgate.alert');
+    assert.ok(!JSON.stringify(hook.received).includes(envelope.payload.nonce));
 
     await refused(gw, executor.resolve(envelope), 'replayed', 'nonce');
     const disabled = await until('automatic disable', async () => (await gw.auditLines()).find((l) => l.action === 'executor.disable'));
