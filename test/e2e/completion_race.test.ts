@@ -12,10 +12,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CrefgateError, type CrefgateClient, type Envelope } from '../../src/client/index.ts';
 import { runRevocations } from '../../src/leases/revocation_worker.ts';
-import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulator/server.ts';
+import type { VaultEmulator } from '../adapters/vault/emulator/server.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { until } from '../helpers/until.ts';
-import { startGateProxy, type GateProxy } from './gate_proxy.ts';
+import type { GateProxy } from './gate_proxy.ts';
+import { startGatedVault } from './gated_vault.ts';
 import { vaultDbRoute, vaultKvRoute, vaultMount } from '../helpers/vault_mount.ts';
 
 for (const kind of ['memory', 'redis'] as const) {
@@ -29,12 +30,7 @@ for (const kind of ['memory', 'redis'] as const) {
     const keyFile = path.join(tmpdir(), `crefgate-race-${randomBytes(6).toString('hex')}`);
 
     before(async () => {
-      vault = await startVaultEmulator();
-      vault.mountKv('secret', 2);
-      vault.seedKv('secret', 'tenants/tenant_abc/ci', { token: 'vault-static-value-race' });
-      vault.addDynamicRole('database', 'readonly', { defaultTtl: 3600, maxTtl: 7200 });
-      gate = await startGateProxy(vault.url, /\/v1\/(secret\/data|database\/creds)\//);
-      gate.open();
+      ({ vault, gate } = await startGatedVault('vault-static-value-race'));
       process.env.CREFGATE_RACE_VAULT_TOKEN = vault.rootToken;
       await writeFile(keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
       gw = await startGateway({

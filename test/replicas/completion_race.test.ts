@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { CrefgateError } from '../../src/client/index.ts';
-import { startVaultEmulator, type VaultEmulator } from '../adapters/vault/emulator/server.ts';
-import { startGateProxy, type GateProxy } from '../e2e/gate_proxy.ts';
+import type { VaultEmulator } from '../adapters/vault/emulator/server.ts';
+import type { GateProxy } from '../e2e/gate_proxy.ts';
+import { startGatedVault } from '../e2e/gated_vault.ts';
 import { auditOf, startReplicas, type ReplicaSet } from '../helpers/replicas.ts';
 import { until } from '../helpers/until.ts';
 import { vaultDbRoute, vaultKvRoute, vaultMount } from '../helpers/vault_mount.ts';
@@ -18,12 +19,7 @@ describe('completion on another replica racing a resolve', function () {
   let gate: GateProxy;
 
   before(async () => {
-    vault = await startVaultEmulator();
-    vault.mountKv('secret', 2);
-    vault.seedKv('secret', 'tenants/tenant_abc/ci', { token: 'vault-static-value-replicas' });
-    vault.addDynamicRole('database', 'readonly', { defaultTtl: 3600, maxTtl: 7200 });
-    gate = await startGateProxy(vault.url, /\/v1\/(secret\/data|database\/creds)\//);
-    gate.open();
+    ({ vault, gate } = await startGatedVault('vault-static-value-replicas'));
     set = await startReplicas(2, process.env.REDIS_URL!, {
       env: { CREFGATE_E2E_VAULT_TOKEN: vault.rootToken },
       mutate: (doc) => {
