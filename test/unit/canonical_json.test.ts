@@ -126,6 +126,37 @@ describe('canonicalJson against the reference implementation', () => {
       else assert.equal(canonicalJson(v), expected);
     }), { numRuns: 3000 });
   });
+
+  it('agrees with it on values already in canonical order (the whole-stringify fast path), and on their edge cases', async () => {
+    const { default: reference } = await import('canonicalize');
+    const sortDeep = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(sortDeep);
+      if (typeof v !== 'object' || v === null) return v;
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(v).sort()) out[key] = sortDeep((v as Record<string, unknown>)[key]);
+      return out;
+    };
+    const leaf = fc.oneof(fc.string({ unit: 'binary', maxLength: 6 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(-0), fc.boolean(), fc.constant(null));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 4 }), tie('node'), { maxKeys: 5 })),
+    })).node;
+    fc.assert(fc.property(value.map(sortDeep), (v) => {
+      let expected: string | undefined;
+      try {
+        expected = reference(v);
+      } catch {
+        expected = undefined;
+      }
+      if (expected === undefined) assert.throws(() => canonicalJson(v), TypeError);
+      else assert.equal(canonicalJson(v), expected);
+    }), { numRuns: 3000 });
+    // Edge cases the fast path must hand to the walk (or reject alike): non-finite numbers, lone surrogates, toJSON.
+    assert.throws(() => canonicalJson({ a: [1, Number.NaN] }), TypeError);
+    assert.throws(() => canonicalJson({ a: { b: Number.POSITIVE_INFINITY } }), TypeError);
+    assert.throws(() => canonicalJson({ a: { b: '\ud800' } }), TypeError);
+    assert.equal(canonicalJson({ a: -0, b: [undefined, 1], c: undefined }), '{"a":0,"b":[null,1]}');
+    assert.equal(canonicalJson({ a: new Date(0) }), '{"a":"1970-01-01T00:00:00.000Z"}');
+  });
 });
 
 describe('audit line sequencing', () => {
