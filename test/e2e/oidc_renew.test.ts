@@ -21,7 +21,7 @@ import { stateConfigSchema } from '../../src/state/config.ts';
 import { GitHubEmulator } from '../adapters/github-app/emulator/server.ts';
 import { startOidcEmulator, type OidcEmulator } from '../emulators/oidc/server.ts';
 import { refused } from '../helpers/assertions.ts';
-import { bootstrapCall, bootstrapUrl } from '../helpers/bootstrap.ts';
+import { bootstrapCall, bootstrapListener, bootstrapUrl, oidcIssuer } from '../helpers/bootstrap.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { RedisServer } from '../helpers/redis_server.ts';
 import { until } from '../helpers/until.ts';
@@ -69,14 +69,11 @@ for (const store of ['memory', 'redis'] as const) describe(`OIDC executors renew
       gateway: { workers: false },
       mutate(config) {
         if (redis !== undefined) config.state = stateConfigSchema.parse({ kind: 'redis', redis: { url: redis.url, master_keys: [{ key_id: 'm1', file: masterKey }] } });
-        config.bootstrap = { host: '127.0.0.1', port: 0, ca_cert_file: 'pki/ca.crt', ca_key_file: 'pki/ca.key', certificate_lifetime_seconds: 86_400, join_token_ttl_seconds: 600 };
-        config.oidc.issuers = [{
-          issuer: oidc.issuer, audiences: ['crefgate'], algorithms: ['RS256'], jwks_cooldown_seconds: 0, jwks_cache_seconds: 600,
-          executors: [
-            { executor: 'exec-gha', tenant: 'tenant_abc', claims: { repository_owner: 'acme' } },
-            { executor: 'exec-other', tenant: 'tenant_abc', claims: { repository_owner: 'zeta' } },
-          ],
-        }];
+        config.bootstrap = bootstrapListener();
+        config.oidc.issuers = [oidcIssuer(oidc.issuer, [
+          { executor: 'exec-gha', tenant: 'tenant_abc', claims: { repository_owner: 'acme' } },
+          { executor: 'exec-other', tenant: 'tenant_abc', claims: { repository_owner: 'zeta' } },
+        ])];
         config.tenants.tenant_abc!.grants = [{ id: 'ci', effect: 'allow', executors: ['exec-gha', 'exec-other'], crefs: ['cref://tenant_abc/**'] }];
         config.mounts.github = {
           adapter: 'github-app',
