@@ -19,6 +19,7 @@ import {
   type StaticSecret,
 } from '../contract.ts';
 import { createOctokitCalls, type CreateGitHubCalls, type GitHubCalls, type InstallationRef } from './client.ts';
+import type { AdapterSeams } from '../kit/seams.ts';
 import { manifest } from './index.ts';
 import { mapGitHubError } from './map_error.ts';
 import { loadPrivateKey } from './private_key.ts';
@@ -27,10 +28,8 @@ import { checkAnswer, requestedScope, type TokenScope } from './scope.ts';
 import { openToken, sealKeyOf, sealToken } from './token_seal.ts';
 
 /** Seams for tests: the transport, the clock, the environment. */
-export interface GitHubAppDeps {
+export interface GitHubAppDeps extends AdapterSeams {
   createCalls?: CreateGitHubCalls;
-  now?: () => number;
-  env?: NodeJS.ProcessEnv;
 }
 
 /** Builds a github-app adapter; nothing is sent to GitHub until the first call. */

@@ -20,6 +20,7 @@ import {
   type StaticSecret,
 } from '../contract.ts';
 import { createNodeVaultClient, type CreateVaultClient, type VaultClient } from './client.ts';
+import type { AdapterSeams } from '../kit/seams.ts';
 import { manifest } from './index.ts';
 import { mapVaultError } from './map_error.ts';
 import { kvReadPath, kvSecret, type KvSettings } from './kv_read.ts';
@@ -29,10 +30,8 @@ import type { VaultOptions } from './options.ts';
 import { TokenKeeper } from './token_keeper.ts';
 
 /** Seams for tests: the SDK client factory, the clock token expiry is measured on, the environment. */
-export interface VaultDeps {
+export interface VaultDeps extends AdapterSeams {
   createClient?: CreateVaultClient;
-  now?: () => number;
-  env?: NodeJS.ProcessEnv;
 }
 
 /** Builds a Vault adapter from validated options. Nothing is sent to Vault until the first call. */
