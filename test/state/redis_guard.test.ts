@@ -48,6 +48,10 @@ describe('redis guard: every store operation fails closed within its deadline', 
       guarded('op', 1000, () => Promise.reject(replyError('ERR unknown command'))),
       (err: unknown) => err instanceof GatewayError && !(err instanceof StateUnavailableError) && err.code === 'internal',
     );
+    // A slot on the move (redirections ioredis gave up following) is the cluster being busy, not a bad command:
+    // the client gets 503 with a retry hint, never a 500.
+    await assert.rejects(guarded('op', 1000, () => Promise.reject(replyError('MOVED 3999 127.0.0.1:6381'))), StateUnavailableError);
+    await assert.rejects(guarded('op', 1000, () => Promise.reject(replyError('ASK 3999 127.0.0.1:6381'))), StateUnavailableError);
     await assert.rejects(
       guarded('op', 1000, () => {
         throw new Error('thrown before any promise');

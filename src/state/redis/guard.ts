@@ -5,8 +5,12 @@
 import { GatewayError } from '../../errors.ts';
 import { StateUnavailableError } from '../contract.ts';
 
-/** Replies that mean "Redis cannot serve right now", as opposed to a bug in a command. */
-const TRANSIENT_REPLIES = /^(LOADING|BUSY|MASTERDOWN|READONLY|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|NOAUTH|WRONGPASS|MISCONF|OOM)\b/;
+/**
+ * Replies that mean "Redis cannot serve right now", as opposed to a bug in a command. MOVED and ASK reach us only
+ * when a slot moved more often than the client follows redirections (a migration or failover in progress): the
+ * same operation succeeds once the slot settles, so they are transient too.
+ */
+const TRANSIENT_REPLIES = /^(LOADING|BUSY|MASTERDOWN|READONLY|CLUSTERDOWN|TRYAGAIN|MOVED|ASK|NOREPLICAS|NOAUTH|WRONGPASS|MISCONF|OOM)\b/;
 
 /** True for an error reply from the server (not a connection or client-side failure). */
 export function isReplyError(err: unknown): err is Error {
