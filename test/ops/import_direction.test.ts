@@ -7,32 +7,12 @@
  * Set IMPORT_GRAPH=1 to print the graph.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { importSpecifiers, listTs } from '../helpers/imports.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** Relative module specifiers of a TypeScript source: static, re-export, dynamic and worker (`new URL`) imports. */
-function importSpecifiers(source: string): string[] {
-  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-  const found: string[] = [];
-  const patterns = [
-    /\bfrom\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-    /\bnew\s+URL\(\s*['"]([^'"]+)['"]\s*,\s*import\.meta\.url/g,
-  ];
-  for (const pattern of patterns) for (const m of code.matchAll(pattern)) found.push(m[1]!);
-  return found.filter((s) => s.startsWith('./') || s.startsWith('../'));
-}
-
-function listTs(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? listTs(full) : name.endsWith('.ts') ? [full] : [];
-  });
-}
 
 /**
  * Nodes finer than a folder, one deliberate exception with its reason: `src/<folder>/config.ts` of the folders in
