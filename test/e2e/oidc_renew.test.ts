@@ -19,6 +19,7 @@ import { renewLease } from '../../src/leases/renew_lease.ts';
 import { runRevocations } from '../../src/leases/revocation_worker.ts';
 import { stateConfigSchema } from '../../src/state/config.ts';
 import { GitHubEmulator } from '../adapters/github-app/emulator/server.ts';
+import { gatewayGithubMount } from '../adapters/github-app/github_fixture.ts';
 import { startOidcEmulator, type OidcEmulator } from '../emulators/oidc/server.ts';
 import { refused } from '../helpers/assertions.ts';
 import { bootstrapCall, bootstrapListener, bootstrapUrl, oidcIssuer } from '../helpers/bootstrap.ts';
@@ -60,8 +61,8 @@ for (const store of ['memory', 'redis'] as const) describe(`OIDC executors renew
     gh = await GitHubEmulator.start();
     gh.install('acme', { repositories: ['app', 'lib'], permissions: { contents: 'write', metadata: 'read' } });
     oidc = await startOidcEmulator({ path: '/gha' });
-    const keyFile = path.join(tmp, 'app-key.pem');
-    await writeFile(keyFile, gh.privateKeyPem, { mode: 0o600 });
+    // This suite's breaker allows five failures (the shared mount allows two).
+    const githubMount = { ...(await gatewayGithubMount(gh, tmp)), breaker: { failure_threshold: 5, cooldown_ms: 60_000 } };
     const masterKey = path.join(tmp, 'master.key');
     await writeFile(masterKey, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
     if (store === 'redis') redis = await RedisServer.start();
@@ -75,13 +76,7 @@ for (const store of ['memory', 'redis'] as const) describe(`OIDC executors renew
           { executor: 'exec-other', tenant: 'tenant_abc', claims: { repository_owner: 'zeta' } },
         ])];
         config.tenants.tenant_abc!.grants = [{ id: 'ci', effect: 'allow', executors: ['exec-gha', 'exec-other'], crefs: ['cref://tenant_abc/**'] }];
-        config.mounts.github = {
-          adapter: 'github-app',
-          options: { api_url: gh.url, app_id: gh.app.id, private_key_file: keyFile, installation: { org: 'acme' } },
-          timeout_ms: 3000,
-          retry: { attempts: 0, base_delay_ms: 10, max_delay_ms: 100 },
-          breaker: { failure_threshold: 5, cooldown_ms: 60_000 },
-        };
+        config.mounts.github = githubMount;
         config.routes.unshift({
           cref: 'cref://{tenant}/github-deploy/push',
           mount: 'github',
