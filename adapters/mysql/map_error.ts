@@ -16,11 +16,25 @@ export function mysqlErrno(err: unknown): number | undefined {
   return typeof errno === 'number' && typeof sqlState === 'string' ? errno : undefined;
 }
 
+/**
+ * What of a server error may be kept as a cause. The server's message can quote the statement (1064 quotes it
+ * from the error point on), and mysql2 inlines bound values client-side, so it can hold a new user's password;
+ * the error middleware logs the cause chain, so only the error number, SQLSTATE and code survive.
+ */
+function serverCause(err: unknown, errno: number): Error {
+  const { sqlState, code } = err as { sqlState?: unknown; code?: unknown };
+  return Object.assign(new Error(`mysql server error ${errno} (SQLSTATE ${String(sqlState)}); message withheld, it can quote the statement`), {
+    code: typeof code === 'string' ? code : undefined,
+    errno,
+  });
+}
+
 /** Maps an error from a MySQL/MariaDB call to an AdapterError; `action` names the call. */
-export function mapMysqlError(err: unknown, action: string): AdapterError {
-  if (err instanceof AdapterError) return err;
+export function mapMysqlError(caught: unknown, action: string): AdapterError {
+  if (caught instanceof AdapterError) return caught;
   const reason = (what: string) => `mysql ${action}: ${what}`;
-  const errno = mysqlErrno(err);
+  const errno = mysqlErrno(caught);
+  const err = errno === undefined ? caught : serverCause(caught, errno);
   if (errno !== undefined) {
     if (DENIED.has(errno)) return new AdapterError('permission_denied', reason(`server error ${errno}`), { cause: err });
     if (TRANSIENT.has(errno)) return new AdapterError('unavailable', reason(`server error ${errno}`), { cause: err });
