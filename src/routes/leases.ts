@@ -34,7 +34,13 @@ export function leaseRoutes(router: Router<KoaState>, services: GatewayServices)
     await assertExecutorActive(services.state, identity, 'lease');
     const { lease, value, replaced } = await renewLease(services, identity, request.lease_id, request.increment, ctx.state.audit);
     const now = services.now();
-    await audited('lease.renew', identity, lease, ctx, { increment: request.increment, capped_at_job_end: lease.expiresAt === lease.jobExpiresAt, renewals: lease.renewals, ...(replaced === undefined ? {} : { replaced }) });
+    try {
+      await audited('lease.renew', identity, lease, ctx, { increment: request.increment, capped_at_job_end: lease.expiresAt === lease.jobExpiresAt, renewals: lease.renewals, ...(replaced === undefined ? {} : { replaced }) });
+    } catch (err) {
+      // A replacement nobody will receive must not stay live until the job ends: end its lease (queues the revocation).
+      if (value !== undefined) await revokeLease(services, lease.leaseId, 'renew_aborted').catch(() => undefined);
+      throw err;
+    }
     ctx.body = {
       ...leaseView(lease, now),
       // A replacement credential (the backend could not extend the old one): a new lease, and its value.

@@ -237,6 +237,32 @@ for (const store of ['memory', 'redis'] as const) describe(`github-app tokens th
     assert.equal(gh.minted(secrets.gh!.value as string)!.revoked, true);
   });
 
+  it('a replacement whose renewal cannot be audited is never handed out, and its lease and token are ended', async () => {
+    gh.model.tokenLifetimeMs = 20_000;
+    const audit = gw.gateway.services.audit;
+    const record = audit.record.bind(audit);
+    try {
+      const envelope = await issue({ gh: 'cref://tenant_abc/github/app' });
+      const { secrets } = await resolve(envelope);
+      const before = gh.model.tokens.size;
+      audit.record = async (event) => {
+        if (event.action === 'lease.renew' && event.outcome === 'ok') throw new Error('audit trail down (test)');
+        return await record(event);
+      };
+      await assert.rejects(executor.renewLease(secrets.gh!.lease_id, 300));
+      audit.record = record;
+      const replacement = (await gw.gateway.services.state.leases.listByJob(envelope.payload.job_id)).find((l) => l.leaseId !== secrets.gh!.lease_id);
+      assert.equal(replacement?.state, 'revoked', 'the undelivered replacement does not stay active');
+      await runRevocations(gw.gateway.services, 'test');
+      assert.equal([...gh.model.tokens.values()].slice(before)[0]?.revoked, true, 'its token is revoked at GitHub');
+      await executor.completeJob(envelope.payload.job_id);
+      await runRevocations(gw.gateway.services, 'test');
+    } finally {
+      audit.record = record;
+      gh.model.tokenLifetimeMs = 3_600_000;
+    }
+  });
+
   it('turns GitHub rate limiting into unavailable with Retry-After, and the mount breaker opens', async () => {
     gh.fault = 'secondary_rate_limit';
     gh.retryAfterSeconds = 42;
