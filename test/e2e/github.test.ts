@@ -237,6 +237,21 @@ for (const store of ['memory', 'redis'] as const) describe(`github-app tokens th
     assert.equal(gh.minted(secrets.gh!.value as string)!.revoked, true);
   });
 
+  it('a replacement for a job completed meanwhile is refused at its lease write and its token revoked', async () => {
+    const envelope = await issue({ gh: 'cref://tenant_abc/github/lib' });
+    const { secrets } = await resolve(envelope);
+    const old = (await gw.gateway.services.state.leases.get(secrets.gh!.lease_id))!;
+    const services = gw.gateway.services;
+    const fresh = await services.mounts.get('github').issue!({ path: 'lib', maxTtlSeconds: 600, job: { jobId: old.jobId, tenant: old.tenant, executor: old.executor, expiresAt: old.jobExpiresAt }, signal: AbortSignal.timeout(5000) });
+    minted.push(fresh.value as string);
+    await executor.completeJob(envelope.payload.job_id); // the completion wins the race with the renewal
+    const holder = { role: 'executor' as const, id: old.executor, tenants: [], binding: 'x', fingerprint: 'x', auth: 'mtls' as const };
+    await assert.rejects(replaceLease(services, holder, old, { leaseDuration: 600, value: fresh.value, handle: fresh.handle }, services.now()), { code: 'expired', step: 'commit' });
+    assert.equal((await services.state.leases.listByJob(old.jobId)).length, 1, 'no lease recorded for the replacement');
+    await runRevocations(services, 'test');
+    assert.equal(gh.minted(fresh.value as string)!.revoked, true, 'its token is revoked at GitHub');
+  });
+
   it('a replacement whose renewal cannot be audited is never handed out, and its lease and token are ended', async () => {
     gh.model.tokenLifetimeMs = 20_000;
     const audit = gw.gateway.services.audit;
