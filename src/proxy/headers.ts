@@ -53,6 +53,11 @@ export function upstreamHeaders(rawHeaders: string[], host: string, strip: Reado
   return out;
 }
 
+/** Whether a header value carries one of the credential's sent forms (shorter than 4 characters: too common to tell). */
+export function echoesSecret(value: string, secrets: readonly string[]): boolean {
+  return secrets.some((s) => s.length >= 4 && value.includes(s));
+}
+
 /**
  * The upstream's headers as they go back: hop-by-hop and credential headers removed, and any header whose value
  * contains one of `secrets` (the credential in the forms it was sent) dropped. Returns the names dropped for echo.
@@ -68,7 +73,7 @@ export function responseHeaders(rawHeaders: string[], secrets: readonly string[]
     const name = rawHeaders[i]!.toLowerCase();
     const value = rawHeaders[i + 1]!;
     if (HOP_BY_HOP.has(name) || named.has(name) || NEVER_BACK.has(name)) continue;
-    if (secrets.some((s) => s.length >= 4 && value.includes(s))) {
+    if (echoesSecret(value, secrets)) {
       echoed.push(name);
       continue;
     }

@@ -19,7 +19,7 @@ import type { GatewayServices } from '../services.ts';
 import type { LeaseRecord } from '../state/contract.ts';
 import type { RouteProxy } from '../proxy/config.ts';
 import { readRequestBody, sendUpstream, streamBack } from '../proxy/forward.ts';
-import { checkRequestHead, responseHeaders, upstreamHeaders } from '../proxy/headers.ts';
+import { checkRequestHead, echoesSecret, responseHeaders, upstreamHeaders } from '../proxy/headers.ts';
 import { inject, type OutgoingRequest } from '../proxy/inject.ts';
 import { upstreamPlan } from '../proxy/upstream_plan.ts';
 import type { ProxyService } from '../proxy/service.ts';
@@ -120,7 +120,9 @@ export async function handle(ctx: ProxyExchange, services: GatewayServices, prox
     }
     const filtered = responseHeaders(upstream.rawHeaders, secrets);
     echoed = filtered.echoed;
-    if (location !== undefined) filtered.headers.location = location;
+    // The rewritten Location keeps the upstream's query: one echoing the credential is dropped like any header.
+    if (location !== undefined && !echoesSecret(location, secrets)) filtered.headers.location = location;
+    else if (location !== undefined && !echoed.includes('location')) echoed.push('location');
     status = upstream.statusCode ?? 502;
     ctx.status = status;
     ctx.res.writeHead(status, filtered.headers);

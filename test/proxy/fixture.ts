@@ -59,7 +59,7 @@ export async function startProxyBench(mutate?: (config: Config) => void): Promis
   const proxy = (inject: RouteProxy['inject'], extra: Partial<RouteProxy> = {}): RouteProxy => ({
     upstream: upstream.origin,
     methods: ['GET', 'HEAD', 'POST'],
-    path_prefixes: ['/repos/', '/slow', '/echo', '/redirect-out', '/redirect-in'],
+    path_prefixes: ['/repos/', '/slow', '/echo', '/redirect-out', '/redirect-in', '/redirect-echo'],
     inject,
     required: false,
     ca_file: caFile,

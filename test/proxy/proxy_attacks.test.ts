@@ -105,6 +105,16 @@ describe('proxy attacks', () => {
     assert.match(inside.headers, new RegExp(`location: ${base.replace(/[/.]/g, '\\$&')}repos/octo/in-target`, 'i'));
   });
 
+  it('an upstream redirect echoing the credential: the rewritten Location is dropped like any echoing header', async () => {
+    const answer = await bench.curl([`${base}redirect-echo`]);
+    assert.equal(answer.status, 302);
+    assert.ok(!answer.headers.includes(bench.secret('github_token') as string), 'the credential is not in the answer head');
+    assert.ok(!/^location:/im.test(answer.headers));
+    const line = (await bench.gw.auditLines()).findLast((l) => l.action === 'proxy.request' && (l.detail as { path?: string } | undefined)?.path === '/redirect-echo');
+    assert.ok(line !== undefined, 'the exchange is audited');
+    assert.deepEqual((line.detail as { echoed_headers_dropped?: string[] }).echoed_headers_dropped, ['location']);
+  });
+
   it('the upstream echoing the credential in a header: that header is dropped (the body echo stays possible, see threat model)', async () => {
     const answer = await bench.curl([`${base}echo`]);
     assert.equal(answer.status, 200);
